@@ -1,0 +1,115 @@
+"""The agenda: read it, and (secretary) add, change, remove and reorder its items."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ecabinet import agenda, documents, meetings
+from ecabinet.api import payload
+from ecabinet.api.context import authed, ok
+from ecabinet.api.documents import DOCUMENT, GRANTS, library_of
+from ecabinet.api.spec import ANY, BOOL, INT, STR, arr, obj, operation
+from ecabinet.errors import Invalid
+
+ITEM = obj(id=INT, meeting_id=INT, position=INT, title=STR, description=STR, presenter=STR,
+           presenter_unit=obj(id=INT, name=STR), planned_minutes=INT, version=INT,
+           updated_at=STR, updated=BOOL)
+ITEM_BODY = obj(["title"], title=STR, description=STR, presenter=STR, presenter_unit_id=INT,
+                planned_minutes=INT)
+AGENDA = obj(agenda=obj(readable=BOOL, editable=BOOL, manages=BOOL, items=arr(ITEM)),
+             documents=arr(DOCUMENT), limits=obj(max_bytes=INT, max_pages=INT, widths=arr(INT)),
+             status=STR)
+
+
+def _item_input(body: dict[str, Any]) -> agenda.ItemInput:
+    minutes = payload.integer(body, "planned_minutes", required=False)
+    return agenda.ItemInput(
+        title=payload.text(body, "title", max_length=500),
+        description=payload.text(body, "description", required=False, max_length=10000),
+        presenter=payload.text(body, "presenter", required=False, max_length=200),
+        presenter_unit_id=payload.integer(body, "presenter_unit_id", required=False),
+        planned_minutes=15 if minutes is None else minutes,
+    )
+
+
+@operation("The agenda and the documents the user may see", tag="agenda", response=AGENDA)
+async def get_agenda(request: Request) -> Response:
+    """Items are empty for members until the meeting is published."""
+    settings = library_of(request).settings
+    async with authed(request) as ctx:
+        meeting = await meetings.get_meeting(ctx.db, ctx.user, request.path_params["id"])
+        return ok({
+            "agenda": await agenda.snapshot(ctx.db, ctx.user, meeting),
+            "documents": await documents.snapshot(ctx.db, ctx.user, meeting),
+            "limits": {"max_bytes": settings.upload_max_bytes,
+                       "max_pages": settings.upload_max_pages,
+                       "widths": list(settings.render_widths)},
+            "status": meeting.status.value,
+        })
+
+
+@operation("Add an agenda item (secretary)", tag="agenda", body=ITEM_BODY, response=ITEM)
+async def add_item(request: Request) -> Response:
+    """Appended at the end of the agenda."""
+    data = _item_input(await payload.json_body(request))
+    async with authed(request) as ctx:
+        item = await agenda.add_item(ctx.db, ctx.user, request.path_params["id"], data)
+        _item, meeting = await agenda.get_item(ctx.db, ctx.user, item.id)
+        return ok(await agenda.item_view(ctx.db, item, meeting), 201)
+
+
+@operation("Change an agenda item (secretary); versioned once published", tag="agenda",
+           body=ITEM_BODY, response=ITEM)
+async def update_item(request: Request) -> Response:
+    """Delegates see the item marked updated."""
+    data = _item_input(await payload.json_body(request))
+    async with authed(request) as ctx:
+        item = await agenda.update_item(ctx.db, ctx.user, request.path_params["item_id"], data)
+        _item, meeting = await agenda.get_item(ctx.db, ctx.user, item.id)
+        return ok(await agenda.item_view(ctx.db, item, meeting))
+
+
+@operation("Remove an agenda item and its documents (secretary)", tag="agenda", response=obj())
+async def remove_item(request: Request) -> Response:
+    """Everyone's screens drop it."""
+    async with authed(request) as ctx:
+        await agenda.remove_item(ctx.db, ctx.user, request.path_params["item_id"])
+    GRANTS.forget()
+    return ok({})
+
+
+@operation("Reorder the agenda (secretary): every item id, in the new order", tag="agenda",
+           body=obj(["item_ids"], item_ids=arr(INT)), response=arr(ITEM))
+async def reorder(request: Request) -> Response:
+    """The drag-and-drop result."""
+    body = await payload.json_body(request)
+    ids = body.get("item_ids")
+    if not isinstance(ids, list) or not all(
+            isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        raise Invalid("field_invalid", field="item_ids")
+    async with authed(request) as ctx:
+        items = await agenda.reorder(ctx.db, ctx.user, request.path_params["id"], ids)
+        meeting = await meetings.get_meeting(ctx.db, ctx.user, request.path_params["id"])
+        return ok([await agenda.item_view(ctx.db, item, meeting) for item in items])
+
+
+@operation("Earlier versions of an agenda item changed after publication", tag="agenda",
+           response=arr(ANY))
+async def revisions(request: Request) -> Response:
+    """Newest first."""
+    async with authed(request) as ctx:
+        return ok(await agenda.revisions(ctx.db, ctx.user, request.path_params["item_id"]))
+
+
+routes = [
+    Route("/api/meetings/{id:int}/agenda", get_agenda, methods=["GET"]),
+    Route("/api/meetings/{id:int}/agenda/items", add_item, methods=["POST"]),
+    Route("/api/meetings/{id:int}/agenda/order", reorder, methods=["PUT"]),
+    Route("/api/agenda/items/{item_id:int}", update_item, methods=["PUT"]),
+    Route("/api/agenda/items/{item_id:int}", remove_item, methods=["DELETE"]),
+    Route("/api/agenda/items/{item_id:int}/revisions", revisions, methods=["GET"]),
+]

@@ -1,0 +1,162 @@
+"""The conclusion notice of a meeting: write it, send it for signature, sign and issue it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ecabinet import conclusions
+from ecabinet.api import payload
+from ecabinet.api.context import Authed, authed, ok, settings_of
+from ecabinet.api.minutes import PDF, pdf_response
+from ecabinet.api.spec import ANY, BOOL, INT, STR, arr, obj, operation
+from ecabinet.errors import Invalid
+
+DATE = {"type": "string", "format": "date"}
+TASK = obj(["content", "deadline", "deliverable"], id=INT, content=STR, deadline=DATE,
+           deliverable=STR, responsible_unit_id=INT, responsible_user_id=INT)
+ITEM = obj(["title"], id=INT, agenda_item_id=INT, title=STR, text=STR, tasks=arr(TASK))
+BODY = obj(["summary", "items"], summary=STR, opening=STR, closing=STR,
+           recipient_unit_ids=arr(INT), items=arr(ITEM), version=INT)
+DEADLINE = obj(due_date=DATE, state=STR, working_days_left=INT)
+STATE = obj(access=obj(manage=BOOL, chair=BOOL), deadline=DEADLINE, conclusion=ANY)
+
+
+def _date(data: dict[str, Any], name: str) -> dt.date:
+    value = data.get(name)
+    if not isinstance(value, str):
+        raise Invalid("field_required", field=name)
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise Invalid("field_invalid", field=name) from exc
+
+
+def _ids(data: dict[str, Any], name: str) -> list[int]:
+    value = data.get(name, [])
+    if not isinstance(value, list) or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value):
+        raise Invalid("field_invalid", field=name)
+    return value
+
+
+def conclusion_input(body: dict[str, Any]) -> conclusions.ConclusionInput:
+    """The notice as the form sends it, typed."""
+    items = []
+    for item in payload.items(body, "items"):
+        items.append(conclusions.ItemInput(
+            id=payload.integer(item, "id", required=False),
+            agenda_item_id=payload.integer(item, "agenda_item_id", required=False),
+            title=payload.text(item, "title", max_length=500),
+            text=payload.text(item, "text", required=False, max_length=20000),
+            tasks=[
+                conclusions.TaskInput(
+                    id=payload.integer(task, "id", required=False),
+                    content=payload.text(task, "content", max_length=5000),
+                    deadline=_date(task, "deadline"),
+                    deliverable=payload.text(task, "deliverable", max_length=500),
+                    responsible_unit_id=payload.integer(task, "responsible_unit_id",
+                                                        required=False),
+                    responsible_user_id=payload.integer(task, "responsible_user_id",
+                                                        required=False),
+                )
+                for task in payload.items(item, "tasks")
+            ],
+        ))
+    return conclusions.ConclusionInput(
+        summary=payload.text(body, "summary", max_length=500),
+        opening=payload.text(body, "opening", required=False, max_length=20000),
+        closing=payload.text(body, "closing", required=False, max_length=5000),
+        items=items,
+        recipient_unit_ids=_ids(body, "recipient_unit_ids"),
+        version=payload.integer(body, "version", required=False),
+    )
+
+
+async def _state(ctx: Authed, meeting_id: int) -> Response:
+    meeting, _ = await conclusions.get_conclusion(ctx.db, ctx.user, meeting_id)
+    return ok(await conclusions.snapshot(ctx.db, ctx.user, meeting))
+
+
+@operation("The meeting's conclusion notice and its due date", tag="conclusions",
+           response=STATE)
+async def get_conclusion(request: Request) -> Response:
+    """Drafts for the office and chair; the issued notice for members and its units."""
+    async with authed(request) as ctx:
+        return await _state(ctx, request.path_params["id"])
+
+
+@operation("Start the conclusion notice (secretary)", tag="conclusions", response=STATE)
+async def create(request: Request) -> Response:
+    """One section per agenda item; the invited units as recipients."""
+    async with authed(request) as ctx:
+        await conclusions.create(ctx.db, ctx.user, request.path_params["id"])
+        return await _state(ctx, request.path_params["id"])
+
+
+@operation("Save the draft notice: conclusions per item, tasks (secretary)",
+           tag="conclusions", body=BODY, response=STATE)
+async def save(request: Request) -> Response:
+    """Items and tasks are matched by id; those left out are removed."""
+    data = conclusion_input(await payload.json_body(request))
+    async with authed(request) as ctx:
+        await conclusions.save(ctx.db, ctx.user, request.path_params["id"], data)
+        return await _state(ctx, request.path_params["id"])
+
+
+@operation("Send the notice to the chair for signature: numbered and composed (secretary)",
+           tag="conclusions", response=STATE)
+async def submit(request: Request) -> Response:
+    """Draft → signing."""
+    async with authed(request) as ctx:
+        await conclusions.submit(ctx.db, ctx.user, request.path_params["id"])
+        return await _state(ctx, request.path_params["id"])
+
+
+@operation("Return the notice unsigned with a comment (chair)", tag="conclusions",
+           body=obj(["comment"], comment=STR), response=STATE)
+async def send_back(request: Request) -> Response:
+    """Signing → draft; the number is kept."""
+    body = await payload.json_body(request)
+    async with authed(request) as ctx:
+        await conclusions.send_back(ctx.db, ctx.user, request.path_params["id"],
+                                    payload.text(body, "comment", max_length=5000))
+        return await _state(ctx, request.path_params["id"])
+
+
+@operation("Sign and issue the notice (chair): its tasks go to the responsible units",
+           tag="conclusions", body=obj(passphrase=STR), response=STATE)
+async def sign(request: Request) -> Response:
+    """Signing → issued."""
+    body = await payload.json_body(request)
+    secret = payload.text(body, "passphrase", required=False, max_length=500)
+    async with authed(request) as ctx:
+        await conclusions.sign(ctx.db, ctx.user, request.path_params["id"], secret=secret,
+                               timestamp_url=settings_of(request).tsa_url)
+        return await _state(ctx, request.path_params["id"])
+
+
+@operation("The notice as PDF (awaiting signature, or as issued)", tag="conclusions",
+           response=PDF, content="application/pdf")
+async def pdf(request: Request) -> Response:
+    """The composed, possibly signed, PDF."""
+    async with authed(request) as ctx:
+        conclusion, data = await conclusions.pdf_of(ctx.db, ctx.user, request.path_params["id"])
+        number = re.sub(r"[^A-Za-z0-9-]", "-", conclusion.number) or str(conclusion.id)
+    return pdf_response(data, f"thong-bao-ket-luan-{number}.pdf")
+
+
+routes = [
+    Route("/api/meetings/{id:int}/conclusion", get_conclusion, methods=["GET"]),
+    Route("/api/meetings/{id:int}/conclusion", create, methods=["POST"]),
+    Route("/api/meetings/{id:int}/conclusion", save, methods=["PUT"]),
+    Route("/api/meetings/{id:int}/conclusion/submit", submit, methods=["POST"]),
+    Route("/api/meetings/{id:int}/conclusion/return", send_back, methods=["POST"]),
+    Route("/api/meetings/{id:int}/conclusion/sign", sign, methods=["POST"]),
+    Route("/api/meetings/{id:int}/conclusion/pdf", pdf, methods=["GET"]),
+]

@@ -1,0 +1,100 @@
+"""Per-request plumbing: the session cookie, CSRF, language, and a transaction with the user."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import JSONResponse
+
+from ecabinet import accounts
+from ecabinet.config import Settings
+from ecabinet.errors import Forbidden, Unauthenticated
+from ecabinet.i18n import pick_language
+from ecabinet.models import LoginSession, Role, User
+
+COOKIE = "ecabinet_session"
+LANG_COOKIE = "ecabinet_lang"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def settings_of(conn: HTTPConnection) -> Settings:
+    """The node's settings."""
+    settings: Settings = conn.app.state.settings
+    return settings
+
+
+def sessions_of(conn: HTTPConnection) -> async_sessionmaker[AsyncSession]:
+    """The node's database session factory."""
+    factory: async_sessionmaker[AsyncSession] = conn.app.state.sessions
+    return factory
+
+
+def _serializer(secret: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt="ecabinet-session")
+
+
+def sign_token(secret: str, token: str) -> str:
+    """The cookie value for a session token."""
+    return str(_serializer(secret).dumps(token))
+
+
+def read_cookie_token(secret: str, cookie: str | None) -> str | None:
+    """The session token inside a signed cookie, or None if absent or tampered with."""
+    if not cookie:
+        return None
+    try:
+        value = _serializer(secret).loads(cookie)
+    except BadSignature:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def language_of(conn: HTTPConnection, user: User | None = None) -> str:
+    """The user's language: explicit cookie, then account, then the browser's preference."""
+    return pick_language(
+        conn.cookies.get(LANG_COOKIE),
+        user.language if user else None,
+        conn.headers.get("accept-language"),
+    )
+
+
+@dataclass
+class Authed:
+    """A request's database session, its user and login."""
+
+    db: AsyncSession
+    user: User
+    login: LoginSession
+
+    def require(self, *roles: Role) -> None:
+        """Refuse unless the user holds one of the roles."""
+        if self.user.role not in roles:
+            raise Forbidden("forbidden")
+
+
+@asynccontextmanager
+async def authed(request: HTTPConnection) -> AsyncIterator[Authed]:
+    """One transaction with the logged-in user; CSRF-checked for state-changing requests."""
+    token = read_cookie_token(settings_of(request).secret_key, request.cookies.get(COOKIE))
+    if token is None:
+        raise Unauthenticated("not_logged_in")
+    async with sessions_of(request)() as db, db.begin():
+        login, user = await accounts.resolve_session(db, token)
+        # Kept as a plain string: after a rollback the User object is expired.
+        request.state.language = language_of(request, user)
+        if isinstance(request, Request) and request.method not in SAFE_METHODS:
+            if request.headers.get(CSRF_HEADER) != login.csrf_token:
+                raise Forbidden("csrf_failed")
+        yield Authed(db, user, login)
+
+
+def ok(data: Any, status: int = 200) -> JSONResponse:
+    """A JSON success response."""
+    return JSONResponse(data, status_code=status)

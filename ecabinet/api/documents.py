@@ -1,0 +1,322 @@
+"""Documents: upload and revise (secretary), read page by page, search, download, briefcase."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from urllib.parse import quote
+
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import FileResponse, Response
+from starlette.routing import Route
+
+from ecabinet import documents, search
+from ecabinet.api import payload
+from ecabinet.api.context import COOKIE, authed, ok
+from ecabinet.api.spec import ANY, BOOL, INT, STR, arr, obj, operation
+from ecabinet.api.uploads import received_pdf
+from ecabinet.documents import Library
+from ecabinet.errors import Invalid
+
+VERSION = obj(id=INT, number=INT, status=STR, error=STR, pages=INT, size=INT, filename=STR,
+              uploaded_at=STR, after_publish=BOOL)
+DOCUMENT = obj(id=INT, meeting_id=INT, item_id=INT, title=STR, position=INT, restricted=BOOL,
+               readers=arr(obj(id=INT, name=STR)), downloadable=BOOL, version=VERSION,
+               readable=VERSION, versions=INT, updated=BOOL, updated_at=STR)
+HIT = obj(document_id=INT, title=STR, item_id=INT, version_id=INT, page=INT, snippet=STR)
+DOC_BODY = obj(title=STR, restricted=BOOL, readers=arr(INT))
+PAGE = "/api/documents/{doc_id:int}/versions/{version_id:int}/pages/{page:int}"
+
+
+def library_of(conn: HTTPConnection) -> Library:
+    """The node's document library (store, worker pool, processing queue)."""
+    library: Library = conn.app.state.library
+    return library
+
+
+def _ids(raw: str) -> list[int]:
+    try:
+        return [int(part) for part in raw.replace(" ", "").split(",") if part]
+    except ValueError as exc:
+        raise Invalid("field_invalid", field="readers") from exc
+
+
+def _flag(raw: str) -> bool:
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _params(request: Request, *names: str) -> list[int]:
+    return [int(request.path_params[name]) for name in names]
+
+
+@operation("Upload a PDF as a new document of an agenda item (secretary); multipart/form-data "
+           "with `file`, optional `title`, `restricted` and `readers` (comma-separated user ids)",
+           tag="documents", response=DOCUMENT)
+async def upload_document(request: Request) -> Response:
+    """Validated before anything is kept; processing continues after the response."""
+    library = library_of(request)
+    (item_id,) = _params(request, "item_id")
+    async with authed(request) as ctx:
+        await documents.check_can_add(ctx.db, ctx.user, item_id)
+    async with received_pdf(request, library) as upload:
+        accepted = await library.accept(upload.path, upload.filename)
+        try:
+            async with authed(request) as ctx:
+                doc, version = await documents.add_document(
+                    ctx.db, ctx.user, item_id, accepted, title=upload.fields.get("title", ""),
+                    restricted=_flag(upload.fields.get("restricted", "")),
+                    readers=_ids(upload.fields.get("readers", "")))
+                view = await documents.view_of(ctx.db, doc)
+        except BaseException:
+            await library.discard(accepted)
+            raise
+    library.submit(version.id)
+    return ok(view, 201)
+
+
+@operation("Upload a new version of a document (secretary); multipart/form-data with `file`",
+           tag="documents", response=DOCUMENT)
+async def upload_version(request: Request) -> Response:
+    """Earlier versions stay stored; readers see the document marked updated."""
+    library = library_of(request)
+    (doc_id,) = _params(request, "doc_id")
+    async with authed(request) as ctx:
+        await documents.check_can_revise(ctx.db, ctx.user, doc_id)
+    async with received_pdf(request, library) as upload:
+        accepted = await library.accept(upload.path, upload.filename)
+        try:
+            async with authed(request) as ctx:
+                doc, version = await documents.add_version(ctx.db, ctx.user, doc_id, accepted)
+                view = await documents.view_of(ctx.db, doc)
+        except BaseException:
+            await library.discard(accepted)
+            raise
+    library.submit(version.id)
+    return ok(view, 201)
+
+
+@operation("A document with its versions and the page sizes of its readable version",
+           tag="documents", response=ANY)
+async def get_document(request: Request) -> Response:
+    """What the reader needs to lay out the pages."""
+    async with authed(request) as ctx:
+        return ok(await documents.describe(ctx.db, ctx.user, request.path_params["doc_id"]))
+
+
+@operation("Rename a document or restrict it to named readers (secretary)", tag="documents",
+           body=DOC_BODY, response=DOCUMENT)
+async def update_document(request: Request) -> Response:
+    """Readers who lose access are told to drop it."""
+    body = await payload.json_body(request)
+    readers = body.get("readers")
+    if readers is not None and (not isinstance(readers, list) or not all(
+            isinstance(r, int) and not isinstance(r, bool) for r in readers)):
+        raise Invalid("field_invalid", field="readers")
+    restricted = body.get("restricted")
+    if restricted is not None and not isinstance(restricted, bool):
+        raise Invalid("field_invalid", field="restricted")
+    async with authed(request) as ctx:
+        doc = await documents.update_document(
+            ctx.db, ctx.user, request.path_params["doc_id"],
+            title=payload.text(body, "title", required=False, max_length=300) or None,
+            restricted=restricted, readers=readers)
+        view = await documents.view_of(ctx.db, doc)
+    GRANTS.forget(doc.id)
+    return ok(view)
+
+
+@operation("Remove a document from the agenda (secretary)", tag="documents", response=obj())
+async def remove_document(request: Request) -> Response:
+    """Its stored files stay, as the record of what was sent."""
+    async with authed(request) as ctx:
+        await documents.remove_document(ctx.db, ctx.user, request.path_params["doc_id"])
+    GRANTS.forget(request.path_params["doc_id"])
+    return ok({})
+
+
+def _width(request: Request) -> int:
+    widths = library_of(request).settings.render_widths
+    raw = request.query_params.get("w", "")
+    if not raw:
+        return widths[len(widths) // 2]
+    if not raw.isdigit():
+        raise Invalid("field_invalid", field="w")
+    return int(raw)
+
+
+class PageGrants:
+    """Recent "this login may read this version's pages" decisions, for a few seconds.
+
+    A delegate turning pages asks for one image after another; each would otherwise take a
+    database transaction (on SQLite, the write lock) just to repeat the same access check.
+    Only unrestricted documents are remembered (restricted views are audited one by one),
+    keyed by the signed session cookie, so losing access or logging out takes effect
+    within `ttl` seconds for page images.
+    """
+
+    def __init__(self, ttl: float = 5.0, size: int = 20000) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._grants: dict[tuple[str, int, int], tuple[float, documents.PageImage]] = {}
+
+    def get(self, cookie: str, doc_id: int, version_id: int) -> documents.PageImage | None:
+        """The remembered grant, if still fresh."""
+        found = self._grants.get((cookie, doc_id, version_id))
+        if found is None or found[0] < time.monotonic():
+            return None
+        return found[1]
+
+    def put(self, cookie: str, doc_id: int, version_id: int, image: documents.PageImage) -> None:
+        """Remember that this login may read the version (an unrestricted one)."""
+        if len(self._grants) >= self.size:
+            now = time.monotonic()
+            self._grants = {k: v for k, v in self._grants.items() if v[0] >= now}
+            while len(self._grants) >= self.size:
+                self._grants.pop(next(iter(self._grants)))
+        self._grants[(cookie, doc_id, version_id)] = (time.monotonic() + self.ttl, image)
+
+    def forget(self, doc_id: int | None = None) -> None:
+        """Drop what this node remembers about a document (or everything)."""
+        self._grants = {k: v for k, v in self._grants.items()
+                        if doc_id is not None and k[1] != doc_id}
+
+
+GRANTS = PageGrants()
+
+
+async def _page(request: Request, library: Library) -> documents.PageImage:
+    doc_id, version_id, page = _params(request, "doc_id", "version_id", "page")
+    width = _width(request)
+    cookie = request.cookies.get(COOKIE, "")
+    known = GRANTS.get(cookie, doc_id, version_id) if cookie else None
+    if known is not None and 1 <= page <= known.pages and width in library.settings.render_widths:
+        return replace(known, index=page - 1, width=width)
+    async with authed(request) as ctx:
+        image = await documents.page_image(
+            ctx.db, ctx.user, library.root, doc_id, version_id, page, width,
+            widths=library.settings.render_widths)
+    if image.watermark is None:
+        GRANTS.put(cookie, doc_id, version_id, image)
+    return image
+
+
+@operation("A page as a JPEG `w` pixels wide (one of the offered widths); restricted "
+           "documents are watermarked for the viewer and every view is audited",
+           tag="documents", content="image/jpeg", response={"type": "string", "format": "binary"})
+async def page_image(request: Request) -> Response:
+    """Served from the page cache; rendered once in a worker if not there yet."""
+    library = library_of(request)
+    image = await _page(request, library)
+    path = library.pdf.cached_page(image.sha, image.index, image.width, image.watermark)
+    if path is None:
+        path = await library.pdf.render_page(image.blob, image.sha, image.index, image.width,
+                                             image.watermark)
+    if image.watermark is not None:
+        headers = {"cache-control": "no-store",
+                   "x-watermark-time": quote(image.watermark.lines[-1])}
+    else:
+        headers = {"cache-control": "private, no-cache"}
+    return FileResponse(path, media_type="image/jpeg", headers=headers)
+
+
+@operation("A page's thumbnail (PNG); none for restricted documents", tag="documents",
+           content="image/png", response={"type": "string", "format": "binary"})
+async def page_thumbnail(request: Request) -> Response:
+    """Made during processing."""
+    library = library_of(request)
+    doc_id, version_id, page = _params(request, "doc_id", "version_id", "page")
+    async with authed(request) as ctx:
+        sha, index = await documents.thumbnail(ctx.db, ctx.user, doc_id, version_id, page)
+    path = library.pdf.cached_thumbnail(sha, index)
+    if path is None:
+        blob = library.blob(sha)
+        path = await library.pdf.render_page(blob, sha, index, library.settings.thumbnail_width)
+        return FileResponse(path, media_type="image/jpeg",
+                            headers={"cache-control": "private, no-cache"})
+    return FileResponse(path, media_type="image/png",
+                        headers={"cache-control": "private, no-cache"})
+
+
+@operation("A page's words with boxes in [0, 1] of the page, for the text layer",
+           tag="documents", response=obj(words=arr(arr(ANY))))
+async def page_words(request: Request) -> Response:
+    """[x0, y0, x1, y1, word] per word."""
+    doc_id, version_id, page = _params(request, "doc_id", "version_id", "page")
+    async with authed(request) as ctx:
+        words = await documents.page_words(ctx.db, ctx.user, doc_id, version_id, page)
+    return ok({"words": words})
+
+
+@operation("Download the original PDF of a version (never for restricted documents)",
+           tag="documents", content="application/pdf",
+           response={"type": "string", "format": "binary"})
+async def download_original(request: Request) -> Response:
+    """The file exactly as uploaded; the download is audited."""
+    library = library_of(request)
+    doc_id, version_id = _params(request, "doc_id", "version_id")
+    async with authed(request) as ctx:
+        path, filename = await documents.original(ctx.db, ctx.user, library.root, doc_id,
+                                                  version_id)
+    return FileResponse(path, media_type="application/pdf", filename=filename,
+                        headers={"cache-control": "private, no-cache"})
+
+
+@operation("Search one document (diacritics optional: \"ke hoach\" finds \"kế hoạch\")",
+           tag="documents", response=obj(hits=arr(HIT)))
+async def search_document(request: Request) -> Response:
+    """Pages of the readable version where the words occur, with snippets."""
+    query = request.query_params.get("q", "")
+    async with authed(request) as ctx:
+        hits = await search.search_document(ctx.db, ctx.user, request.path_params["doc_id"], query)
+    return ok({"hits": [h.view() for h in hits]})
+
+
+@operation("Search every document of a meeting the user may see", tag="documents",
+           response=obj(hits=arr(HIT)))
+async def search_meeting(request: Request) -> Response:
+    """Pages across the meeting's documents, in agenda order."""
+    query = request.query_params.get("q", "")
+    async with authed(request) as ctx:
+        hits = await search.search_meeting(ctx.db, ctx.user, request.path_params["id"], query)
+    return ok({"hits": [h.view() for h in hits]})
+
+
+@operation("What a tablet keeps for reading offline: URLs of the meeting's page images "
+           "at width `w`, their text layers and thumbnails; `keep` is false once the meeting "
+           "is closed or the user may no longer read it", tag="documents",
+           response=obj(meeting_id=INT, keep=BOOL, urls=arr(STR)))
+async def briefcase(request: Request) -> Response:
+    """The service worker's manifest."""
+    width = _width(request)
+    if width not in library_of(request).settings.render_widths:
+        raise Invalid("width_not_offered",
+                      widths=", ".join(map(str, library_of(request).settings.render_widths)))
+    meeting_id = request.path_params["id"]
+    async with authed(request) as ctx:
+        keep, entries = await documents.briefcase(ctx.db, ctx.user, meeting_id)
+    urls: list[str] = []
+    if keep:
+        urls.append(f"/api/meetings/{meeting_id}/agenda")
+    for entry in entries:
+        base = f"/api/documents/{entry.document_id}/versions/{entry.version_id}/pages"
+        urls.append(f"/api/documents/{entry.document_id}")
+        for n in range(1, entry.pages + 1):
+            urls += [f"{base}/{n}/image?w={width}", f"{base}/{n}/words", f"{base}/{n}/thumbnail"]
+    return ok({"meeting_id": meeting_id, "keep": keep, "urls": urls})
+
+
+routes = [
+    Route("/api/agenda/items/{item_id:int}/documents", upload_document, methods=["POST"]),
+    Route("/api/documents/{doc_id:int}", get_document, methods=["GET"]),
+    Route("/api/documents/{doc_id:int}", update_document, methods=["PUT"]),
+    Route("/api/documents/{doc_id:int}", remove_document, methods=["DELETE"]),
+    Route("/api/documents/{doc_id:int}/versions", upload_version, methods=["POST"]),
+    Route(f"{PAGE}/image", page_image, methods=["GET"]),
+    Route(f"{PAGE}/thumbnail", page_thumbnail, methods=["GET"]),
+    Route(f"{PAGE}/words", page_words, methods=["GET"]),
+    Route("/api/documents/{doc_id:int}/versions/{version_id:int}/original", download_original,
+          methods=["GET"]),
+    Route("/api/documents/{doc_id:int}/search", search_document, methods=["GET"]),
+    Route("/api/meetings/{id:int}/search", search_meeting, methods=["GET"]),
+    Route("/api/meetings/{id:int}/briefcase", briefcase, methods=["GET"]),
+]

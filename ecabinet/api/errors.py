@@ -1,0 +1,35 @@
+"""Turning refusals into the error shape of DESIGN.md §4, in the user's language."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ecabinet.api.context import language_of
+from ecabinet.errors import DomainError
+from ecabinet.i18n import translate
+
+
+def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
+    """The error object shared by HTTP responses and socket acknowledgements."""
+    return {"error": {"code": code, "message": message}}
+
+
+async def domain_error(request: Request, exc: Exception) -> Response:
+    """A DomainError as JSON with its status."""
+    assert isinstance(exc, DomainError)
+    language = getattr(request.state, "language", None) or language_of(request)
+    message = translate(exc.code, language, exc.params)
+    return JSONResponse(error_body(exc.code, message), status_code=exc.status)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own errors (404, 405...) in the same shape."""
+    assert isinstance(exc, HTTPException)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    message = translate(code, language_of(request))
+    return JSONResponse(error_body(code, message), status_code=exc.status_code)
+
+
+HANDLERS = {DomainError: domain_error, HTTPException: http_error}

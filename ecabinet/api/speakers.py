@@ -1,0 +1,126 @@
+"""The floor: the item under discussion, the speaker queue, giving and ending the floor."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ecabinet import live_state, meetings, speakers
+from ecabinet.api import payload
+from ecabinet.api.context import authed, ok
+from ecabinet.api.spec import BOOL, INT, STR, arr, obj, operation
+from ecabinet.errors import Invalid
+
+REQUEST = obj(id=INT, user_id=INT, name=STR, title=STR, unit=STR, remote=BOOL, item_id=INT,
+              status=STR, note=STR, requested_at=STR, started_at=STR, ended_at=STR,
+              limit_seconds=INT, spoke_seconds=INT)
+SPEAKERS = obj(queue=arr(REQUEST), current=REQUEST, history=arr(REQUEST))
+SETTINGS = obj(quorum_rule=STR, speaking_limit_seconds=INT)
+
+
+@operation("The speaker queue, who speaks now, and who spoke", tag="speakers",
+           response=SPEAKERS)
+async def get_speakers(request: Request) -> Response:
+    """The floor as every screen shows it."""
+    async with authed(request) as ctx:
+        meeting = await meetings.get_meeting(ctx.db, ctx.user, request.path_params["id"])
+        return ok(await speakers.state(ctx.db, meeting.id))
+
+
+@operation("Ask for the floor on the current item (delegate, remote room)", tag="speakers",
+           body=obj(note=STR), response=SPEAKERS)
+async def ask_to_speak(request: Request) -> Response:
+    """A resent request keeps its place."""
+    body = await payload.json_body(request)
+    async with authed(request) as ctx:
+        row = await speakers.request(ctx.db, ctx.user, request.path_params["id"],
+                                     payload.text(body, "note", required=False,
+                                                  max_length=speakers.MAX_NOTE))
+        return ok(await speakers.state(ctx.db, row.meeting_id), 201)
+
+
+@operation("Withdraw a waiting request (one's own; any, presiding)", tag="speakers",
+           response=SPEAKERS)
+async def withdraw(request: Request) -> Response:
+    """Strike a request from the queue."""
+    async with authed(request) as ctx:
+        row = await speakers.withdraw(ctx.db, ctx.user, request.path_params["id"],
+                                      request.path_params["rid"])
+        return ok(await speakers.state(ctx.db, row.meeting_id))
+
+
+@operation("Reorder the queue: every waiting request id, in the new order (presiding)",
+           tag="speakers", body=obj(["order"], order=arr(INT)), response=SPEAKERS)
+async def reorder(request: Request) -> Response:
+    """The chair's order of speakers."""
+    body = await payload.json_body(request)
+    order = body.get("order")
+    if not isinstance(order, list) or not all(
+            isinstance(i, int) and not isinstance(i, bool) for i in order):
+        raise Invalid("field_invalid", field="order")
+    async with authed(request) as ctx:
+        await speakers.reorder(ctx.db, ctx.user, request.path_params["id"], order)
+        return ok(await speakers.state(ctx.db, request.path_params["id"]))
+
+
+@operation("Give the floor to a request (request_id) or call on a member (user_id), with an "
+           "optional speaking time (presiding)", tag="speakers",
+           body=obj(request_id=INT, user_id=INT, limit_seconds=INT), response=SPEAKERS)
+async def grant(request: Request) -> Response:
+    """The previous speaker's turn ends; `floor.changed` follows."""
+    body = await payload.json_body(request)
+    async with authed(request) as ctx:
+        await speakers.grant(ctx.db, ctx.user, request.path_params["id"],
+                             request_id=payload.integer(body, "request_id", required=False),
+                             user_id=payload.integer(body, "user_id", required=False),
+                             limit_seconds=payload.integer(body, "limit_seconds",
+                                                           required=False))
+        return ok(await speakers.state(ctx.db, request.path_params["id"]))
+
+
+@operation("End the current turn (presiding, or the speaker)", tag="speakers",
+           response=SPEAKERS)
+async def end_turn(request: Request) -> Response:
+    """Nobody holds the floor afterwards."""
+    async with authed(request) as ctx:
+        await speakers.end(ctx.db, ctx.user, request.path_params["id"])
+        return ok(await speakers.state(ctx.db, request.path_params["id"]))
+
+
+@operation("Put an agenda item before the hall (item_id null: none) (presiding)",
+           tag="speakers", body=obj(item_id=INT), response=obj(current_item_id=INT))
+async def set_item(request: Request) -> Response:
+    """Every screen follows the current item."""
+    body = await payload.json_body(request)
+    async with authed(request) as ctx:
+        state = await live_state.set_current_item(
+            ctx.db, ctx.user, request.path_params["id"],
+            payload.integer(body, "item_id", required=False))
+        return ok({"current_item_id": state.current_item_id})
+
+
+@operation("Change the live settings: quorum rule, default speaking time (presiding)",
+           tag="speakers", body=SETTINGS, response=SETTINGS)
+async def set_settings(request: Request) -> Response:
+    """Either field may be left out."""
+    body = await payload.json_body(request)
+    async with authed(request) as ctx:
+        state = await live_state.set_settings(
+            ctx.db, ctx.user, request.path_params["id"],
+            quorum_rule=payload.text(body, "quorum_rule", required=False, max_length=20) or None,
+            speaking_limit_seconds=payload.integer(body, "speaking_limit_seconds",
+                                                   required=False))
+        return ok(live_state.settings_view(state))
+
+
+routes = [
+    Route("/api/meetings/{id:int}/speakers", get_speakers, methods=["GET"]),
+    Route("/api/meetings/{id:int}/speakers", ask_to_speak, methods=["POST"]),
+    Route("/api/meetings/{id:int}/speakers/order", reorder, methods=["PUT"]),
+    Route("/api/meetings/{id:int}/speakers/{rid:int}/withdraw", withdraw, methods=["POST"]),
+    Route("/api/meetings/{id:int}/floor", grant, methods=["POST"]),
+    Route("/api/meetings/{id:int}/floor", end_turn, methods=["DELETE"]),
+    Route("/api/meetings/{id:int}/live/item", set_item, methods=["PUT"]),
+    Route("/api/meetings/{id:int}/live/settings", set_settings, methods=["PUT"]),
+]

@@ -1,0 +1,203 @@
+"""Task follow-up: the list (overdue first, CSV), progress reports and deliverables."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.routing import Route
+
+from ecabinet import conclusions, tasks
+from ecabinet.api import payload
+from ecabinet.api.context import authed, ok, settings_of
+from ecabinet.api.spec import ANY, INT, STR, arr, obj, operation
+from ecabinet.errors import Invalid, TooLarge
+
+TASK = obj(id=INT, content=STR, responsible=STR, deadline=STR, deliverable=STR, status=STR,
+           state=STR, progress=INT, working_days_left=INT, meeting=ANY, number=STR)
+GROUP = obj(id=INT, name=STR, total=INT, overdue=INT, due_soon=INT, done=INT)
+LIST = obj(tasks=arr(TASK), by_unit=arr(GROUP), by_meeting=arr(GROUP), notices_due=arr(ANY))
+FILE = {"type": "string", "format": "binary"}
+# Multipart bodies above this are refused before being read (files are checked again).
+_FORM_OVERHEAD = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Form:
+    """A multipart form's text fields and its files by field name."""
+
+    fields: dict[str, str]
+    files: dict[str, tasks.Upload]
+
+    @property
+    def upload(self) -> tasks.Upload | None:
+        """The file sent as `file`."""
+        return self.files.get("file")
+
+
+async def _limited(stream: AsyncIterator[bytes], limit: int) -> AsyncGenerator[bytes, None]:
+    received = 0
+    async for chunk in stream:
+        received += len(chunk)
+        if received > limit:
+            raise TooLarge("upload_file_too_large")
+        yield chunk
+
+
+async def read_form(request: Request, max_bytes: int, file_fields: tuple[str, ...] = ("file",)
+                    ) -> Form:
+    """Read a multipart form, counting the body as it arrives; files above `max_bytes` refused."""
+    limit = max_bytes * len(file_fields) + _FORM_OVERHEAD
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise TooLarge("upload_file_too_large")
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise Invalid("form_upload_malformed")
+    parser = MultiPartParser(request.headers, _limited(request.stream(), limit),
+                             max_files=len(file_fields), max_fields=20)
+    try:
+        form = await parser.parse()
+    except MultiPartException as exc:
+        raise Invalid("form_upload_malformed") from exc
+    try:
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        files: dict[str, tasks.Upload] = {}
+        for name in file_fields:
+            part = form.get(name)
+            if isinstance(part, UploadFile):
+                data = await part.read(max_bytes + 1)
+                if len(data) > max_bytes:
+                    raise TooLarge("upload_file_too_large")
+                if data:
+                    files[name] = tasks.Upload(part.filename or "", part.content_type or "", data)
+        return Form(fields, files)
+    finally:
+        await form.close()
+
+
+def _filter(request: Request) -> tasks.TaskFilter:
+    query = request.query_params
+
+    def number(name: str) -> int | None:
+        raw = query.get(name)
+        if raw in (None, ""):
+            return None
+        if not raw.isdigit():
+            raise Invalid("field_invalid", field=name)
+        return int(raw)
+
+    return tasks.TaskFilter(scope=query.get("scope", "all"), unit_id=number("unit_id"),
+                            meeting_id=number("meeting_id"), state=query.get("state") or None)
+
+
+@operation("Tasks the user may see (own unit's, or the meetings they follow), overdue first; "
+           "and the conclusion notices still to issue",
+           tag="tasks", response=LIST)
+async def list_tasks(request: Request) -> Response:
+    """Filters: scope=mine|office|all, unit_id, meeting_id, state (overdue, open, done...)."""
+    flt = _filter(request)
+    async with authed(request) as ctx:
+        views = await tasks.list_tasks(ctx.db, ctx.user, flt)
+        return ok({"tasks": views, "by_unit": tasks.summarise(views, "unit"),
+                   "by_meeting": tasks.summarise(views, "meeting"),
+                   "notices_due": await conclusions.pending_notices(ctx.db, ctx.user)})
+
+
+@operation("The same list as CSV for Excel", tag="tasks", response=FILE, content="text/csv")
+async def export_csv(request: Request) -> Response:
+    """UTF-8 with BOM, Vietnamese headers."""
+    flt = _filter(request)
+    async with authed(request) as ctx:
+        views = await tasks.list_tasks(ctx.db, ctx.user, flt)
+    return Response(tasks.csv_export(views), media_type="text/csv; charset=utf-8", headers={
+        "content-disposition": 'attachment; filename="theo-doi-nhiem-vu.csv"',
+        "cache-control": "no-store",
+    })
+
+
+@operation("One task with its history and what the user may do", tag="tasks", response=ANY)
+async def get_task(request: Request) -> Response:
+    """Task detail."""
+    async with authed(request) as ctx:
+        return ok(await tasks.detail(ctx.db, ctx.user, request.path_params["task_id"]))
+
+
+@operation("Report progress (responsible unit)", tag="tasks",
+           body=obj(["progress"], progress=INT, note=STR), response=ANY)
+async def progress(request: Request) -> Response:
+    """0–99 %; handing in the deliverable completes the task."""
+    body = await payload.json_body(request)
+    async with authed(request) as ctx:
+        task = await tasks.report_progress(
+            ctx.db, ctx.user, request.path_params["task_id"],
+            progress=payload.required_int(body, "progress"),
+            note=payload.text(body, "note", required=False, max_length=5000))
+        return ok(await tasks.detail(ctx.db, ctx.user, task.id))
+
+
+@operation("Hand in the deliverable, a file and/or a note (responsible unit): the task is done",
+           tag="tasks", body=obj(note=STR, file=FILE), response=ANY)
+async def deliver(request: Request) -> Response:
+    """multipart/form-data with `note` and `file`, or JSON {note}."""
+    settings = settings_of(request)
+    async with authed(request) as ctx:
+        # Checked first so nobody can make the server read an upload for a task they
+        # may not touch; the upload is read outside the transaction.
+        await tasks.get_task(ctx.db, ctx.user, request.path_params["task_id"])
+    if request.headers.get("content-type", "").startswith("application/json"):
+        body: dict[str, Any] = await payload.json_body(request)
+        note_field = body.get("note")
+        form = Form({"note": note_field if isinstance(note_field, str) else ""}, {})
+    else:
+        form = await read_form(request, settings.upload_max_bytes)
+    note = form.fields.get("note", "")
+    if len(note) > 20000:
+        raise Invalid("field_too_long", field="note", max=20000)
+    async with authed(request) as ctx:
+        task = await tasks.submit_deliverable(
+            ctx.db, ctx.user, request.path_params["task_id"], note=note, upload=form.upload,
+            files_dir=settings.data_dir / "task_files", max_bytes=settings.upload_max_bytes)
+        return ok(await tasks.detail(ctx.db, ctx.user, task.id))
+
+
+@operation("Send a done task back to the unit with a reason (office)", tag="tasks",
+           body=obj(["comment"], comment=STR), response=ANY)
+async def reopen(request: Request) -> Response:
+    """Done → in progress."""
+    body = await payload.json_body(request)
+    async with authed(request) as ctx:
+        task = await tasks.reopen(ctx.db, ctx.user, request.path_params["task_id"],
+                                  payload.text(body, "comment", max_length=5000))
+        return ok(await tasks.detail(ctx.db, ctx.user, task.id))
+
+
+@operation("A file handed in on a task", tag="tasks", response=FILE,
+           content="application/octet-stream")
+async def report_file(request: Request) -> Response:
+    """Downloaded as an attachment, never rendered by the browser."""
+    async with authed(request) as ctx:
+        path, name, content_type = await tasks.report_file(
+            ctx.db, ctx.user, request.path_params["task_id"], request.path_params["report_id"],
+            settings_of(request).data_dir / "task_files")
+    return FileResponse(path, media_type=content_type, headers={
+        "content-disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+        "cache-control": "no-store",
+    })
+
+
+routes = [
+    Route("/api/tasks", list_tasks, methods=["GET"]),
+    Route("/api/tasks.csv", export_csv, methods=["GET"]),
+    Route("/api/tasks/{task_id:int}", get_task, methods=["GET"]),
+    Route("/api/tasks/{task_id:int}/progress", progress, methods=["POST"]),
+    Route("/api/tasks/{task_id:int}/deliverable", deliver, methods=["POST"]),
+    Route("/api/tasks/{task_id:int}/reopen", reopen, methods=["POST"]),
+    Route("/api/tasks/{task_id:int}/reports/{report_id:int}/file", report_file,
+          methods=["GET"]),
+]

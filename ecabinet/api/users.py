@@ -1,0 +1,73 @@
+"""Accounts: listed for those who invite people, managed by admins."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ecabinet import accounts
+from ecabinet.api import payload
+from ecabinet.api.auth import USER_SCHEMA, user_view
+from ecabinet.api.context import authed, ok
+from ecabinet.api.spec import BOOL, INT, STR, arr, obj, operation
+from ecabinet.models import Role
+
+USER_BODY = obj(
+    ["username", "full_name", "password", "role"], username=STR, full_name=STR, password=STR,
+    role=STR, unit_id=INT, title=STR, language=STR, active=BOOL,
+)
+
+
+@operation("Accounts (admins and secretaries)", tag="users", response=arr(USER_SCHEMA))
+async def list_users(request: Request) -> Response:
+    """Every account, for the admin screen and the meeting invitation form."""
+    async with authed(request) as ctx:
+        ctx.require(Role.admin, Role.secretary)
+        return ok([user_view(u) for u in await accounts.list_users(ctx.db)])
+
+
+@operation("Create an account (admin)", tag="users", body=USER_BODY, response=USER_SCHEMA)
+async def create_user(request: Request) -> Response:
+    """Add an account with a role and a unit."""
+    body = await payload.json_body(request)
+    async with authed(request) as ctx:
+        ctx.require(Role.admin)
+        user = await accounts.create_user(
+            ctx.db,
+            username=payload.text(body, "username", max_length=80),
+            full_name=payload.text(body, "full_name", max_length=200),
+            password=payload.text(body, "password", max_length=200),
+            role=payload.text(body, "role", max_length=20),
+            unit_id=payload.integer(body, "unit_id", required=False),
+            title=payload.text(body, "title", required=False, max_length=200),
+            language=payload.text(body, "language", required=False, default="vi"),
+            actor_id=ctx.user.id,
+        )
+        return ok(user_view(user), 201)
+
+
+@operation("Change an account (admin)", tag="users", body=USER_BODY, response=USER_SCHEMA)
+async def update_user(request: Request) -> Response:
+    """Edit, deactivate, unlock or reset the password of an account."""
+    body = await payload.json_body(request)
+    async with authed(request) as ctx:
+        ctx.require(Role.admin)
+        user = await accounts.update_user(
+            ctx.db, request.path_params["user_id"], actor_id=ctx.user.id,
+            full_name=payload.text(body, "full_name", required=False, max_length=200) or None,
+            title=body.get("title") if isinstance(body.get("title"), str) else None,
+            role=payload.text(body, "role", required=False) or None,
+            unit_id=payload.integer(body, "unit_id", required=False),
+            active=payload.boolean(body, "active") if "active" in body else None,
+            password=payload.text(body, "password", required=False, max_length=200) or None,
+            language=payload.text(body, "language", required=False) or None,
+        )
+        return ok(user_view(user))
+
+
+routes = [
+    Route("/api/users", list_users, methods=["GET"]),
+    Route("/api/users", create_user, methods=["POST"]),
+    Route("/api/users/{user_id:int}", update_user, methods=["PUT"]),
+]

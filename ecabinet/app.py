@@ -1,0 +1,149 @@
+"""create_app(): Starlette, socket.io and the static UI as one ASGI application."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import socketio
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
+
+from ecabinet import accounts, db, documents
+from ecabinet.api import agenda as agenda_api
+from ecabinet.api import annotations as annotations_api
+from ecabinet.api import attendance as attendance_api
+from ecabinet.api import auth, health, meetings, units, users
+from ecabinet.api import conclusions as conclusions_api
+from ecabinet.api import documents as documents_api
+from ecabinet.api import minutes as minutes_api
+from ecabinet.api import questions as questions_api
+from ecabinet.api import speakers as speakers_api
+from ecabinet.api import tasks as tasks_api
+from ecabinet.api import verify as verify_api
+from ecabinet.api import video as video_api
+from ecabinet.api import voting as voting_api
+from ecabinet.api.errors import HANDLERS
+from ecabinet.config import Settings, load_settings
+from ecabinet.ratelimit import SlidingWindow
+from realtime import (
+    attendance_actions,
+    questions_actions,
+    speakers_actions,
+    video_actions,
+    voting_actions,
+)
+from realtime.hub import Hub
+
+STATIC_DIR = Path(os.environ.get("ECABINET_STATIC_DIR", Path(__file__).parent.parent / "static"))
+# Third-party browser code comes from npm at set-up (static/node_modules), never committed.
+VENDOR_DIR = STATIC_DIR / "node_modules"
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+]
+
+
+class SecurityHeaders:
+    """Adds conservative security headers to every HTTP response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Wrap `send` to append the headers."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).extend(SECURITY_HEADERS)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def index(request: Request) -> Response:
+    """The single-page UI; every client-side route serves the same page."""
+    return FileResponse(STATIC_DIR / "index.html", headers={"cache-control": "no-cache"})
+
+
+async def service_worker(request: Request) -> Response:
+    """The offline briefcase's service worker, allowed to control every page of the origin."""
+    return FileResponse(STATIC_DIR / "sw.js", media_type="text/javascript",
+                        headers={"service-worker-allowed": "/", "cache-control": "no-cache"})
+
+
+def api_routes() -> list[BaseRoute]:
+    """Every HTTP route of the API."""
+    return [
+        *health.routes, *auth.routes, *units.routes, *users.routes, *meetings.routes,
+        *agenda_api.routes, *documents_api.routes, *annotations_api.routes,
+        *attendance_api.routes, *questions_api.routes, *speakers_api.routes, *voting_api.routes,
+        *minutes_api.routes, *conclusions_api.routes, *tasks_api.routes, *verify_api.routes,
+        *video_api.routes,
+    ]
+
+
+def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
+    """The whole node: HTTP API, live channel and UI behind one ASGI callable."""
+    settings = settings or load_settings()
+    accounts.configure_hashing(settings.argon2_time_cost, settings.argon2_memory_kib)
+    engine = db.create_engine(settings.database_url)
+    sessions = db.sessionmaker(engine)
+    hub = Hub(settings, sessions)
+    attendance_actions.register(hub)
+    questions_actions.register(hub)
+    speakers_actions.register(hub)
+    voting_actions.register(hub)
+    video = video_actions.register(hub, settings)
+    library = documents.Library(settings, sessions)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await hub.start()
+        await library.start()
+        try:
+            yield
+        finally:
+            await video.close()
+            await library.stop()
+            await hub.stop()
+            await engine.dispose()
+
+    routes: list[BaseRoute] = [
+        *api_routes(),
+        Route("/sw.js", service_worker),
+        Mount("/sfu", video.cascade()),
+        Mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static"),
+        Route("/", index),
+        Route("/{path:path}", index),
+    ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers=HANDLERS,  # type: ignore[arg-type]
+        middleware=[Middleware(SecurityHeaders), Middleware(GZipMiddleware, minimum_size=1024)],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = sessions
+    app.state.hub = hub
+    app.state.video = video
+    app.state.library = library
+    app.state.login_limiter = SlidingWindow(limit=20, seconds=60)
+    asgi = socketio.ASGIApp(hub.sio, other_asgi_app=app, socketio_path="socket.io")
+    asgi.starlette = app  # type: ignore[attr-defined]
+    return asgi

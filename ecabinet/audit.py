@@ -1,0 +1,138 @@
+"""The audit log: who did or saw what, chained by SHA-256 so a later edit is detectable."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ecabinet.models import AuditEntry, AuditHead
+from ecabinet.models.base import utcnow
+
+GENESIS = "0" * 64
+
+
+def entry_digest(entry: AuditEntry) -> str:
+    """The hash an entry must carry, from its content and the previous hash."""
+    body = json.dumps(
+        {
+            "prev": entry.prev_hash,
+            "at": entry.created_at.isoformat(),
+            "actor": entry.actor_id,
+            "action": entry.action,
+            "type": entry.object_type,
+            "id": entry.object_id,
+            "meeting": entry.meeting_id,
+            "data": entry.data,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+async def _lock_head(session: AsyncSession) -> AuditHead:
+    head = await session.get(AuditHead, 1, with_for_update=True)
+    if head is None:
+        head = AuditHead(id=1, last_hash=GENESIS)
+        session.add(head)
+        await session.flush()
+    return head
+
+
+async def record(
+    session: AsyncSession,
+    action: str,
+    *,
+    actor_id: int | None,
+    object_type: str = "",
+    object_id: str | int = "",
+    meeting_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry in the caller's transaction, extending the hash chain."""
+    return (
+        await record_many(
+            session,
+            [
+                AuditRecord(
+                    action=action,
+                    actor_id=actor_id,
+                    object_type=object_type,
+                    object_id=str(object_id),
+                    meeting_id=meeting_id,
+                    data=data or {},
+                )
+            ],
+        )
+    )[0]
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """What one audit entry says, before it is chained."""
+
+    action: str
+    actor_id: int | None
+    object_type: str = ""
+    object_id: str = ""
+    meeting_id: int | None = None
+    data: dict[str, Any] | None = None
+
+
+async def record_many(session: AsyncSession, records: list[AuditRecord]) -> list[AuditEntry]:
+    """Append several entries under one lock of the chain head (a ballot batch, say)."""
+    head = await _lock_head(session)
+    previous = head.last_hash
+    entries = []
+    for rec in records:
+        entry = AuditEntry(
+            actor_id=rec.actor_id,
+            action=rec.action,
+            object_type=rec.object_type,
+            object_id=rec.object_id,
+            meeting_id=rec.meeting_id,
+            data=rec.data or {},
+            prev_hash=previous,
+            created_at=utcnow(),
+        )
+        entry.hash = entry_digest(entry)
+        previous = entry.hash
+        entries.append(entry)
+    session.add_all(entries)
+    head.last_hash = previous
+    await session.flush()
+    return entries
+
+
+async def verify_chain(session: AsyncSession) -> int | None:
+    """The id of the first entry whose hash or link is wrong, or None if the chain holds."""
+    previous = GENESIS
+    result = await session.stream_scalars(select(AuditEntry).order_by(AuditEntry.id))
+    async for entry in result:
+        if entry.prev_hash != previous or entry_digest(entry) != entry.hash:
+            return entry.id
+        previous = entry.hash
+    head = await session.get(AuditHead, 1)
+    if head is not None and head.last_hash != previous:
+        return -1
+    return None
+
+
+async def entries(
+    session: AsyncSession, *, meeting_id: int | None = None, action: str | None = None,
+    limit: int = 200,
+) -> list[AuditEntry]:
+    """The newest audit entries, optionally for one meeting or action."""
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if meeting_id is not None:
+        query = query.where(AuditEntry.meeting_id == meeting_id)
+    if action is not None:
+        query = query.where(AuditEntry.action == action)
+    return list((await session.scalars(query)).all())

@@ -1,0 +1,294 @@
+"""The one writer of ballots: a queue drained into group commits (DESIGN.md §5).
+
+A burst of ballots costs one transaction per group instead of one each (the commit's
+fsync and the audit head's lock dominate), and each ballot's acknowledgement waits for
+its group's commit: acknowledged means committed. Closing a poll goes through the same
+queue, so every ballot acknowledged before the close is in the result. The writer also
+closes polls whose time limit ran out.
+
+It holds no request's transaction while it waits, so callers must not either (SQLite
+takes its write lock at BEGIN): the socket handler and the HTTP route authenticate,
+leave their transaction, then enqueue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from ecabinet import db, voting
+from ecabinet.errors import Conflict, DomainError, NotFound, Unauthenticated
+from ecabinet.models import LoginSession, User
+from ecabinet.models.base import utcnow
+
+log = logging.getLogger(__name__)
+# Live counts go out at most this often per poll: one per group commit would flood a
+# thousand screens with counts nobody can read that fast.
+PROGRESS_INTERVAL = 0.5
+
+
+@dataclass
+class _Cast:
+    token: str
+    poll_id: int
+    choice: int
+    client_ballot_id: str
+    done: asyncio.Future[voting.BallotOutcome] = field(repr=False)
+
+
+@dataclass
+class _Close:
+    token: str | None  # None: close only if the poll's time is up
+    poll_id: int
+    done: asyncio.Future[dict[str, Any]] = field(repr=False)
+
+
+@dataclass
+class _Wake:
+    """Makes the loop look at the deadlines again."""
+
+
+_Job = _Cast | _Close | _Wake
+
+
+async def users_by_token(session: AsyncSession, tokens: Sequence[str]) -> dict[str, User]:
+    """The live sessions among `tokens` and their users, in one query."""
+    now = utcnow()
+    rows = await session.execute(
+        select(LoginSession, User).join(User, User.id == LoginSession.user_id)
+        .where(LoginSession.token.in_(set(tokens)))
+    )
+    return {login.token: user for login, user in rows
+            if login.revoked_at is None and login.expires_at > now and user.active}
+
+
+class BallotWriter:
+    """Serialises ballots and closes of one node's database into group commits."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], batch_max: int = 500) -> None:
+        self.sessions = sessions
+        self.batch_max = max(1, batch_max)
+        self._queue: asyncio.Queue[_Job] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._deadlines: dict[int, datetime] = {}
+        self._announced: dict[int, float] = {}  # poll id -> when its count last went out
+        self._unannounced: set[int] = set()
+        self.batches = 0  # group commits done (for tests and the bench)
+
+    def _ensure_running(self) -> asyncio.Queue[_Job]:
+        loop = asyncio.get_running_loop()
+        if self._queue is None or self._loop is not loop or self._task is None \
+                or self._task.done():
+            if self._loop is not loop or self._queue is None:
+                self._queue = asyncio.Queue()
+            self._loop = loop
+            self._task = loop.create_task(self._run(), name="ballot-writer")
+        return self._queue
+
+    async def cast(self, token: str, poll_id: int, choice: int, client_ballot_id: str
+                   ) -> voting.BallotOutcome:
+        """Count a ballot; returns once it is committed (raises the refusal otherwise)."""
+        queue = self._ensure_running()
+        done: asyncio.Future[voting.BallotOutcome] = asyncio.get_running_loop().create_future()
+        queue.put_nowait(_Cast(token, poll_id, choice, client_ballot_id, done))
+        return await done
+
+    async def close(self, token: str | None, poll_id: int) -> dict[str, Any]:
+        """Close a poll after every ballot queued before; None as token: only if it is due."""
+        queue = self._ensure_running()
+        done: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        queue.put_nowait(_Close(token, poll_id, done))
+        return await done
+
+    def watch(self, poll_id: int, closes_at: datetime | None) -> None:
+        """Close this poll when its time is up (called after opening a timed poll)."""
+        if closes_at is None:
+            return
+        self._deadlines[poll_id] = closes_at
+        # Wake the loop so it waits for the new, possibly nearer, deadline.
+        self._ensure_running().put_nowait(_Wake())
+
+    async def stop(self) -> None:
+        """Stop the writer (queued jobs are refused)."""
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    # -- the loop ---------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        assert self._queue is not None
+        queue = self._queue
+        try:
+            await self._load_deadlines()
+        except Exception:
+            log.exception("reading poll deadlines failed")
+        carry: _Job | None = None
+        while True:
+            job = carry
+            carry = None
+            if job is None:
+                job = await self._next(queue)
+                if job is None:
+                    await self._close_due()
+                    await self._announce_due()
+                    continue
+            if isinstance(job, _Wake):
+                continue
+            if isinstance(job, _Close):
+                await self._close(job)
+                continue
+            batch = [job]
+            while len(batch) < self.batch_max and not queue.empty():
+                more = queue.get_nowait()
+                if isinstance(more, _Wake):
+                    continue
+                if isinstance(more, _Close):
+                    carry = more  # after this group, so it sees every ballot before it
+                    break
+                batch.append(more)
+            await self._commit(batch)
+
+    async def _next(self, queue: asyncio.Queue[_Job]) -> _Job | None:
+        waits = [(at - utcnow()).total_seconds() for at in self._deadlines.values()]
+        loop = asyncio.get_running_loop()
+        waits += [self._announced.get(p, 0.0) + PROGRESS_INTERVAL - loop.time()
+                  for p in self._unannounced]
+        if not waits:
+            return await queue.get()
+        wait = min(waits)
+        if wait <= 0:
+            return None
+        try:
+            return await asyncio.wait_for(queue.get(), timeout=wait)
+        except TimeoutError:
+            return None
+
+    async def _load_deadlines(self) -> None:
+        async with self.sessions() as session:
+            for poll_id, closes_at in await voting.due_polls(session):
+                self._deadlines[poll_id] = closes_at
+
+    async def _close_due(self) -> None:
+        now = utcnow()
+        for poll_id in [p for p, at in self._deadlines.items() if at <= now]:
+            self._deadlines.pop(poll_id, None)
+            try:
+                async with db.transaction(self.sessions) as session:
+                    await voting.close_poll(session, None, poll_id, now=now)
+            except (Conflict, NotFound):
+                pass  # closed by hand meanwhile
+            except Exception:
+                log.exception("closing poll %s at its deadline failed", poll_id)
+
+    async def _announce_due(self) -> None:
+        moment = asyncio.get_running_loop().time()
+        for poll_id in [p for p in self._unannounced
+                        if self._announced.get(p, 0.0) + PROGRESS_INTERVAL <= moment]:
+            self._unannounced.discard(poll_id)
+            self._announced[poll_id] = moment
+            try:
+                async with db.transaction(self.sessions) as session:
+                    await voting.announce_progress(session, poll_id)
+            except Exception:
+                log.exception("announcing the count of poll %s failed", poll_id)
+
+    async def _close(self, job: _Close) -> None:
+        # The result supersedes a count not yet sent: one broadcast, not two in a row.
+        self._unannounced.discard(job.poll_id)
+        try:
+            async with db.transaction(self.sessions) as session:
+                actor = None
+                if job.token is not None:
+                    actor = (await users_by_token(session, [job.token])).get(job.token)
+                    if actor is None:
+                        raise Unauthenticated("session_expired")
+                poll = await voting.close_poll(session, actor, job.poll_id)
+                view = voting.poll_view(poll)
+            self._deadlines.pop(job.poll_id, None)
+            _settle(job.done, view)
+        except Exception as exc:
+            _fail(job.done, exc)
+
+    async def _commit(self, batch: list[_Cast]) -> None:
+        try:
+            outcomes = await self._commit_group(batch)
+        except Exception as exc:
+            if len(batch) == 1:
+                log.exception("a ballot could not be written")
+                _fail(batch[0].done, exc)
+                return
+            # One bad ballot must not sink its group: write them one by one.
+            log.warning("ballot group of %d failed (%s); writing singly", len(batch), exc)
+            for job in batch:
+                await self._commit([job])
+            return
+        for job, outcome in zip(batch, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                _fail(job.done, outcome)
+            else:
+                _settle(job.done, outcome)
+
+    async def _commit_group(self, batch: list[_Cast]
+                            ) -> list[voting.BallotOutcome | DomainError]:
+        moment = asyncio.get_running_loop().time()
+        polls = {job.poll_id for job in batch}
+        announce = all(self._announced.get(p, 0.0) + PROGRESS_INTERVAL <= moment for p in polls)
+        async with db.transaction(self.sessions) as session:
+            users = await users_by_token(session, [job.token for job in batch])
+            requests: list[voting.BallotRequest] = []
+            placed: list[int | DomainError] = []
+            for job in batch:
+                user = users.get(job.token)
+                if user is None:
+                    placed.append(Unauthenticated("session_expired"))
+                    continue
+                placed.append(len(requests))
+                requests.append(voting.BallotRequest(user, job.poll_id, job.choice,
+                                                     job.client_ballot_id))
+            counted = await voting.cast_many(session, requests, progress=announce) \
+                if requests else []
+        self.batches += 1
+        if announce:
+            self._announced.update(dict.fromkeys(polls, moment))
+            self._unannounced -= polls
+        else:
+            self._unannounced |= polls
+        return [counted[p] if isinstance(p, int) else p for p in placed]
+
+
+def _settle(future: asyncio.Future[Any], value: Any) -> None:
+    if not future.done():
+        future.set_result(value)
+
+
+def _fail(future: asyncio.Future[Any], exc: BaseException) -> None:
+    if not future.done():
+        future.set_exception(exc)
+
+
+_writers: weakref.WeakKeyDictionary[async_sessionmaker[AsyncSession], BallotWriter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def writer_for(sessions: async_sessionmaker[AsyncSession], batch_max: int = 500
+               ) -> BallotWriter:
+    """The writer of this node's database (one per session factory)."""
+    writer = _writers.get(sessions)
+    if writer is None:
+        writer = _writers[sessions] = BallotWriter(sessions, batch_max)
+    return writer

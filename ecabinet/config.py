@@ -1,0 +1,129 @@
+"""Settings from ECABINET_* environment variables, read once into a frozen object."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"ECABINET_{name}", default)
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(f"ECABINET_{name}")
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"ECABINET_{name} must be an integer, got {raw!r}") from exc
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(f"ECABINET_{name}")
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str) -> tuple[str, ...]:
+    raw = os.environ.get(f"ECABINET_{name}", "")
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable of a node; built by `load_settings()` from the environment."""
+
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    redis_url: str = ""
+    redis_channel: str = "ecabinet"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    secure_cookies: bool = False
+    session_max_age: int = 12 * 3600
+    login_max_failures: int = 5
+    login_lock_seconds: int = 15 * 60
+    upload_max_bytes: int = 100 * 1024 * 1024
+    upload_max_pages: int = 2000
+    render_widths: tuple[int, ...] = (480, 1024, 1280)
+    thumbnail_width: int = 160
+    pdf_workers: int = 2
+    ice_servers: tuple[str, ...] = field(default_factory=tuple)
+    sfu_upstream: str = ""
+    sfu_token: str = ""
+    sfu_nodes: str = ""
+    tsa_url: str = ""
+    font_path: str = ""
+    trust_roots_dir: str = ""
+    default_language: str = "vi"
+    ballot_batch_max: int = 500
+    # argon2-cffi's default profile (RFC 9106 low-memory: t=3, 64 MiB).
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+
+    @property
+    def documents_dir(self) -> Path:
+        """Where uploaded originals live, named by SHA-256."""
+        return self.data_dir / "documents"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Where rendered page images are cached."""
+        return self.data_dir / "cache"
+
+    @property
+    def keys_dir(self) -> Path:
+        """Where signing key stores (encrypted PKCS#12) live."""
+        return self.data_dir / "keys"
+
+
+def load_settings() -> Settings:
+    """Read ECABINET_* variables; defaults run a single node on SQLite under ./var."""
+    data_dir = Path(_env("DATA_DIR", "var")).resolve()
+    default_db = f"sqlite+aiosqlite:///{data_dir / 'ecabinet.sqlite'}"
+    secret = _env("SECRET_KEY", "")
+    if not secret:
+        # A stable secret per data directory, so sessions survive a restart
+        # without asking a fresh install to configure one first.
+        data_dir.mkdir(parents=True, exist_ok=True)
+        secret_file = data_dir / "secret_key"
+        if not secret_file.exists():
+            secret_file.write_text(secrets.token_urlsafe(48))
+            secret_file.chmod(0o600)
+        secret = secret_file.read_text().strip()
+    widths = _env_list("RENDER_WIDTHS")
+    return Settings(
+        data_dir=data_dir,
+        database_url=_env("DATABASE_URL", default_db),
+        secret_key=secret,
+        redis_url=_env("REDIS_URL", ""),
+        redis_channel=_env("REDIS_CHANNEL", "ecabinet"),
+        host=_env("HOST", "127.0.0.1"),
+        port=_env_int("PORT", 8000),
+        secure_cookies=_env_bool("SECURE_COOKIES", False),
+        session_max_age=_env_int("SESSION_MAX_AGE", 12 * 3600),
+        login_max_failures=_env_int("LOGIN_MAX_FAILURES", 5),
+        login_lock_seconds=_env_int("LOGIN_LOCK_SECONDS", 15 * 60),
+        upload_max_bytes=_env_int("UPLOAD_MAX_BYTES", 100 * 1024 * 1024),
+        upload_max_pages=_env_int("UPLOAD_MAX_PAGES", 2000),
+        render_widths=tuple(int(w) for w in widths) if widths else (480, 1024, 1280),
+        thumbnail_width=_env_int("THUMBNAIL_WIDTH", 160),
+        pdf_workers=_env_int("PDF_WORKERS", 2),
+        ice_servers=_env_list("ICE_SERVERS"),
+        sfu_upstream=_env("SFU_UPSTREAM", ""),
+        sfu_token=_env("SFU_TOKEN", ""),
+        sfu_nodes=_env("SFU_NODES", ""),
+        tsa_url=_env("TSA_URL", ""),
+        font_path=_env("FONT_PATH", ""),
+        trust_roots_dir=_env("TRUST_ROOTS_DIR", ""),
+        default_language=_env("LANGUAGE", "vi"),
+        ballot_batch_max=_env_int("BALLOT_BATCH_MAX", 500),
+        argon2_time_cost=_env_int("ARGON2_TIME_COST", 3),
+        argon2_memory_kib=_env_int("ARGON2_MEMORY_KIB", 65536),
+    )

@@ -1,0 +1,382 @@
+"""Meetings: create, edit, list, and move through their life (DESIGN.md §2)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ecabinet import audit, eventlog
+from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
+from ecabinet.models import (
+    InvitedUnit,
+    Meeting,
+    MeetingStatus,
+    Participant,
+    ParticipantRole,
+    Role,
+    Unit,
+    User,
+)
+from ecabinet.models.base import utcnow
+from ecabinet.units import descendant_ids
+from ecabinet.workdays import local_date, working_days_between
+
+INVITATION_LEAD_WORKING_DAYS = 3
+S = MeetingStatus
+
+
+@dataclass
+class MeetingInput:
+    """What a secretary fills in for a meeting."""
+
+    title: str
+    unit_id: int
+    chair_id: int
+    starts_at: datetime
+    ends_at: datetime | None = None
+    place: str = ""
+    description: str = ""
+    urgent: bool = False
+    # (user id, role in the meeting)
+    participants: Sequence[tuple[int, ParticipantRole]] = field(default_factory=list)
+    # (unit id, joins remotely from its own meeting room)
+    invited_units: Sequence[tuple[int, bool]] = field(default_factory=list)
+
+
+async def _managed_unit_ids(session: AsyncSession, user: User) -> set[int]:
+    if user.unit_id is None:
+        return set()
+    return await descendant_ids(session, user.unit_id)
+
+
+async def can_manage(session: AsyncSession, user: User, meeting: Meeting) -> bool:
+    """Secretaries prepare meetings of their own unit and the units below it."""
+    if user.role != Role.secretary:
+        return False
+    if meeting.created_by_id == user.id:
+        return True
+    return meeting.unit_id in await _managed_unit_ids(session, user)
+
+
+def is_chair(user: User, meeting: Meeting) -> bool:
+    """Whether the user presides over this meeting."""
+    return user.role == Role.chair and meeting.chair_id == user.id
+
+
+async def member_ids(session: AsyncSession, meeting: Meeting) -> set[int]:
+    """Everyone who belongs to the meeting: participants, chair, creator, remote rooms."""
+    ids = {meeting.chair_id, meeting.created_by_id}
+    ids.update(
+        (await session.scalars(
+            select(Participant.user_id).where(Participant.meeting_id == meeting.id)
+        )).all()
+    )
+    remote_units = select(InvitedUnit.unit_id).where(InvitedUnit.meeting_id == meeting.id)
+    ids.update(
+        (await session.scalars(
+            select(User.id).where(User.unit_id.in_(remote_units), User.role == Role.remote_room)
+        )).all()
+    )
+    return ids
+
+
+async def can_view(session: AsyncSession, user: User, meeting: Meeting) -> bool:
+    """Admins, managing secretaries and members see a meeting; nobody else learns it exists."""
+    if user.role == Role.admin:
+        return True
+    if user.id in await member_ids(session, meeting):
+        return True
+    return await can_manage(session, user, meeting)
+
+
+async def get_meeting(session: AsyncSession, user: User, meeting_id: int) -> Meeting:
+    """A meeting the user may see, or NotFound."""
+    meeting = await session.get(Meeting, meeting_id)
+    if meeting is None or not await can_view(session, user, meeting):
+        raise NotFound("meeting_not_found")
+    return meeting
+
+
+async def list_meetings(
+    session: AsyncSession, user: User, *, status: MeetingStatus | None = None
+) -> list[Meeting]:
+    """Meetings the user may see, soonest first."""
+    query = select(Meeting).order_by(Meeting.starts_at.desc())
+    if status is not None:
+        query = query.where(Meeting.status == status)
+    if user.role != Role.admin:
+        member = select(Participant.meeting_id).where(Participant.user_id == user.id)
+        conditions = [
+            Meeting.id.in_(member),
+            Meeting.chair_id == user.id,
+            Meeting.created_by_id == user.id,
+        ]
+        if user.role == Role.remote_room and user.unit_id is not None:
+            conditions.append(
+                Meeting.id.in_(
+                    select(InvitedUnit.meeting_id).where(InvitedUnit.unit_id == user.unit_id)
+                )
+            )
+        if user.role == Role.secretary:
+            managed = await _managed_unit_ids(session, user)
+            if managed:
+                conditions.append(Meeting.unit_id.in_(managed))
+        query = query.where(or_(*conditions))
+    return list((await session.scalars(query)).all())
+
+
+def _check_lead_time(starts_at: datetime, urgent: bool, now: datetime) -> None:
+    if starts_at.tzinfo is None:
+        raise Invalid("naive_datetime")
+    if starts_at <= now:
+        raise Invalid("meeting_in_past")
+    if urgent:
+        return
+    lead = working_days_between(local_date(now), local_date(starts_at))
+    if lead < INVITATION_LEAD_WORKING_DAYS:
+        raise Invalid("lead_time_too_short", days=INVITATION_LEAD_WORKING_DAYS, lead=lead)
+
+
+async def _validate(session: AsyncSession, data: MeetingInput) -> None:
+    if not data.title.strip():
+        raise Invalid("required_fields")
+    if data.ends_at is not None and data.ends_at <= data.starts_at:
+        raise Invalid("ends_before_start")
+    if await session.get(Unit, data.unit_id) is None:
+        raise Invalid("unknown_unit")
+    chair = await session.get(User, data.chair_id)
+    if chair is None or chair.role != Role.chair or not chair.active:
+        raise Invalid("chair_must_be_chair")
+    user_ids = {uid for uid, _ in data.participants}
+    if user_ids:
+        found = set((await session.scalars(select(User.id).where(User.id.in_(user_ids)))).all())
+        if found != user_ids:
+            raise Invalid("unknown_user")
+    unit_ids = {uid for uid, _ in data.invited_units}
+    if unit_ids:
+        found = set((await session.scalars(select(Unit.id).where(Unit.id.in_(unit_ids)))).all())
+        if found != unit_ids:
+            raise Invalid("unknown_unit")
+
+
+async def _write_members(session: AsyncSession, meeting: Meeting, data: MeetingInput) -> None:
+    await session.execute(delete(Participant).where(Participant.meeting_id == meeting.id))
+    await session.execute(delete(InvitedUnit).where(InvitedUnit.meeting_id == meeting.id))
+    roles: dict[int, ParticipantRole] = {uid: ParticipantRole(r) for uid, r in data.participants}
+    roles[meeting.chair_id] = ParticipantRole.chair
+    for uid, role in roles.items():
+        session.add(Participant(
+            meeting_id=meeting.id, user_id=uid, role=role,
+            voting=role in (ParticipantRole.chair, ParticipantRole.delegate),
+        ))
+    for unit_id, remote in dict(data.invited_units).items():
+        session.add(InvitedUnit(meeting_id=meeting.id, unit_id=unit_id, remote=remote))
+    await session.flush()
+
+
+async def create_meeting(
+    session: AsyncSession, actor: User, data: MeetingInput, *, now: datetime | None = None
+) -> Meeting:
+    """A new draft meeting; its invitation must leave 3 working days unless urgent."""
+    if actor.role != Role.secretary:
+        raise Forbidden("forbidden")
+    await _validate(session, data)
+    if actor.unit_id is None or data.unit_id not in await _managed_unit_ids(session, actor):
+        raise Forbidden("unit_not_managed")
+    _check_lead_time(data.starts_at, data.urgent, now or utcnow())
+    meeting = Meeting(
+        title=data.title.strip(), description=data.description.strip(), unit_id=data.unit_id,
+        chair_id=data.chair_id, created_by_id=actor.id, starts_at=data.starts_at,
+        ends_at=data.ends_at, place=data.place.strip(), urgent=data.urgent,
+    )
+    session.add(meeting)
+    await session.flush()
+    await _write_members(session, meeting, data)
+    view = await describe(session, meeting)
+    await eventlog.append(session, meeting.id, "meeting.updated", {"meeting": view})
+    await audit.record(session, "meeting.create", actor_id=actor.id, object_type="meeting",
+                       object_id=meeting.id, meeting_id=meeting.id, data={"title": meeting.title})
+    eventlog.notify(session, await member_ids(session, meeting), "meetings.changed",
+                    meeting_id=meeting.id)
+    return meeting
+
+
+async def update_meeting(
+    session: AsyncSession, actor: User, meeting_id: int, data: MeetingInput,
+    *, now: datetime | None = None,
+) -> Meeting:
+    """Edit a meeting that has not started; a rescheduled one re-checks the lead time."""
+    meeting = await get_meeting(session, actor, meeting_id)
+    if not await can_manage(session, actor, meeting):
+        raise Forbidden("forbidden")
+    if meeting.status not in (S.draft, S.submitted, S.approved, S.published):
+        raise Conflict("meeting_not_editable", status=meeting.status.value)
+    await _validate(session, data)
+    if data.starts_at != meeting.starts_at or data.urgent != meeting.urgent:
+        _check_lead_time(data.starts_at, data.urgent, now or utcnow())
+    before = await member_ids(session, meeting)
+    meeting.title = data.title.strip()
+    meeting.description = data.description.strip()
+    meeting.unit_id = data.unit_id
+    meeting.chair_id = data.chair_id
+    meeting.starts_at = data.starts_at
+    meeting.ends_at = data.ends_at
+    meeting.place = data.place.strip()
+    meeting.urgent = data.urgent
+    await _write_members(session, meeting, data)
+    await session.flush()
+    view = await describe(session, meeting)
+    await eventlog.append(session, meeting.id, "meeting.updated", {"meeting": view})
+    await audit.record(session, "meeting.update", actor_id=actor.id, object_type="meeting",
+                       object_id=meeting.id, meeting_id=meeting.id, data={"title": meeting.title})
+    eventlog.notify(session, before | await member_ids(session, meeting), "meetings.changed",
+                    meeting_id=meeting.id)
+    return meeting
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One step of the life of a meeting: from which states, to which, and who may take it."""
+
+    name: str
+    sources: frozenset[MeetingStatus]
+    target: MeetingStatus
+    may: Callable[[bool, bool], bool]  # (manages, chairs) -> allowed
+
+
+def _manager(manages: bool, chairs: bool) -> bool:
+    return manages
+
+
+def _chair(manages: bool, chairs: bool) -> bool:
+    return chairs
+
+
+def _manager_or_chair(manages: bool, chairs: bool) -> bool:
+    return manages or chairs
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in (
+        Transition("submit", frozenset({S.draft}), S.submitted, _manager),
+        Transition("approve", frozenset({S.submitted}), S.approved, _chair),
+        Transition("return", frozenset({S.submitted}), S.draft, _chair),
+        Transition("publish", frozenset({S.approved}), S.published, _manager_or_chair),
+        Transition("start", frozenset({S.published}), S.in_session, _manager_or_chair),
+        Transition("adjourn", frozenset({S.in_session}), S.adjourned, _manager_or_chair),
+        Transition("close", frozenset({S.adjourned}), S.closed, _manager),
+    )
+}
+
+# Checks other modules add before a transition may happen (e.g. "the agenda has items"),
+# kept here so meetings.py need not import them.
+Guard = Callable[[AsyncSession, Meeting], Any]
+_guards: dict[str, list[Guard]] = {}
+
+
+def add_guard(transition: str, guard: Guard) -> None:
+    """Run `guard(session, meeting)` (async; raise a DomainError to refuse) before a transition."""
+    _guards.setdefault(transition, []).append(guard)
+
+
+async def allowed_transitions(session: AsyncSession, user: User, meeting: Meeting) -> list[str]:
+    """The transitions this user could take now, for the UI's buttons."""
+    manages = await can_manage(session, user, meeting)
+    chairs = is_chair(user, meeting)
+    return [
+        t.name for t in TRANSITIONS.values()
+        if meeting.status in t.sources and t.may(manages, chairs)
+    ]
+
+
+async def transition(
+    session: AsyncSession, actor: User, meeting_id: int, name: str, *, comment: str = ""
+) -> Meeting:
+    """Move a meeting one step along its life, checking role and state, with audit and event."""
+    step = TRANSITIONS.get(name)
+    if step is None:
+        raise Invalid("unknown_transition", name=name)
+    meeting = await get_meeting(session, actor, meeting_id)
+    if not step.may(await can_manage(session, actor, meeting), is_chair(actor, meeting)):
+        raise Forbidden("forbidden")
+    if meeting.status not in step.sources:
+        raise Conflict("bad_transition", name=name, status=meeting.status.value)
+    if name == "return" and not comment.strip():
+        raise Invalid("return_needs_comment")
+    for guard in _guards.get(name, []):
+        await guard(session, meeting)
+    previous = meeting.status
+    meeting.status = step.target
+    if name == "return":
+        meeting.return_comment = comment.strip()
+    elif name == "submit":
+        meeting.return_comment = ""
+    if name == "publish":
+        meeting.published_at = utcnow()
+    await session.flush()
+    await eventlog.append(session, meeting.id, "meeting.status", {
+        "status": meeting.status.value, "previous": previous.value, "transition": name,
+        "comment": meeting.return_comment, "by": actor.full_name,
+    })
+    await audit.record(session, f"meeting.{name}", actor_id=actor.id, object_type="meeting",
+                       object_id=meeting.id, meeting_id=meeting.id,
+                       data={"from": previous.value, "to": meeting.status.value,
+                             "comment": comment.strip()})
+    eventlog.notify(session, await member_ids(session, meeting), "meetings.changed",
+                    meeting_id=meeting.id, status=meeting.status.value)
+    return meeting
+
+
+async def describe(session: AsyncSession, meeting: Meeting) -> dict[str, Any]:
+    """The meeting as every member's screen shows it."""
+    people = (await session.execute(
+        select(Participant, User).join(User, User.id == Participant.user_id)
+        .where(Participant.meeting_id == meeting.id).order_by(Participant.id)
+    )).all()
+    invited = (await session.execute(
+        select(InvitedUnit, Unit).join(Unit, Unit.id == InvitedUnit.unit_id)
+        .where(InvitedUnit.meeting_id == meeting.id).order_by(InvitedUnit.id)
+    )).all()
+    unit = await session.get(Unit, meeting.unit_id)
+    chair = await session.get(User, meeting.chair_id)
+    return {
+        "id": meeting.id,
+        "title": meeting.title,
+        "description": meeting.description,
+        "unit": {"id": meeting.unit_id, "name": unit.name if unit else ""},
+        "chair": {"id": meeting.chair_id, "name": chair.full_name if chair else ""},
+        "created_by": meeting.created_by_id,
+        "starts_at": meeting.starts_at.isoformat(),
+        "ends_at": meeting.ends_at.isoformat() if meeting.ends_at else None,
+        "place": meeting.place,
+        "urgent": meeting.urgent,
+        "status": meeting.status.value,
+        "return_comment": meeting.return_comment,
+        "participants": [
+            {"user_id": p.user_id, "name": u.full_name, "title": u.title, "role": p.role.value,
+             "voting": p.voting, "unit_id": u.unit_id}
+            for p, u in people
+        ],
+        "invited_units": [
+            {"unit_id": iu.unit_id, "name": un.name, "remote": iu.remote} for iu, un in invited
+        ],
+    }
+
+
+def summary(meeting: Meeting) -> dict[str, Any]:
+    """The short form for meeting lists."""
+    return {
+        "id": meeting.id,
+        "title": meeting.title,
+        "starts_at": meeting.starts_at.isoformat(),
+        "place": meeting.place,
+        "status": meeting.status.value,
+        "urgent": meeting.urgent,
+        "unit_id": meeting.unit_id,
+    }

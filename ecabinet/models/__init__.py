@@ -1,0 +1,87 @@
+"""Every model, imported so Base.metadata knows all tables."""
+
+from ecabinet.models.accounts import LoginSession, Role, User
+from ecabinet.models.agenda import AgendaItem
+from ecabinet.models.agenda_history import AgendaItemRevision
+from ecabinet.models.annotations import Annotation, AnnotationKind
+from ecabinet.models.attendance import Attendance
+from ecabinet.models.audit import AuditEntry, AuditHead
+from ecabinet.models.base import Base
+from ecabinet.models.conclusions import Conclusion, ConclusionItem, ConclusionStatus, DocumentNumber
+from ecabinet.models.documents import (
+    Document,
+    DocumentPage,
+    DocumentReader,
+    DocumentVersion,
+    VersionStatus,
+)
+from ecabinet.models.events import MeetingEvent
+from ecabinet.models.meetings import (
+    InvitedUnit,
+    Meeting,
+    MeetingStatus,
+    Participant,
+    ParticipantRole,
+)
+from ecabinet.models.minutes import Minutes, MinutesStatus
+from ecabinet.models.questions import Question, QuestionSupport
+from ecabinet.models.signatures import (
+    OfficialPdf,
+    OfficialPdfStatus,
+    OfficialPdfVersion,
+    SignerKey,
+    SignerKeyKind,
+    TrustRoot,
+)
+from ecabinet.models.speakers import LiveState, SpeakerRequest
+from ecabinet.models.tasks import Task, TaskReport, TaskStatus
+from ecabinet.models.units import Unit
+from ecabinet.models.voting import Ballot, Poll, PollVoter
+
+__all__ = [
+    "AgendaItem",
+    "AgendaItemRevision",
+    "Annotation",
+    "AnnotationKind",
+    "Attendance",
+    "AuditEntry",
+    "AuditHead",
+    "Ballot",
+    "Base",
+    "Conclusion",
+    "ConclusionItem",
+    "ConclusionStatus",
+    "Document",
+    "DocumentNumber",
+    "DocumentPage",
+    "DocumentReader",
+    "DocumentVersion",
+    "InvitedUnit",
+    "LiveState",
+    "LoginSession",
+    "Meeting",
+    "MeetingEvent",
+    "MeetingStatus",
+    "Minutes",
+    "MinutesStatus",
+    "OfficialPdf",
+    "OfficialPdfStatus",
+    "OfficialPdfVersion",
+    "Participant",
+    "ParticipantRole",
+    "Poll",
+    "PollVoter",
+    "Question",
+    "QuestionSupport",
+    "Role",
+    "SignerKey",
+    "SignerKeyKind",
+    "SpeakerRequest",
+    "Task",
+    "TaskReport",
+    "TaskStatus",
+    "TrustRoot",
+    "Unit",
+    "User",
+    "VersionStatus",
+]

@@ -1,0 +1,516 @@
+"""Follow-up of the tasks a conclusion notice assigns: each responsible unit reports progress
+and submits its deliverable; the office sees every task, overdue ones first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+import hashlib
+import io
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from ecabinet import audit, eventlog, meetings
+from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
+from ecabinet.minutes import office_ids
+from ecabinet.models import (
+    Conclusion,
+    ConclusionItem,
+    Meeting,
+    Role,
+    Task,
+    TaskReport,
+    TaskStatus,
+    Unit,
+    User,
+)
+from ecabinet.models.base import utcnow
+from ecabinet.units import descendant_ids
+from ecabinet.workdays import VIETNAM, local_date, working_days_between
+
+S = TaskStatus
+# With this many working days left or fewer, a task (or a notice) is flagged as due soon.
+DUE_SOON_WORKING_DAYS = 2
+# Roles of a unit's accounts that act for the unit on its tasks (room accounts do not).
+_ACTING_ROLES = (Role.secretary, Role.chair, Role.delegate)
+_SAFE_TYPES = {
+    "application/pdf", "image/png", "image/jpeg", "text/plain",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/msword", "application/vnd.ms-excel", "application/zip",
+}
+_SHA = re.compile(r"^[0-9a-f]{64}$")
+
+
+def today() -> dt.date:
+    """Today's date in Vietnam."""
+    return local_date(utcnow())
+
+
+def deadline_state(deadline: dt.date, status: TaskStatus, completed: dt.date | None,
+                   on: dt.date) -> tuple[str, int]:
+    """(state, working days left) of a task on day `on`.
+
+    States: planned (notice not issued), done, done_late, overdue, due_soon, on_track.
+    Days left are negative once overdue.
+    """
+    if on <= deadline:
+        left = working_days_between(on, deadline)
+    else:
+        left = -working_days_between(deadline, on)
+    if status == S.planned:
+        return "planned", left
+    if status == S.done:
+        return ("done_late" if completed and completed > deadline else "done"), left
+    if on > deadline:
+        return "overdue", left
+    if left <= DUE_SOON_WORKING_DAYS:
+        return "due_soon", left
+    return "on_track", left
+
+
+# -- who sees and does what --------------------------------------------------
+
+
+def is_responsible(user: User, task: Task) -> bool:
+    """The responsible person, or an acting account of the responsible unit."""
+    if task.responsible_user_id == user.id:
+        return True
+    return (task.responsible_unit_id is not None and user.unit_id == task.responsible_unit_id
+            and user.role in _ACTING_ROLES)
+
+
+async def responsible_ids(session: AsyncSession, task: Task) -> set[int]:
+    """Accounts that act on a task."""
+    ids: set[int] = set()
+    if task.responsible_user_id is not None:
+        ids.add(task.responsible_user_id)
+    if task.responsible_unit_id is not None:
+        ids.update((await session.scalars(
+            select(User.id).where(User.unit_id == task.responsible_unit_id,
+                                  User.role.in_(_ACTING_ROLES), User.active.is_(True))
+        )).all())
+    return ids
+
+
+async def _managed_units(session: AsyncSession, user: User) -> set[int]:
+    if user.role != Role.secretary or user.unit_id is None:
+        return set()
+    return await descendant_ids(session, user.unit_id)
+
+
+async def _office_condition(session: AsyncSession, user: User) -> ColumnElement[bool] | None:
+    """Tasks of meetings the user manages (secretary) or chairs."""
+    if user.role == Role.admin:
+        return Task.id.is_not(None)
+    conditions: list[ColumnElement[bool]] = []
+    managed = await _managed_units(session, user)
+    if managed:
+        conditions.append(Meeting.unit_id.in_(managed))
+    if user.role == Role.secretary:
+        conditions.append(Meeting.created_by_id == user.id)
+    if user.role == Role.chair:
+        conditions.append(Meeting.chair_id == user.id)
+    return or_(*conditions) if conditions else None
+
+
+def _mine_condition(user: User) -> ColumnElement[bool]:
+    conditions: list[ColumnElement[bool]] = [Task.responsible_user_id == user.id]
+    if user.unit_id is not None and user.role in _ACTING_ROLES:
+        conditions.append(Task.responsible_unit_id == user.unit_id)
+    return or_(*conditions)
+
+
+async def may_follow(session: AsyncSession, user: User, task: Task) -> bool:
+    """The office of the task's meeting, its chair, or an admin."""
+    if user.role == Role.admin:
+        return True
+    meeting = await session.get(Meeting, task.meeting_id)
+    assert meeting is not None
+    return meetings.is_chair(user, meeting) or await meetings.can_manage(session, user, meeting)
+
+
+async def get_task(session: AsyncSession, user: User, task_id: int) -> Task:
+    """An issued task the user may see (responsible, office, chair, admin), or NotFound."""
+    task = await session.get(Task, task_id)
+    if task is None or task.status == S.planned:
+        raise NotFound("task_not_found")
+    if not (is_responsible(user, task) or await may_follow(session, user, task)):
+        raise NotFound("task_not_found")
+    return task
+
+
+# -- views -------------------------------------------------------------------
+
+
+@dataclass
+class Names:
+    """Names needed to show tasks: units, people, meetings, notices, items."""
+
+    units: dict[int, str]
+    users: dict[int, str]
+    meetings: dict[int, str]
+    numbers: dict[int, str]
+    items: dict[int, str]
+
+
+async def names_for(session: AsyncSession, tasks: Sequence[Task]) -> Names:
+    """Load every name the given tasks refer to, in a handful of queries."""
+
+    async def load(model: Any, column: Any, ids: Iterable[int | None]) -> dict[int, str]:
+        wanted = {i for i in ids if i is not None}
+        if not wanted:
+            return {}
+        rows = await session.execute(select(model.id, column).where(model.id.in_(wanted)))
+        return {row[0]: row[1] for row in rows}
+
+    return Names(
+        units=await load(Unit, Unit.name, (t.responsible_unit_id for t in tasks)),
+        users=await load(User, User.full_name, (t.responsible_user_id for t in tasks)),
+        meetings=await load(Meeting, Meeting.title, (t.meeting_id for t in tasks)),
+        numbers=await load(Conclusion, Conclusion.number, (t.conclusion_id for t in tasks)),
+        items=await load(ConclusionItem, ConclusionItem.title, (t.item_id for t in tasks)),
+    )
+
+
+def responsible_text(task: Task, names: Names) -> str:
+    """ "Sở Tài chính" / "Nguyễn Văn A" / "UBND huyện Phú Lộc (Trương Thị Lan)"."""
+    unit = names.units.get(task.responsible_unit_id or 0, "")
+    person = names.users.get(task.responsible_user_id or 0, "")
+    if unit and person:
+        return f"{unit} ({person})"
+    return unit or person
+
+
+def task_view(task: Task, names: Names, on: dt.date | None = None) -> dict[str, Any]:
+    """A task as the follow-up screens show it."""
+    completed = local_date(task.completed_at) if task.completed_at else None
+    state, left = deadline_state(task.deadline, task.status, completed, on or today())
+    return {
+        "id": task.id,
+        "meeting": {"id": task.meeting_id, "title": names.meetings.get(task.meeting_id, "")},
+        "conclusion_id": task.conclusion_id,
+        "number": names.numbers.get(task.conclusion_id, ""),
+        "item_id": task.item_id,
+        "item_title": names.items.get(task.item_id, ""),
+        "position": task.position,
+        "content": task.content,
+        "responsible_unit": (
+            {"id": task.responsible_unit_id, "name": names.units.get(task.responsible_unit_id, "")}
+            if task.responsible_unit_id else None
+        ),
+        "responsible_user": (
+            {"id": task.responsible_user_id, "name": names.users.get(task.responsible_user_id, "")}
+            if task.responsible_user_id else None
+        ),
+        "responsible": responsible_text(task, names),
+        "deadline": task.deadline.isoformat(),
+        "deliverable": task.deliverable,
+        "status": task.status.value,
+        "progress": task.progress,
+        "completed_at": task.completed_at.isoformat() if task.completed_at else None,
+        "state": state,
+        "working_days_left": left,
+        "updated_at": task.updated_at.isoformat(),
+    }
+
+
+def report_view(report: TaskReport, authors: dict[int, str]) -> dict[str, Any]:
+    """One entry of a task's history."""
+    return {
+        "id": report.id, "kind": report.kind, "note": report.note, "progress": report.progress,
+        "author": authors.get(report.author_id or 0, ""),
+        "file": ({"name": report.file_name, "size": report.file_size, "type": report.file_type}
+                 if report.file_sha else None),
+        "created_at": report.created_at.isoformat(),
+    }
+
+
+def order(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Tasks in the order the office reads them: overdue (oldest deadline first), open by
+    deadline, then done (latest completion first)."""
+    done_states = ("done", "done_late")
+    overdue = [v for v in views if v["state"] == "overdue"]
+    done = [v for v in views if v["state"] in done_states]
+    pending = [v for v in views if v["state"] != "overdue" and v["state"] not in done_states]
+
+    def by_deadline(view: dict[str, Any]) -> tuple[str, int]:
+        return view["deadline"], view["id"]
+
+    return (sorted(overdue, key=by_deadline) + sorted(pending, key=by_deadline)
+            + sorted(done, key=lambda v: (v["completed_at"] or "", v["id"]), reverse=True))
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """What the follow-up list shows."""
+
+    scope: str = "all"  # mine: my unit's/my tasks; office: meetings I follow; all: both
+    unit_id: int | None = None
+    meeting_id: int | None = None
+    state: str | None = None  # a deadline state, or "open" (not done)
+
+
+async def list_tasks(session: AsyncSession, user: User, flt: TaskFilter | None = None,
+                     *, on: dt.date | None = None) -> list[dict[str, Any]]:
+    """Issued tasks the user may see, overdue first."""
+    flt = flt or TaskFilter()
+    if flt.scope not in ("all", "mine", "office"):
+        raise Invalid("field_invalid", field="scope")
+    conditions: list[ColumnElement[bool]] = []
+    if flt.scope in ("all", "mine"):
+        conditions.append(_mine_condition(user))
+    if flt.scope in ("all", "office"):
+        office = await _office_condition(session, user)
+        if office is not None:
+            conditions.append(office)
+    if not conditions:
+        return []
+    query = (select(Task).join(Meeting, Meeting.id == Task.meeting_id)
+             .where(Task.status != S.planned, or_(*conditions)))
+    if flt.unit_id is not None:
+        query = query.where(Task.responsible_unit_id == flt.unit_id)
+    if flt.meeting_id is not None:
+        query = query.where(Task.meeting_id == flt.meeting_id)
+    rows = list((await session.scalars(query.order_by(Task.id))).all())
+    names = await names_for(session, rows)
+    views = [task_view(t, names, on) for t in rows]
+    if flt.state == "open":
+        views = [v for v in views if v["status"] != S.done.value]
+    elif flt.state:
+        views = [v for v in views if v["state"] == flt.state]
+    return order(views)
+
+
+def summarise(views: Sequence[dict[str, Any]], by: str) -> list[dict[str, Any]]:
+    """Counts per responsible unit ("unit") or per meeting ("meeting"): total, overdue, done."""
+    groups: dict[tuple[str, int], dict[str, Any]] = {}
+    for view in views:
+        ident: int | None
+        if by == "unit":
+            unit, person = view["responsible_unit"], view["responsible_user"]
+            if unit:
+                key, ident, name = ("unit", unit["id"]), unit["id"], unit["name"]
+            else:  # a person answers for it: grouped on their own, not filterable by unit
+                key, ident, name = ("user", person["id"] if person else 0), None, view[
+                    "responsible"]
+        else:
+            ident, name = view["meeting"]["id"], view["meeting"]["title"]
+            key = ("meeting", ident)
+        group = groups.setdefault(key, {"id": ident, "name": name, "total": 0, "overdue": 0,
+                                        "due_soon": 0, "done": 0})
+        group["total"] += 1
+        if view["state"] == "overdue":
+            group["overdue"] += 1
+        elif view["state"] == "due_soon":
+            group["due_soon"] += 1
+        elif view["state"] in ("done", "done_late"):
+            group["done"] += 1
+    return sorted(groups.values(), key=lambda g: (-g["overdue"], str(g["name"])))
+
+
+STATE_LABELS = {
+    "planned": "Chưa ban hành", "on_track": "Đang thực hiện", "due_soon": "Sắp đến hạn",
+    "overdue": "Quá hạn", "done": "Hoàn thành", "done_late": "Hoàn thành (quá hạn)",
+}
+
+
+def csv_export(views: Sequence[dict[str, Any]]) -> str:
+    """The list as CSV for Excel (UTF-8 with BOM, Vietnamese headers)."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(["STT", "Cuộc họp", "Số thông báo", "Nội dung kết luận", "Nhiệm vụ",
+                     "Đơn vị, cá nhân chủ trì", "Thời hạn", "Sản phẩm", "Tình trạng",
+                     "Tiến độ (%)", "Ngày hoàn thành"])
+    for index, view in enumerate(views, start=1):
+        deadline = dt.date.fromisoformat(view["deadline"])
+        completed = (dt.datetime.fromisoformat(view["completed_at"]).astimezone(VIETNAM)
+                     .strftime("%d/%m/%Y") if view["completed_at"] else "")
+        writer.writerow([
+            index, view["meeting"]["title"], view["number"], view["item_title"],
+            _spreadsheet_safe(view["content"]), _spreadsheet_safe(view["responsible"]),
+            deadline.strftime("%d/%m/%Y"), _spreadsheet_safe(view["deliverable"]),
+            STATE_LABELS.get(view["state"], view["state"]), view["progress"], completed,
+        ])
+    return out.getvalue()
+
+
+def _spreadsheet_safe(text: str) -> str:
+    # A cell starting with = + - @ would run as a formula in Excel.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+# -- acting on a task --------------------------------------------------------
+
+
+async def _changed(session: AsyncSession, actor: User, task: Task, action: str,
+                   data: dict[str, Any]) -> None:
+    task.updated_at = utcnow()
+    await session.flush()
+    names = await names_for(session, [task])
+    await eventlog.append(session, task.meeting_id, "task.updated",
+                          {"task": task_view(task, names)})
+    await audit.record(session, f"task.{action}", actor_id=actor.id, object_type="task",
+                       object_id=task.id, meeting_id=task.meeting_id, data=data)
+    meeting = await session.get(Meeting, task.meeting_id)
+    assert meeting is not None
+    watchers = await responsible_ids(session, task) | await office_ids(session, meeting)
+    eventlog.notify(session, watchers | {meeting.chair_id}, "tasks.changed", task_id=task.id)
+
+
+def _lock(session: AsyncSession, task_id: int) -> Any:
+    return session.get(Task, task_id, with_for_update=True)
+
+
+async def report_progress(session: AsyncSession, actor: User, task_id: int, *, progress: int,
+                          note: str = "") -> Task:
+    """The responsible unit reports how far it got (0–99 %) with an optional note."""
+    task = await get_task(session, actor, task_id)
+    if not is_responsible(actor, task):
+        raise Forbidden("forbidden")
+    task = await _lock(session, task.id)
+    if task.status == S.done:
+        raise Conflict("task_already_done")
+    if not 0 <= progress < 100:
+        raise Invalid("progress_out_of_range")
+    task.progress = progress
+    task.status = S.in_progress
+    session.add(TaskReport(task_id=task.id, author_id=actor.id, kind="progress",
+                           note=note.strip(), progress=progress))
+    await _changed(session, actor, task, "progress", {"progress": progress})
+    return task
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file sent with a deliverable."""
+
+    name: str
+    content_type: str
+    data: bytes
+
+
+def _safe_name(name: str) -> str:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    base = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*')
+    return base[:200] or "tep-dinh-kem"
+
+
+def _store(files_dir: Path, data: bytes) -> str:
+    """Write `data` under its SHA-256 (content addressed, never overwritten); return the hash."""
+    digest = hashlib.sha256(data).hexdigest()
+    target = files_dir / digest[:2] / digest
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{digest}.{os.getpid()}.tmp")
+        temporary.write_bytes(data)
+        os.replace(temporary, target)
+    return digest
+
+
+async def submit_deliverable(
+    session: AsyncSession, actor: User, task_id: int, *, note: str = "",
+    upload: Upload | None = None, files_dir: Path | None = None, max_bytes: int = 0,
+) -> Task:
+    """The responsible unit hands in the deliverable (a file, a note, or both): the task is done."""
+    task = await get_task(session, actor, task_id)
+    if not is_responsible(actor, task):
+        raise Forbidden("forbidden")
+    task = await _lock(session, task.id)
+    if task.status == S.done:
+        raise Conflict("task_already_done")
+    if not note.strip() and (upload is None or not upload.data):
+        raise Invalid("deliverable_required")
+    report = TaskReport(task_id=task.id, author_id=actor.id, kind="deliverable",
+                        note=note.strip(), progress=100)
+    if upload is not None and upload.data:
+        if files_dir is None:
+            raise RuntimeError("no directory for task files configured")
+        if max_bytes and len(upload.data) > max_bytes:
+            raise TooLarge("upload_file_too_large")
+        report.file_sha = await asyncio.to_thread(_store, files_dir, upload.data)
+        report.file_name = _safe_name(upload.name)
+        report.file_size = len(upload.data)
+        report.file_type = (upload.content_type if upload.content_type in _SAFE_TYPES
+                            else "application/octet-stream")
+    session.add(report)
+    task.status = S.done
+    task.progress = 100
+    task.completed_at = utcnow()
+    await _changed(session, actor, task, "deliver",
+                   {"file": report.file_name, "sha256": report.file_sha})
+    return task
+
+
+async def reopen(session: AsyncSession, actor: User, task_id: int, comment: str) -> Task:
+    """The office sends a done task back (the deliverable falls short), with a reason."""
+    task = await get_task(session, actor, task_id)
+    meeting = await session.get(Meeting, task.meeting_id)
+    assert meeting is not None
+    if not await meetings.can_manage(session, actor, meeting):
+        raise Forbidden("forbidden")
+    if not comment.strip():
+        raise Invalid("reopen_needs_comment")
+    task = await _lock(session, task.id)
+    if task.status != S.done:
+        raise Conflict("task_not_done")
+    task.status = S.in_progress
+    task.completed_at = None
+    task.progress = min(task.progress, 90)
+    session.add(TaskReport(task_id=task.id, author_id=actor.id, kind="reopen",
+                           note=comment.strip()))
+    await _changed(session, actor, task, "reopen", {"comment": comment.strip()})
+    return task
+
+
+async def history(session: AsyncSession, user: User, task_id: int) -> list[dict[str, Any]]:
+    """A task's reports, oldest first."""
+    task = await get_task(session, user, task_id)
+    rows = list((await session.scalars(
+        select(TaskReport).where(TaskReport.task_id == task.id).order_by(TaskReport.id)
+    )).all())
+    ids = {r.author_id for r in rows if r.author_id is not None}
+    authors = ({row[0]: row[1] for row in await session.execute(
+        select(User.id, User.full_name).where(User.id.in_(ids)))} if ids else {})
+    return [report_view(r, authors) for r in rows]
+
+
+async def detail(session: AsyncSession, user: User, task_id: int) -> dict[str, Any]:
+    """A task with its history and what the user may do with it."""
+    task = await get_task(session, user, task_id)
+    names = await names_for(session, [task])
+    meeting = await session.get(Meeting, task.meeting_id)
+    assert meeting is not None
+    return {
+        **task_view(task, names),
+        "reports": await history(session, user, task_id),
+        "can_report": is_responsible(user, task) and task.status != S.done,
+        "can_reopen": task.status == S.done and await meetings.can_manage(session, user, meeting),
+    }
+
+
+async def report_file(session: AsyncSession, user: User, task_id: int, report_id: int,
+                      files_dir: Path) -> tuple[Path, str, str]:
+    """(path, file name, content type) of a file handed in on a task the user may see."""
+    task = await get_task(session, user, task_id)
+    report = await session.get(TaskReport, report_id)
+    if report is None or report.task_id != task.id or not _SHA.match(report.file_sha):
+        raise NotFound("task_file_not_found")
+    path = files_dir / report.file_sha[:2] / report.file_sha
+    if not await asyncio.to_thread(path.is_file):
+        raise NotFound("task_file_not_found")
+    await audit.record(session, "task.file_view", actor_id=user.id, object_type="task",
+                       object_id=task.id, meeting_id=task.meeting_id,
+                       data={"report": report.id})
+    return path, report.file_name, report.file_type

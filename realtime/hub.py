@@ -1,0 +1,189 @@
+"""The socket.io server: authentication on connect, one room per meeting, events after commit."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from http.cookies import SimpleCookie
+from typing import Any
+
+import socketio
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from ecabinet import accounts, eventlog, meetings
+from ecabinet.api.context import COOKIE, read_cookie_token
+from ecabinet.config import Settings
+from ecabinet.errors import DomainError, Invalid, Unauthenticated
+from ecabinet.i18n import translate
+from ecabinet.models import User
+from realtime.events import catch_up
+
+log = logging.getLogger(__name__)
+
+Ack = dict[str, Any]
+Handler = Callable[[AsyncSession, User, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+def meeting_room(meeting_id: int) -> str:
+    """The room every screen of a meeting joins."""
+    return f"meeting:{meeting_id}"
+
+
+def user_room(user_id: int) -> str:
+    """The room of all of one user's sockets."""
+    return f"user:{user_id}"
+
+
+def _cookie_token(environ: dict[str, Any], secret: str) -> str | None:
+    jar: SimpleCookie = SimpleCookie()
+    jar.load(environ.get("HTTP_COOKIE", ""))
+    morsel = jar.get(COOKIE)
+    return read_cookie_token(secret, morsel.value if morsel else None)
+
+
+def _meeting_id(data: Any) -> int:
+    if not isinstance(data, dict):
+        raise Invalid("bad_json")
+    meeting_id = data.get("meeting_id")
+    if not isinstance(meeting_id, int) or isinstance(meeting_id, bool):
+        raise Invalid("field_invalid", field="meeting_id")
+    return meeting_id
+
+
+class Hub:
+    """One node's live channel; with Redis configured, rooms span every node."""
+
+    def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
+        manager = (
+            socketio.AsyncRedisManager(settings.redis_url, channel=settings.redis_channel)
+            if settings.redis_url else None
+        )
+        self.settings = settings
+        self.sessions = sessions
+        self.sio = socketio.AsyncServer(
+            async_mode="asgi", client_manager=manager, ping_interval=20, ping_timeout=20,
+            max_http_buffer_size=1_000_000,
+        )
+        self._outbox: asyncio.Queue[eventlog.Committed] = asyncio.Queue()
+        self._pump_task: asyncio.Task[None] | None = None
+        self.sio.on("connect", self._connect)
+        self.sio.on("meeting:join", self._join)
+        self.sio.on("meeting:leave", self._leave)
+        self.sio.on("meeting:sync", self._sync)
+        eventlog.add_publisher(sessions, self._outbox.put_nowait)
+
+    def on(self, event: str, handler: Handler) -> None:
+        """Register a live action: `handler(session, user, data)` runs in one transaction."""
+
+        async def handle(sid: str, data: Any = None) -> Ack:
+            return await self.run(sid, handler, data)
+
+        self.sio.on(event, handle)
+
+    async def start(self) -> None:
+        """Begin emitting committed events."""
+        self._pump_task = asyncio.create_task(self._pump())
+
+    async def stop(self) -> None:
+        """Stop emitting and release the publisher."""
+        eventlog.remove_publisher(self.sessions, self._outbox.put_nowait)
+        if self._pump_task is not None:
+            self._pump_task.cancel()
+            try:
+                await self._pump_task
+            except asyncio.CancelledError:
+                pass
+
+    async def _pump(self) -> None:
+        while True:
+            batch = await self._outbox.get()
+            try:
+                await self.publish(batch)
+            except Exception:  # a broken emit must not stop later events
+                log.exception("emitting committed events failed")
+
+    async def publish(self, batch: eventlog.Committed) -> None:
+        """Send committed events to their rooms, placeholders to those outside an audience."""
+        for row in batch.events:
+            room = meeting_room(row.meeting_id)
+            if row.audience is None:
+                await self.sio.emit("event", eventlog.envelope(row), room=room)
+                continue
+            # Everyone gets the placeholder so seq stays continuous; the audience also
+            # gets the content on their own rooms, and the client applies whichever
+            # arrives for a seq it has only seen as a placeholder.
+            await self.sio.emit("event", eventlog.envelope(row, -1), room=room)
+            for user_id in row.audience:
+                await self.sio.emit("event", eventlog.envelope(row), room=user_room(user_id))
+        for notice in batch.notices:
+            for user_id in notice.user_ids:
+                await self.sio.emit(notice.type, notice.data, room=user_room(user_id))
+
+    async def _connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        token = _cookie_token(environ, self.settings.secret_key)
+        if token is None:
+            raise socketio.exceptions.ConnectionRefusedError("not_logged_in")
+        try:
+            async with self.sessions() as db:
+                _login, user = await accounts.resolve_session(db, token)
+        except Unauthenticated as exc:
+            raise socketio.exceptions.ConnectionRefusedError(exc.code) from exc
+        await self.sio.save_session(sid, {"user_id": user.id, "token": token,
+                                          "language": user.language})
+        await self.sio.enter_room(sid, user_room(user.id))
+
+    async def language(self, sid: str) -> str:
+        """The language of the user behind a socket."""
+        state = await self.sio.get_session(sid)
+        return str(state.get("language", "vi"))
+
+    async def user_id(self, sid: str) -> int | None:
+        """The user behind a socket, if it is still connected."""
+        try:
+            state = await self.sio.get_session(sid)
+        except KeyError:
+            return None
+        return state.get("user_id")
+
+    async def run(self, sid: str, handler: Handler, data: Any) -> Ack:
+        """Run `handler(session, user, data)` in one transaction as the socket's user."""
+        state = await self.sio.get_session(sid)
+        language = state.get("language", "vi")
+        try:
+            async with self.sessions() as db, db.begin():
+                _login, user = await accounts.resolve_session(db, state["token"])
+                result = await handler(db, user, data if isinstance(data, dict) else {})
+            return {"ok": True, **result}
+        except DomainError as exc:
+            message = translate(exc.code, language, exc.params)
+            return {"ok": False, "error": {"code": exc.code, "message": message}}
+
+    async def _join(self, sid: str, data: Any = None) -> Ack:
+        async def join(db: AsyncSession, user: User, body: dict[str, Any]) -> dict[str, Any]:
+            meeting_id = _meeting_id(body)
+            await meetings.get_meeting(db, user, meeting_id)
+            # Enter the room before reading the log, so no event falls between the two.
+            await self.sio.enter_room(sid, meeting_room(meeting_id))
+            return await catch_up(db, user, meeting_id, _last_seq(body))
+
+        return await self.run(sid, join, data)
+
+    async def _sync(self, sid: str, data: Any = None) -> Ack:
+        async def sync(db: AsyncSession, user: User, body: dict[str, Any]) -> dict[str, Any]:
+            return await catch_up(db, user, _meeting_id(body), _last_seq(body))
+
+        return await self.run(sid, sync, data)
+
+    async def _leave(self, sid: str, data: Any = None) -> Ack:
+        try:
+            meeting_id = _meeting_id(data)
+        except DomainError:
+            return {"ok": True}
+        await self.sio.leave_room(sid, meeting_room(meeting_id))
+        return {"ok": True}
+
+
+def _last_seq(body: dict[str, Any]) -> int | None:
+    value = body.get("last_seq")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

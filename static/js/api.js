@@ -1,0 +1,41 @@
+// The JSON API: CSRF header on writes, errors as ApiError with the server's translated message.
+import { t } from "./i18n.js";
+
+let csrfToken = "";
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export function setCsrf(token) { csrfToken = token || ""; }
+
+export async function api(method, path, body, { signal } = {}) {
+  const headers = { accept: "application/json" };
+  if (method !== "GET") headers["x-csrf-token"] = csrfToken;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  let response;
+  try {
+    response = await fetch(path, {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin", signal,
+    });
+  } catch (err) {
+    if (err.name === "AbortError") throw err;
+    throw new ApiError(0, "network_error", t("network_error"));
+  }
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const error = data.error || {};
+    throw new ApiError(response.status, error.code || "http_error", error.message || response.statusText);
+  }
+  return data;
+}
+
+export const get = (path, opts) => api("GET", path, undefined, opts);
+export const post = (path, body = {}) => api("POST", path, body);
+export const put = (path, body) => api("PUT", path, body);
+export const del = (path) => api("DELETE", path);

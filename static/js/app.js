@@ -1,0 +1,87 @@
+// Start-up: who is logged in, the top bar, and the routes of every screen.
+import { post } from "./api.js";
+import { language, setLanguage, t } from "./i18n.js";
+import { connect, disconnect, onConnectionChange } from "./live.js";
+import { navigate, render, route, start } from "./router.js";
+import { hasRole, loadSession, logOut, session } from "./session.js";
+import { h } from "./ui.js";
+import { adminView } from "./views/admin.js";
+import { checkinView, entranceView } from "./views/attendance.js";
+import { hallView } from "./views/hall.js";
+import { loginView } from "./views/login.js";
+import { meetingFormView } from "./views/meeting_form.js";
+import { meetingView } from "./views/meeting.js";
+import { meetingsView } from "./views/meetings.js";
+import { readerView } from "./views/reader.js";
+import { tasksView } from "./views/tasks.js";
+import { signingAdminView, verifyView } from "./views/verify.js";
+
+function requireLogin(view) {
+  return async (params, query) => {
+    if (!session.user) {
+      navigate(`/login?next=${encodeURIComponent(location.pathname)}`, { replace: true });
+      return null;
+    }
+    return view(params, query);
+  };
+}
+
+export function renderChrome() {
+  const bar = document.getElementById("topbar");
+  bar.hidden = !session.user;
+  if (!session.user) return;
+  const links = [["/", t("nav_meetings")]];
+  if (hasRole("secretary")) links.push(["/meetings/new", t("nav_new_meeting")]);
+  links.push(["/tasks", t("nav_tasks")], ["/verify", t("nav_verify")]);
+  if (hasRole("admin")) links.push(["/admin", t("nav_admin")]);
+  if (hasRole("admin")) links.push(["/signing", t("nav_signing")]);
+  document.getElementById("nav").replaceChildren(
+    ...links.map(([href, label]) => h("a", {
+      href, "data-link": true, class: location.pathname === href ? "active" : "",
+    }, label)),
+  );
+  document.getElementById("who").textContent = session.user.full_name;
+  document.getElementById("logout").textContent = t("logout");
+  document.getElementById("lang").textContent = language() === "vi" ? "EN" : "VI";
+}
+
+async function main() {
+  await loadSession();
+  document.documentElement.lang = language();
+  route("/login", loginView);
+  route("/", requireLogin(meetingsView));
+  route("/meetings/new", requireLogin(meetingFormView));
+  route("/meetings/:id/edit", requireLogin(meetingFormView));
+  route("/meetings/:id", requireLogin(meetingView));
+  route("/meetings/:id/:tab", requireLogin(meetingView));
+  route("/meetings/:id/documents/:doc", requireLogin(readerView));
+  route("/admin", requireLogin(adminView));
+  route("/tasks", requireLogin(tasksView));
+  route("/verify", requireLogin(verifyView));
+  route("/signing", requireLogin(signingAdminView));
+  route("/hall/:id", requireLogin(hallView));
+  route("/entrance/:id", requireLogin(entranceView));
+  route("/checkin/:token", requireLogin(checkinView));
+  document.addEventListener("routechange", renderChrome);
+  document.getElementById("logout").addEventListener("click", async () => {
+    await logOut().catch(() => {});
+    disconnect();
+    navigate("/login");
+  });
+  document.getElementById("lang").addEventListener("click", async () => {
+    const next = language() === "vi" ? "en" : "vi";
+    await post("/api/language", { language: next }).catch(() => {});
+    setLanguage(next);
+    renderChrome();
+    render();
+  });
+  onConnectionChange((up) => {
+    const conn = document.getElementById("conn");
+    conn.dataset.state = up ? "online" : "offline";
+    conn.textContent = up ? t("online") : t("offline");
+  });
+  if (session.user) connect();
+  await start();
+}
+
+main();

@@ -1,0 +1,482 @@
+// The agenda tab: the secretary builds the agenda (items, documents, drag-and-drop order) and
+// submits it; the chair approves or returns it; once published every member reads it, with
+// changes marked "updated", and the tablet keeps the pages for reading offline.
+import { del, get, post, put } from "../api.js";
+import { t } from "../i18n.js";
+import { attempt, h, statusBadge, toast } from "../ui.js";
+import { briefcaseProgress, dropBriefcase, dropDocument, onBriefcase, syncBriefcase } from "./briefcase.js";
+import { markMatch, markSeen, precheck, statusLabel, unseen, uploadPdf } from "./document_upload.js";
+import "./documents_i18n.js";
+import { registerReducer, registerTab } from "./meeting_tabs.js";
+
+const READABLE = ["published", "in_session", "adjourned", "closed"];
+const BRIEFCASE = ["published", "in_session", "adjourned"];
+const byPosition = (a, b) => a.position - b.position || a.id - b.id;
+const limitsCache = new Map(); // meetingId -> Promise<limits>
+
+function limitsOf(meetingId) {
+  if (!limitsCache.has(meetingId)) {
+    limitsCache.set(meetingId, get(`/api/meetings/${meetingId}/agenda`).then((a) => a.limits)
+      .catch(() => { limitsCache.delete(meetingId); return { widths: [480, 1024, 1280], max_bytes: 0 }; }));
+  }
+  return limitsCache.get(meetingId);
+}
+
+// -- live state ---------------------------------------------------------------------
+
+registerReducer("agenda.item_updated", (state, event) => {
+  if (!state.agenda) return;
+  const item = event.data.item;
+  state.agenda.items = [...state.agenda.items.filter((i) => i.id !== item.id), item].sort(byPosition);
+});
+registerReducer("agenda.item_removed", (state, event) => {
+  if (!state.agenda) return;
+  state.agenda.items = state.agenda.items.filter((i) => i.id !== event.data.item_id);
+  state.documents = (state.documents || []).filter((d) => d.item_id !== event.data.item_id);
+});
+registerReducer("agenda.order", (state, event) => {
+  if (!state.agenda) return;
+  const position = new Map(event.data.item_ids.map((id, index) => [id, index + 1]));
+  for (const item of state.agenda.items) item.position = position.get(item.id) ?? item.position;
+  state.agenda.items.sort(byPosition);
+});
+registerReducer("document.updated", (state, event) => {
+  const doc = event.data.document;
+  state.documents = [...(state.documents || []).filter((d) => d.id !== doc.id), doc];
+});
+registerReducer("document.removed", (state, event) => {
+  const before = (state.documents || []).length;
+  state.documents = (state.documents || []).filter((d) => d.id !== event.data.document_id);
+  dropDocument(event.data.document_id);
+  if (before !== state.documents.length && !(state.agenda && state.agenda.manages)) toast(t("doc_withdrawn"));
+});
+registerReducer("meeting.status", (state, event) => {
+  // Who may read and edit the agenda follows the meeting's status: fetch it again.
+  state.agendaStale = true;
+  if (event.data.status === "published" && !(state.agenda && state.agenda.manages)) toast(t("published_toast"));
+  if (event.data.status === "closed") dropBriefcase(state.meeting.id);
+});
+
+async function refresh(ctx) {
+  const fresh = await get(`/api/meetings/${ctx.meetingId}/agenda`);
+  ctx.state.agenda = fresh.agenda;
+  ctx.state.documents = fresh.documents;
+  ctx.state.agendaStale = false;
+  limitsCache.set(ctx.meetingId, Promise.resolve(fresh.limits));
+}
+
+function keepOffline(state) {
+  // The tab registry has no "meeting loaded" hook; visibility is asked on every render.
+  const id = state.meeting.id;
+  if (BRIEFCASE.includes(state.meeting.status)) limitsOf(id).then((l) => syncBriefcase(id, l.widths));
+  else if (state.meeting.status === "closed") dropBriefcase(id);
+}
+
+// -- pieces ---------------------------------------------------------------------------
+
+function docsOf(ctx, itemId) {
+  return (ctx.state.documents || []).filter((d) => d.item_id === itemId)
+    .sort((a, b) => a.position - b.position || a.id - b.id);
+}
+
+function readerHref(ctx, doc, extra = "") {
+  return `/meetings/${ctx.meetingId}/documents/${doc.id}${extra}`;
+}
+
+function docRow(ctx, doc, editable) {
+  const v = doc.version || {};
+  const ready = Boolean(doc.readable);
+  const fresh = doc.updated && unseen("doc", doc.id, v.number || 1);
+  const busy = v.status === "pending" || v.status === "processing";
+  const row = h("li", { class: `doc-row ${v.status || ""}${doc.restricted ? " restricted" : ""}`, dataset: { documentId: doc.id, status: v.status || "" } },
+    h("span", { class: "doc-icon", "aria-hidden": "true" }, "PDF"),
+    h("div", { class: "doc-main" },
+      ready ? h("a", { class: "doc-title", href: readerHref(ctx, doc), "data-link": true }, doc.title)
+        : h("span", { class: "doc-title" }, doc.title),
+      h("div", { class: "doc-meta" },
+        doc.restricted ? h("span", { class: "badge restricted" }, t("restricted_badge")) : null,
+        fresh ? h("span", { class: "badge updated" }, t("updated_badge")) : null,
+        busy ? h("span", { class: "spinner", "aria-hidden": "true" }) : null,
+        h("span", { class: v.status === "failed" ? "error" : "muted" }, statusLabel(doc)),
+        doc.versions > 1 ? h("span", { class: "muted" }, " · ", t("version_n", { n: v.number })) : null,
+        doc.restricted && doc.readers.length ? h("span", { class: "muted" }, " · ", doc.readers.map((r) => r.name).join(", ")) : null)),
+    h("div", { class: "doc-actions" },
+      ready ? h("a", { class: "button small", href: readerHref(ctx, doc), "data-link": true }, t("open_document")) : null,
+      editable ? h("button", { type: "button", class: "ghost small", onclick: () => docDialog(ctx, doc) }, t("doc_settings")) : null));
+  return row;
+}
+
+// Uploads outlive re-renders: live events redraw the tab while a file is still on its way,
+// so each upload's state lives here and every zone for its URL shows it.
+const uploads = new Map(); // url -> {busy, pct, note, error}
+
+function showUpload(url) {
+  const state = uploads.get(url) || {};
+  for (const zone of document.querySelectorAll(".upload-zone")) {
+    if (zone.dataset.url !== url) continue;
+    const bar = zone.querySelector("progress");
+    const note = zone.querySelector(".upload-note");
+    bar.hidden = !state.busy;
+    bar.value = state.pct || 0;
+    note.textContent = state.note || "";
+    note.className = `${state.error ? "error" : "muted"} upload-note`;
+    zone.querySelector(".upload-button").classList.toggle("disabled", Boolean(state.busy));
+  }
+}
+
+function uploadZone(ctx, label, url, { offerRestricted = false } = {}) {
+  const input = h("input", { type: "file", accept: "application/pdf,.pdf", class: "visually-hidden" });
+  // Restricted from the first byte: readers are named afterwards in the document's settings.
+  const restricted = offerRestricted ? h("input", { type: "checkbox", class: "upload-restricted" }) : null;
+  const zone = h("div", { class: "upload-zone", dataset: { url } },
+    h("label", { class: "button ghost small upload-button" }, "⬆ ", label, input),
+    restricted ? h("label", { class: "inline upload-flag" }, restricted, t("upload_restricted")) : null,
+    h("progress", { max: 100, value: 0, hidden: true }),
+    h("span", { class: "muted upload-note", "aria-live": "polite" }));
+  const set = (state) => { uploads.set(url, state); showUpload(url); };
+  input.addEventListener("change", async () => {
+    const file = input.files[0];
+    input.value = "";
+    if (!file) return;
+    const limits = await limitsOf(ctx.meetingId);
+    const refused = precheck(file, limits.max_bytes ? limits : null);
+    if (refused) {
+      set({ note: refused, error: true });
+      toast(refused, "error");
+      return;
+    }
+    const show = (fraction) => {
+      const pct = Math.round(fraction * 100);
+      set({ busy: true, pct, note: t("uploading", { name: file.name, pct }) });
+    };
+    show(0);
+    try {
+      const doc = await uploadPdf(url, file, restricted && restricted.checked ? { restricted: "true" } : {}, show);
+      // The event may arrive before or after this answer; both are "set" updates.
+      ctx.state.documents = [...(ctx.state.documents || []).filter((d) => d.id !== doc.id), doc];
+      uploads.delete(url);
+      toast(t("uploaded"));
+      ctx.rerender();
+    } catch (err) {
+      set({ note: err.message, error: true });
+      toast(err.message, "error");
+    }
+  });
+  queueMicrotask(() => showUpload(url));
+  return zone;
+}
+
+function field(label, control) {
+  return h("label", {}, label, control);
+}
+
+async function itemDialog(ctx, item = null) {
+  const units = await get("/api/units").then((u) => u.units || u).catch(() => []);
+  const flat = Array.isArray(units) ? units : [];
+  const title = h("input", { id: "item-title", required: true, maxlength: 500, value: item ? item.title : "" });
+  const presenter = h("input", { id: "item-presenter", maxlength: 200, value: item ? item.presenter : "" });
+  const unit = h("select", { id: "item-unit" }, h("option", { value: "" }, t("none")),
+    flat.map((u) => h("option", { value: u.id, selected: item && item.presenter_unit && item.presenter_unit.id === u.id }, u.name)));
+  const minutes = h("input", { id: "item-minutes", type: "number", min: 1, max: 600, value: item ? item.planned_minutes : 15 });
+  const description = h("textarea", { id: "item-description", maxlength: 10000 }, item ? item.description : "");
+  const dialog = h("dialog", { class: "sheet-dialog" });
+  const form = h("form", { method: "dialog" },
+    h("h2", {}, item ? t("edit_item") : t("add_item")),
+    field(t("item_title"), title),
+    h("div", { class: "two" }, field(t("presenter"), presenter), field(t("planned_minutes"), minutes)),
+    field(t("presenter_unit"), unit),
+    field(t("item_description"), description),
+    h("div", { class: "row dialog-buttons" },
+      item ? h("button", { type: "button", class: "ghost danger", onclick: () => attempt(async () => {
+        if (!window.confirm(t("confirm_remove_item", { title: item.title }))) return;
+        await del(`/api/agenda/items/${item.id}`);
+        ctx.state.agenda.items = ctx.state.agenda.items.filter((i) => i.id !== item.id);
+        dialog.close();
+        ctx.rerender();
+      }) }, t("remove_item")) : null,
+      h("span", { class: "spacer" }),
+      h("button", { type: "button", class: "ghost", onclick: () => dialog.close() }, t("cancel")),
+      h("button", { type: "submit", id: "item-save" }, t("save"))));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const submit = form.querySelector("#item-save");
+    attempt(async () => {
+      const body = {
+        title: title.value, presenter: presenter.value, description: description.value,
+        planned_minutes: Number(minutes.value) || 15,
+        presenter_unit_id: unit.value ? Number(unit.value) : null,
+      };
+      const saved = item ? await put(`/api/agenda/items/${item.id}`, body)
+        : await post(`/api/meetings/${ctx.meetingId}/agenda/items`, body);
+      ctx.state.agenda.items = [...ctx.state.agenda.items.filter((i) => i.id !== saved.id), saved].sort(byPosition);
+      dialog.close();
+      toast(t("saved"));
+      ctx.rerender();
+    }, submit);
+  });
+  dialog.append(form);
+  dialog.addEventListener("close", () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+  title.focus();
+}
+
+function docDialog(ctx, doc) {
+  const people = ctx.state.meeting.participants || [];
+  const title = h("input", { id: "doc-title", value: doc.title, maxlength: 300 });
+  const restricted = h("input", { type: "checkbox", id: "doc-restricted", checked: doc.restricted });
+  const chosen = new Set(doc.readers.map((r) => r.id));
+  const readers = h("div", { class: "people", id: "doc-readers" },
+    people.map((p) => h("label", { class: "inline" },
+      h("input", { type: "checkbox", value: p.user_id, checked: chosen.has(p.user_id) }), p.name,
+      h("span", { class: "muted" }, ` — ${t(`role_${p.role}`)}`))));
+  const readersBlock = h("div", { hidden: !doc.restricted }, h("p", { class: "muted" }, t("restricted_hint")),
+    h("strong", {}, t("readers")), readers);
+  restricted.addEventListener("change", () => { readersBlock.hidden = !restricted.checked; });
+  const dialog = h("dialog", { class: "sheet-dialog" });
+  const form = h("form", { method: "dialog" },
+    h("h2", {}, t("doc_settings")),
+    field(t("doc_title"), title),
+    h("label", { class: "inline" }, restricted, t("restricted_label")),
+    readersBlock,
+    h("div", { class: "row upload-version" }, uploadZone(ctx, t("upload_new_version"), `/api/documents/${doc.id}/versions`)),
+    h("div", { class: "row dialog-buttons" },
+      h("button", { type: "button", class: "ghost danger", onclick: () => attempt(async () => {
+        if (!window.confirm(t("confirm_remove_doc", { title: doc.title }))) return;
+        await del(`/api/documents/${doc.id}`);
+        ctx.state.documents = ctx.state.documents.filter((d) => d.id !== doc.id);
+        dialog.close();
+        ctx.rerender();
+      }) }, t("remove_document")),
+      h("span", { class: "spacer" }),
+      h("button", { type: "button", class: "ghost", onclick: () => dialog.close() }, t("cancel")),
+      h("button", { type: "submit", id: "doc-save" }, t("save"))));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    attempt(async () => {
+      const ids = [...readers.querySelectorAll("input:checked")].map((i) => Number(i.value));
+      const saved = await put(`/api/documents/${doc.id}`, {
+        title: title.value, restricted: restricted.checked, readers: restricted.checked ? ids : [],
+      });
+      ctx.state.documents = [...ctx.state.documents.filter((d) => d.id !== saved.id), saved];
+      dialog.close();
+      toast(t("saved_doc"));
+      ctx.rerender();
+    }, form.querySelector("#doc-save"));
+  });
+  dialog.append(form);
+  dialog.addEventListener("close", () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+}
+
+function itemCard(ctx, item, index, editable) {
+  const fresh = item.updated && unseen("item", item.id, item.version);
+  const unit = item.presenter_unit ? item.presenter_unit.name : "";
+  const who = [item.presenter, unit].filter(Boolean).join(" — ");
+  const docs = docsOf(ctx, item.id);
+  const badge = fresh ? h("button", { type: "button", class: "badge updated", title: t("updated_badge"),
+    onclick: (event) => { markSeen("item", item.id, item.version); event.target.remove(); } }, t("updated_badge")) : null;
+  const card = h("li", { class: "card agenda-item", dataset: { itemId: item.id } },
+    h("div", { class: "item-head" },
+      editable ? h("span", { class: "drag-handle", title: t("drag_to_reorder"), "aria-label": t("drag_to_reorder"), role: "button", tabindex: 0 }, "⋮⋮") : null,
+      h("span", { class: "item-no" }, String(index + 1)),
+      h("div", { class: "item-main" },
+        h("h3", { class: "item-title" }, item.title, " ", badge),
+        h("div", { class: "muted item-meta" }, who, who ? " · " : "", t("minutes_short", { n: item.planned_minutes }),
+          item.version > 1 ? ` · ${t("version_n", { n: item.version })}` : "")),
+      editable ? h("div", { class: "item-tools" },
+        h("button", { type: "button", class: "ghost small icon", title: t("move_up"), "aria-label": t("move_up"), disabled: index === 0,
+          onclick: () => move(ctx, item.id, -1) }, "↑"),
+        h("button", { type: "button", class: "ghost small icon", title: t("move_down"), "aria-label": t("move_down"),
+          disabled: index === ctx.state.agenda.items.length - 1, onclick: () => move(ctx, item.id, 1) }, "↓"),
+        h("button", { type: "button", class: "ghost small", onclick: () => itemDialog(ctx, item) }, t("edit"))) : null),
+    item.description ? h("p", { class: "item-desc" }, item.description) : null,
+    docs.length ? h("ul", { class: "doc-list" }, docs.map((d) => docRow(ctx, d, editable)))
+      : (editable ? null : h("p", { class: "muted small-note" }, t("no_documents"))),
+    editable ? uploadZone(ctx, t("upload_pdf"), `/api/agenda/items/${item.id}/documents`, { offerRestricted: true }) : null);
+  return card;
+}
+
+async function saveOrder(ctx, ids) {
+  const before = ctx.state.agenda.items.map((i) => i.id);
+  if (before.join() === ids.join()) {
+    ctx.rerender(); // what live events changed meanwhile
+    return;
+  }
+  const position = new Map(ids.map((id, i) => [id, i + 1]));
+  ctx.state.agenda.items.forEach((item) => { item.position = position.get(item.id); });
+  ctx.state.agenda.items.sort(byPosition);
+  try {
+    await put(`/api/meetings/${ctx.meetingId}/agenda/order`, { item_ids: ids });
+    toast(t("reordered"));
+  } catch (err) {
+    toast(err.message, "error");
+    await refresh(ctx).catch(() => {});
+  }
+  ctx.rerender();
+}
+
+function move(ctx, itemId, delta) {
+  const ids = ctx.state.agenda.items.map((i) => i.id);
+  const from = ids.indexOf(itemId);
+  const to = from + delta;
+  if (to < 0 || to >= ids.length) return;
+  ids.splice(to, 0, ids.splice(from, 1)[0]);
+  saveOrder(ctx, ids);
+}
+
+/** Drag-and-drop by pointer (mouse, pen and touch alike): grab the handle, move, release. */
+// A live event redrawing the tab mid-drag would drop the item being carried: while a drag
+// is on, renders wait for the drop.
+let dragging = false;
+
+function enableDragging(ctx, list) {
+  let dragged = null;
+  list.addEventListener("pointerdown", (event) => {
+    const handle = event.target.closest(".drag-handle");
+    if (!handle) return;
+    event.preventDefault();
+    dragged = handle.closest(".agenda-item");
+    dragged.classList.add("dragging");
+    dragging = true;
+    try {
+      handle.setPointerCapture(event.pointerId);
+    } catch {
+      // The pointer is already gone; the drag ends at the next pointerup anyway.
+    }
+  });
+  list.addEventListener("pointermove", (event) => {
+    if (!dragged) return;
+    const over = [...list.children].find((el) => {
+      const box = el.getBoundingClientRect();
+      return el !== dragged && event.clientY >= box.top && event.clientY <= box.bottom;
+    });
+    if (!over) return;
+    const box = over.getBoundingClientRect();
+    if (event.clientY < box.top + box.height / 2) over.before(dragged);
+    else over.after(dragged);
+  });
+  const drop = () => {
+    if (!dragged) return;
+    dragged.classList.remove("dragging");
+    dragged = null;
+    dragging = false;
+    saveOrder(ctx, [...list.children].map((el) => Number(el.dataset.itemId)));
+  };
+  list.addEventListener("pointerup", drop);
+  list.addEventListener("pointercancel", drop);
+  list.addEventListener("keydown", (event) => {
+    const handle = event.target.closest(".drag-handle");
+    if (!handle || !["ArrowUp", "ArrowDown"].includes(event.key)) return;
+    event.preventDefault();
+    move(ctx, Number(handle.closest(".agenda-item").dataset.itemId), event.key === "ArrowUp" ? -1 : 1);
+  });
+}
+
+function searchBox(ctx) {
+  const input = h("input", { type: "search", id: "meeting-search", placeholder: t("search_placeholder"),
+    "aria-label": t("search_meeting"), value: ctx.agendaQuery || "" });
+  const results = h("div", { class: "search-results", id: "meeting-search-results", "aria-live": "polite" });
+  // Results are kept on the context: live events redraw the tab, they do not search again.
+  const show = () => {
+    const { q, hits } = ctx.agendaSearch || {};
+    if (!q) { results.replaceChildren(); return; }
+    results.replaceChildren(
+      h("div", { class: "muted" }, hits.length ? t("search_hits", { n: hits.length }) : t("search_no_hits", { q })),
+      h("ul", { class: "hit-list" }, hits.map((hit) => h("li", {},
+        h("a", { href: readerHref(ctx, { id: hit.document_id }, `?page=${hit.page}&q=${encodeURIComponent(q)}`), "data-link": true },
+          h("strong", {}, hit.title), " · ", t("page_n", { n: hit.page })),
+        h("div", { class: "snippet" }, markMatch(hit.snippet, q))))));
+  };
+  const run = () => attempt(async () => {
+    const q = input.value.trim();
+    ctx.agendaQuery = q;
+    ctx.agendaSearch = q ? { q, hits: (await get(`/api/meetings/${ctx.meetingId}/search?q=${encodeURIComponent(q)}`)).hits } : null;
+    show();
+  });
+  const form = h("form", { class: "search-form", role: "search" }, input,
+    h("button", { type: "submit", class: "small" }, t("search")));
+  form.addEventListener("submit", (event) => { event.preventDefault(); run(); });
+  input.addEventListener("input", () => { ctx.agendaQuery = input.value; });
+  show();
+  return h("div", { class: "agenda-search" }, h("label", { for: "meeting-search" }, t("search_meeting")), form, results);
+}
+
+function transitionButtons(ctx) {
+  const names = (ctx.state.transitions || []).filter((n) => ["submit", "approve", "return", "publish"].includes(n));
+  return names.map((name) => {
+    const button = h("button", { type: "button", class: name === "return" ? "ghost" : "", dataset: { transition: name } }, t(`t_${name}`));
+    button.addEventListener("click", () => attempt(async () => {
+      let comment = "";
+      if (name === "return") {
+        comment = window.prompt(t("return_comment")) || "";
+        if (!comment.trim()) return;
+      }
+      const snapshot = await post(`/api/meetings/${ctx.meetingId}/transitions/${name}`, { comment });
+      ctx.state.transitions = snapshot.transitions;
+      ctx.state.meeting = snapshot.meeting;
+      ctx.state.agenda = snapshot.agenda;
+      ctx.state.documents = snapshot.documents;
+      ctx.rerender();
+    }, button));
+    return button;
+  });
+}
+
+// -- the tab --------------------------------------------------------------------------
+
+function render(container, ctx) {
+  if (dragging && container.querySelector(".agenda-item.dragging")) return undefined;
+  if (ctx.state.agendaStale || !ctx.state.agenda) {
+    container.replaceChildren(h("p", { class: "muted" }, t("loading")));
+    refresh(ctx).then(() => ctx.rerender(), (err) => toast(err.message, "error"));
+    return undefined;
+  }
+  const typing = document.activeElement && document.activeElement.id === "meeting-search";
+  const m = ctx.state.meeting;
+  const agenda = ctx.state.agenda;
+  const items = [...agenda.items].sort(byPosition);
+  const editable = agenda.editable;
+  const minutes = items.reduce((sum, i) => sum + i.planned_minutes, 0);
+  const offline = h("div", { class: "muted offline-note", id: "briefcase-note", "aria-live": "polite" });
+  const head = h("div", { class: "card agenda-head" },
+    h("div", { class: "row" }, h("h2", { class: "flat" }, t("agenda_title")),
+      agenda.readable ? statusBadge(m.status) : h("span", { class: "badge draft" }, t("in_preparation")),
+      h("span", { class: "muted" }, agenda.readable ? t("agenda_summary", { items: items.length, minutes }) : ""),
+      h("span", { class: "spacer" }), ...transitionButtons(ctx)),
+    m.return_comment && m.status === "draft"
+      ? h("div", { class: "notice", id: "agenda-return-comment" }, t("returned_with"), " ", h("em", {}, m.return_comment)) : null,
+    agenda.manages && ["submitted", "approved"].includes(m.status) ? h("p", { class: "muted" }, t("agenda_locked_hint")) : null,
+    agenda.manages && editable && READABLE.includes(m.status) ? h("p", { class: "muted" }, t("agenda_versioned_hint")) : null,
+    agenda.readable ? searchBox(ctx) : null,
+    offline);
+  if (!agenda.readable) {
+    container.replaceChildren(head, h("div", { class: "card empty-state" }, h("p", {}, t("agenda_hidden"))));
+    return undefined;
+  }
+  const list = h("ol", { class: "agenda-items", id: "agenda-items" }, items.map((item, i) => itemCard(ctx, item, i, editable)));
+  if (editable) enableDragging(ctx, list);
+  container.replaceChildren(...[head,
+    items.length ? list : h("div", { class: "card empty-state" }, h("p", {}, editable ? t("agenda_empty_hint") : t("agenda_none"))),
+    editable ? h("div", { class: "row" }, h("button", { type: "button", id: "add-item", onclick: () => itemDialog(ctx) }, "+ ", t("add_item"))) : null,
+  ].filter(Boolean));
+  const show = (msg) => {
+    if (!msg || msg.meetingId !== ctx.meetingId || msg.type !== "briefcase.progress") return;
+    offline.textContent = msg.done >= msg.total ? t("offline_ready", { n: msg.pages ?? msg.total })
+      : t("offline_saving", { done: msg.done, total: msg.total });
+  };
+  show(briefcaseProgress(ctx.meetingId));
+  if (typing) container.querySelector("#meeting-search")?.focus();
+  return onBriefcase(show);
+}
+
+registerTab({
+  id: "agenda",
+  label: () => t("agenda_tab"),
+  visible: (state) => {
+    keepOffline(state);
+    return true;
+  },
+  render,
+});

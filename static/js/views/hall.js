@@ -1,0 +1,111 @@
+// The hall display for the projector: the current item, who speaks and for how long, the
+// live vote count, the result, and the attendance with the quorum. Read-only; it follows
+// the meeting channel like every other screen, and catches up by itself after a drop.
+import { extend, t } from "../i18n.js";
+import { MeetingChannel } from "../live.js";
+import { h, mount, toast } from "../ui.js";
+import { countsBlock } from "./attendance.js";
+import { reduce } from "./meeting_tabs.js";
+import { currentSpeakerBlock, fill, itemsOf, nextSpeakers, resetServerTime, serverNow, tick } from "./speakers.js";
+import { countdown, lastClosedPoll, openPoll, pollMeta, progressBar, resultBlock } from "./voting.js";
+import "./questions.js";
+
+extend({
+  vi: { hall_waiting: "Phiên họp chưa bắt đầu", hall_ended: "Phiên họp đã kết thúc", hall_agenda: "Chương trình họp",
+        hall_vote_now: "ĐANG BIỂU QUYẾT", hall_result: "KẾT QUẢ BIỂU QUYẾT" },
+  en: { hall_waiting: "The session has not started", hall_ended: "The session is over", hall_agenda: "Agenda",
+        hall_vote_now: "VOTING NOW", hall_result: "RESULT" },
+});
+
+/** What the big panel shows: an open vote, else the newest of a result and a speech. */
+function focus(state) {
+  const open = openPoll(state);
+  if (open) return { kind: "poll", poll: open };
+  const closed = lastClosedPoll(state);
+  const speaker = state.speakers && state.speakers.current;
+  const since = speaker && speaker.started_at ? Date.parse(speaker.started_at) : 0;
+  if (closed && Date.parse(closed.closed_at) >= since) return { kind: "result", poll: closed };
+  return { kind: "speaker" };
+}
+
+function panel(state) {
+  const f = focus(state);
+  if (f.kind === "poll") {
+    return h("section", { class: "hall-panel vote", id: "hall-vote", dataset: { pollId: f.poll.id } },
+      h("div", { class: "hall-eyebrow live" }, "● ", t("hall_vote_now"), f.poll.closes_at ? h("span", { class: "hall-countdown" }, countdown(f.poll)) : null),
+      h("div", { class: "hall-question" }, f.poll.question), pollMeta(f.poll),
+      h("div", { class: "hall-count", dataset: { role: "voted" } }, String(f.poll.voted), h("span", {}, ` / ${state.attendance.counts.present}`)),
+      progressBar(f.poll, state.attendance.counts.present));
+  }
+  if (f.kind === "result") {
+    return h("section", { class: "hall-panel result-panel", id: "hall-result", dataset: { pollId: f.poll.id } },
+      h("div", { class: "hall-eyebrow" }, t("hall_result")),
+      h("div", { class: "hall-question" }, f.poll.question), resultBlock(f.poll, { big: true }));
+  }
+  return h("section", { class: "hall-panel speaker-panel", id: "hall-speaker" }, currentSpeakerBlock(state, { big: true }),
+    nextSpeakers(state));
+}
+
+function agendaOutline(state) {
+  const current = state.live.current_item;
+  return h("ol", { class: "hall-agenda" }, itemsOf(state).map((item) =>
+    h("li", { class: current && current.id === item.id ? "on" : "" }, item.title)));
+}
+
+function draw(root, state) {
+  const current = state.live.current_item;
+  const items = itemsOf(state);
+  const index = current ? items.findIndex((i) => i.id === current.id) : -1;
+  const status = state.meeting.status;
+  const clock = h("span", { class: "hall-clock" });
+  tick(clock, () => {
+    clock.textContent = new Date(serverNow()).toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Ho_Chi_Minh" });
+  }, 1000);
+  fill(root, 
+    h("header", { class: "hall-head" },
+      h("div", {}, h("div", { class: "hall-unit" }, state.meeting.unit.name.toUpperCase()),
+        h("div", { class: "hall-title", id: "hall-title" }, state.meeting.title)),
+      h("span", { class: "spacer" }), clock),
+    h("div", { class: "hall-body" },
+      h("main", { class: "hall-main" },
+        status !== "in_session" ? h("div", { class: "hall-banner" }, status === "published" ? t("hall_waiting") : t("hall_ended")) : null,
+        h("div", { class: "hall-item", id: "hall-item" },
+          current ? [h("div", { class: "hall-eyebrow" }, t("live_current_item"), " · ", t("live_item_n", { n: index + 1 })),
+            h("div", { class: "hall-item-title" }, current.title),
+            current.presenter ? h("div", { class: "hall-muted" }, t("live_presenter", { name: current.presenter })) : null]
+            : h("div", { class: "hall-muted" }, t("live_no_item"))),
+        panel(state)),
+      h("aside", { class: "hall-side" }, countsBlock(state, { big: true }),
+        h("div", { class: "hall-eyebrow" }, t("hall_agenda")), agendaOutline(state))));
+}
+
+export async function hallView(params) {
+  const meetingId = Number(params.id);
+  document.body.classList.add("hall-mode");
+  const root = h("div", { class: "hall", id: "hall" }, h("p", {}, t("loading")));
+  mount(root);
+  let state = null;
+  let queued = false;
+  // A burst of events (a vote's progress) redraws once per frame, not once per event.
+  const redraw = () => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => { queued = false; if (state) draw(root, state); });
+  };
+  const channel = new MeetingChannel(meetingId, {
+    onSnapshot: (snapshot) => {
+      state = snapshot;
+      resetServerTime(snapshot.live && snapshot.live.server_time);
+      draw(root, state);
+    },
+    onEvent: (event) => {
+      if (!state) return;
+      reduce(state, event);
+      state.seq = event.seq;
+      // The result must reach the screen at once, even in a background tab.
+      if (event.type === "poll.updated") draw(root, state); else redraw();
+    },
+    onError: (error) => toast(error ? error.message : t("network_error"), "error"),
+  }).open();
+  return () => { channel.close(); document.body.classList.remove("hall-mode"); };
+}

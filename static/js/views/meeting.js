@@ -1,0 +1,61 @@
+// The meeting page: a live state fed by the meeting's channel, shown through feature tabs.
+import { get } from "../api.js";
+import { t } from "../i18n.js";
+import { MeetingChannel } from "../live.js";
+import { navigate } from "../router.js";
+import { h, mount, toast } from "../ui.js";
+import "./meeting_overview.js";
+import "./agenda.js";
+import "./conference.js";
+import "./console.js";
+import "./conclusions.js"; // registers the minutes tab too
+import { reduce, tabs } from "./meeting_tabs.js";
+
+export async function meetingView(params) {
+  const meetingId = Number(params.id);
+  const ctx = { meetingId, state: null, channel: null, rerender: null, tab: params.tab || "overview" };
+  const title = h("h1", { id: "meeting-title" }, t("loading"));
+  const tabBar = h("nav", { class: "tabs" });
+  const body = h("section", { id: "tab-body" });
+  mount(title, tabBar, body);
+  let tabCleanup = null;
+
+  ctx.rerender = async () => {
+    if (!ctx.state) return;
+    if (ctx.state.stale) {
+      ctx.state.stale = false;
+      try {
+        const fresh = await get(`/api/meetings/${meetingId}`);
+        ctx.state.transitions = fresh.transitions;
+      } catch { /* the next event or resync will retry */ }
+    }
+    title.textContent = ctx.state.meeting.title;
+    const visible = tabs.filter((tab) => tab.visible(ctx.state));
+    if (!visible.some((tab) => tab.id === ctx.tab)) ctx.tab = "overview";
+    tabBar.replaceChildren(...visible.map((tab) => h("a", {
+      href: `/meetings/${meetingId}/${tab.id}`, "data-link": true, class: tab.id === ctx.tab ? "active" : "",
+      dataset: { tab: tab.id },
+    }, tab.label(ctx.state))));
+    if (typeof tabCleanup === "function") tabCleanup();
+    tabCleanup = visible.find((tab) => tab.id === ctx.tab).render(body, ctx);
+  };
+
+  ctx.channel = new MeetingChannel(meetingId, {
+    onSnapshot: (snapshot) => { ctx.state = snapshot; ctx.rerender(); },
+    onEvent: (event) => {
+      if (!ctx.state) return;
+      reduce(ctx.state, event);
+      ctx.state.seq = event.seq;
+      ctx.rerender();
+    },
+    onError: (error) => {
+      toast(error ? error.message : t("network_error"), "error");
+      if (error && error.code === "meeting_not_found") navigate("/", { replace: true });
+    },
+  }).open();
+
+  return () => {
+    ctx.channel.close();
+    if (typeof tabCleanup === "function") tabCleanup();
+  };
+}

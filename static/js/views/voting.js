@@ -1,0 +1,388 @@
+// Voting: the tablet's ballot, the chair's poll editor, live counts, results, published ballots.
+// A ballot carries a random id kept on the tablet: resending it after a drop is answered with
+// the stored ballot, never counted twice. Secret ballots' receipts live only on the tablet.
+import { get, post } from "../api.js";
+import { extend, t } from "../i18n.js";
+import { call, onConnectionChange } from "../live.js";
+import { session } from "../session.js";
+import { attempt, h, toast } from "../ui.js";
+import { registerReducer } from "./meeting_tabs.js";
+import { clockText, itemLabel, itemsOf, keepView, observeServerTime, serverNow, tick } from "./speakers.js";
+
+extend({
+  vi: {
+    v_tab: "Biểu quyết", v_vote: "Biểu quyết", v_open_now: "Đang biểu quyết", v_voted_n: "Đã biểu quyết: {n}/{of}",
+    v_you_voted: "Bạn đã biểu quyết", v_receipt: "Mã phiếu", v_change: "Bạn có thể đổi ý trước khi kết thúc",
+    v_sending: "Đang gửi phiếu…", v_resending: "Mất kết nối — phiếu sẽ được gửi lại tự động",
+    v_check_in_first: "Bạn cần điểm danh trước khi biểu quyết.", v_not_voter: "Bạn theo dõi biểu quyết (không có quyền biểu quyết).",
+    v_time_left: "Còn lại", v_secret: "Bỏ phiếu kín", v_named: "Biểu quyết công khai",
+    v_rule_present: "Quá nửa số thành viên có mặt", v_rule_members: "Quá nửa tổng số thành viên",
+    v_rule_two_thirds: "Ít nhất 2/3 tổng số thành viên", v_passed: "THÔNG QUA", v_failed: "KHÔNG THÔNG QUA",
+    v_decided: "Phương án được chọn: {option}", v_undecided: "Chưa có phương án đạt đa số",
+    v_tie: "Số phiếu ngang nhau", v_chair_decided: "Thông qua theo ý kiến Chủ tọa (số phiếu ngang nhau)",
+    v_result: "Kết quả biểu quyết", v_needed: "Cần {n}/{of} phiếu", v_new: "Tạo nội dung biểu quyết",
+    v_question: "Nội dung biểu quyết", v_item: "Thuộc nội dung", v_general: "(Chung)", v_options: "Phương án",
+    v_default_options: "Tán thành / Không tán thành / Không biểu quyết", v_custom_options: "Phương án khác (mỗi dòng một phương án)",
+    v_visibility: "Hình thức", v_rule: "Cách tính kết quả", v_time_limit: "Thời gian biểu quyết",
+    v_no_limit: "Không giới hạn", v_allow_change: "Cho phép đổi ý trước khi kết thúc",
+    v_tie_break: "Số phiếu ngang nhau: theo ý kiến Chủ tọa", v_save_draft: "Lưu nháp", v_open: "Mở biểu quyết",
+    v_close: "Kết thúc biểu quyết", v_cancel: "Hủy", v_drafts: "Đã chuẩn bị", v_closed_list: "Đã biểu quyết",
+    v_status_draft: "Nháp", v_status_open: "Đang biểu quyết", v_status_closed: "Đã kết thúc", v_status_cancelled: "Đã hủy",
+    v_ballots: "Danh sách phiếu", v_show_ballots: "Xem danh sách phiếu", v_none: "Chưa có nội dung biểu quyết.",
+    v_confirm_close: "Kết thúc biểu quyết và công bố kết quả?", v_present_short: "có mặt",
+    v_receipt_hint: "Tìm mã phiếu của bạn trong danh sách phiếu sau khi công bố kết quả.",
+    v_voters: "Người biểu quyết", v_choice: "Lựa chọn", v_seconds: "{n} giây",
+  },
+  en: {
+    v_tab: "Voting", v_vote: "Vote", v_open_now: "Voting now", v_voted_n: "Voted: {n}/{of}",
+    v_you_voted: "You voted", v_receipt: "Receipt", v_change: "You may change your vote until voting closes",
+    v_sending: "Sending your ballot…", v_resending: "Connection lost — your ballot will be resent automatically",
+    v_check_in_first: "Please check in before voting.", v_not_voter: "You follow this vote (you have no vote).",
+    v_time_left: "Time left", v_secret: "Secret ballot", v_named: "Named vote",
+    v_rule_present: "More than half of the members present", v_rule_members: "More than half of all members",
+    v_rule_two_thirds: "At least two thirds of all members", v_passed: "ADOPTED", v_failed: "NOT ADOPTED",
+    v_decided: "Chosen option: {option}", v_undecided: "No option reached a majority",
+    v_tie: "Tied vote", v_chair_decided: "Adopted on the chair's side (tied vote)",
+    v_result: "Result", v_needed: "{n}/{of} needed", v_new: "New poll",
+    v_question: "Question", v_item: "Agenda item", v_general: "(General)", v_options: "Options",
+    v_default_options: "For / Against / Abstain", v_custom_options: "Other options (one per line)",
+    v_visibility: "Kind", v_rule: "Majority rule", v_time_limit: "Voting time",
+    v_no_limit: "No limit", v_allow_change: "Allow changing the vote until closing",
+    v_tie_break: "Tied vote: the chair's side prevails", v_save_draft: "Save draft", v_open: "Open voting",
+    v_close: "Close voting", v_cancel: "Cancel", v_drafts: "Prepared", v_closed_list: "Voted",
+    v_status_draft: "Draft", v_status_open: "Voting", v_status_closed: "Closed", v_status_cancelled: "Cancelled",
+    v_ballots: "Ballots", v_show_ballots: "Show the ballots", v_none: "No polls yet.",
+    v_confirm_close: "Close voting and publish the result?", v_present_short: "present",
+    v_receipt_hint: "Find your receipt in the list of ballots once the result is published.",
+    v_voters: "Voter", v_choice: "Choice", v_seconds: "{n} s",
+  },
+});
+
+// -- state ----------------------------------------------------------------------------
+
+function upsert(list, poll) {
+  const index = list.findIndex((p) => p.id === poll.id);
+  if (index < 0) list.push(poll); else list[index] = { ...list[index], ...poll };
+}
+
+registerReducer("poll.updated", (state, event) => {
+  upsert(state.polls.polls, event.data.poll);
+  observeServerTime(event.at);
+});
+registerReducer("poll.progress", (state, event) => {
+  const poll = state.polls.polls.find((p) => p.id === event.data.poll_id);
+  if (poll && poll.voted < event.data.voted) poll.voted = event.data.voted;
+  state.polls.present = event.data.present;
+});
+
+export function openPoll(state) {
+  return (state.polls ? state.polls.polls : []).find((p) => p.status === "open") || null;
+}
+
+export function lastClosedPoll(state) {
+  const closed = (state.polls ? state.polls.polls : []).filter((p) => p.status === "closed" && p.closed_at);
+  closed.sort((a, b) => Date.parse(b.closed_at) - Date.parse(a.closed_at));
+  return closed[0] || null;
+}
+
+function presentCount(state) {
+  return state.attendance ? state.attendance.counts.present : (state.polls.present || 0);
+}
+
+// -- the ballot's identity on this tablet ---------------------------------------------
+
+const store = (() => {
+  try { return window.localStorage; } catch { return null; }
+})();
+
+function storeKey(kind, pollId) { return `ecabinet.${kind}.${session.user ? session.user.id : 0}.${pollId}`; }
+
+function randomId() {
+  const bytes = new Uint8Array(18);
+  crypto.getRandomValues(bytes);
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** This tablet's ballot id for a poll: made once, kept, and sent again with every resend. */
+function ballotId(pollId) {
+  const key = storeKey("ballot", pollId);
+  let id = store && store.getItem(key);
+  if (!id) {
+    id = randomId();
+    if (store) store.setItem(key, id);
+  }
+  return id;
+}
+
+/** What this user voted: the server's word for named polls, the tablet's for secret ones. */
+export function myVote(state, poll) {
+  const server = (state.polls && state.polls.mine && state.polls.mine[String(poll.id)]) || null;
+  let local = null;
+  try { local = JSON.parse((store && store.getItem(storeKey("vote", poll.id))) || "null"); } catch { local = null; }
+  if (!server && !local) return null;
+  return {
+    voted: true,
+    choice: server && server.choice !== null && server.choice !== undefined ? server.choice : local ? local.choice : null,
+    receipt: (server && server.receipt) || (local && local.receipt) || null,
+  };
+}
+
+const pending = new Map(); // poll id -> {choice, ctx}
+let retryHooked = false;
+
+async function send(pollId) {
+  const job = pending.get(pollId);
+  if (!job) return;
+  const ack = await call("vote:cast", { poll_id: pollId, choice: job.choice, client_ballot_id: ballotId(pollId) });
+  if (ack.ok) {
+    pending.delete(pollId);
+    const mine = { voted: true, choice: ack.choice, receipt: ack.receipt };
+    if (store) store.setItem(storeKey("vote", pollId), JSON.stringify(mine));
+    job.ctx.state.polls.mine[String(pollId)] = mine;
+    job.ctx.rerender();
+    return;
+  }
+  if (ack.error && ack.error.code === "timeout") {
+    job.ctx.rerender(); // shows "will be resent"; retried on reconnect
+    setTimeout(() => send(pollId), 3000);
+    return;
+  }
+  pending.delete(pollId);
+  job.ctx.rerender();
+  toast(ack.error.message || ack.error.code, "error");
+}
+
+export function castVote(ctx, poll, choice) {
+  if (!retryHooked) {
+    retryHooked = true;
+    onConnectionChange((up) => { if (up) for (const id of pending.keys()) send(id); });
+  }
+  pending.set(poll.id, { choice, ctx });
+  ctx.rerender();
+  return send(poll.id);
+}
+
+// -- pieces of screens ------------------------------------------------------------------
+
+function optionClass(poll, index) {
+  if (poll.kind !== "approval") return `opt opt-choice opt-${index}`;
+  return ["opt opt-yes", "opt opt-no", "opt opt-abstain"][index] || "opt";
+}
+
+/** The remaining time of a timed poll; asks the server to close it when time is up. */
+export function countdown(poll) {
+  const el = h("span", { class: "lv-countdown", dataset: { role: "countdown" } });
+  if (!poll.closes_at) return el;
+  const ends = Date.parse(poll.closes_at);
+  let asked = false;
+  tick(el, () => {
+    const left = (ends - serverNow()) / 1000;
+    el.textContent = clockText(Math.max(0, left));
+    el.classList.toggle("near", left < 15);
+    if (left <= 0 && !asked && poll.status === "open") {
+      asked = true;
+      setTimeout(() => call("vote:close_due", { poll_id: poll.id }), 500);
+    }
+  }, 500);
+  return el;
+}
+
+export function progressBar(poll, present) {
+  const of = Math.max(present, poll.voted, 1);
+  return h("div", { class: "lv-progress", dataset: { role: "progress" } },
+    h("div", { class: "lv-progress-label" }, t("v_voted_n", { n: poll.voted, of: present })),
+    h("div", { class: "lv-progress-track" }, h("div", { class: "lv-progress-fill", style: `width:${Math.round((100 * poll.voted) / of)}%` })));
+}
+
+function ruleText(rule) { return t(`v_rule_${rule}`); }
+
+export function pollMeta(poll) {
+  return h("div", { class: "poll-meta muted" },
+    poll.visibility === "secret" ? `🔒 ${t("v_secret")}` : t("v_named"), " · ", ruleText(poll.rule));
+}
+
+/** The result: bars per option, counts and the verdict under the poll's rule. */
+export function resultBlock(poll, { big = false } = {}) {
+  const r = poll.result;
+  if (!r) return null;
+  const max = Math.max(1, ...r.counts);
+  const verdict = r.kind === "approval"
+    ? (r.passed ? t("v_passed") : t("v_failed"))
+    : (r.passed ? t("v_decided", { option: poll.options[r.decided_option] }) : t("v_undecided"));
+  return h("div", { class: `lv-result${big ? " big" : ""}`, id: `result-${poll.id}`, dataset: { passed: String(r.passed) } },
+    h("div", { class: `lv-verdict ${r.passed ? "passed" : "failed"}`, dataset: { role: "verdict" } }, verdict),
+    r.chair_decided ? h("div", { class: "muted" }, t("v_chair_decided")) : (r.tie ? h("div", { class: "muted" }, t("v_tie")) : null),
+    h("div", { class: "lv-bars" }, poll.options.map((option, i) => {
+      const pct = r.body ? Math.round((1000 * r.counts[i]) / r.body) / 10 : 0;
+      return h("div", { class: `lv-bar-row ${optionClass(poll, i)}`, dataset: { option: i } },
+        h("span", { class: "lv-bar-label" }, option),
+        h("span", { class: "lv-bar-track" }, h("span", { class: "lv-bar-fill", style: `width:${(100 * r.counts[i]) / max}%` })),
+        h("span", { class: "lv-bar-count", dataset: { count: r.counts[i] } }, String(r.counts[i])),
+        h("span", { class: "lv-bar-pct muted" }, `${pct}%`));
+    })),
+    h("div", { class: "muted lv-result-foot" },
+      `${ruleText(r.rule)} · ${t("v_needed", { n: r.needed, of: r.body })} · ${r.present} ${t("v_present_short")} / ${r.members}`));
+}
+
+/** The tablet's ballot for the open poll. */
+export function ballotCard(ctx, poll) {
+  const state = ctx.state;
+  const mine = myVote(state, poll);
+  const waiting = pending.get(poll.id);
+  const me = state.attendance && state.attendance.entries.find((e) => e.user_id === (session.user && session.user.id));
+  const voter = state.polls.voter;
+  let body;
+  if (!voter) {
+    body = h("p", { class: "muted" }, t("v_not_voter"));
+  } else if (!me || !me.present) {
+    body = h("p", { class: "notice" }, t("v_check_in_first"));
+  } else {
+    const locked = Boolean(mine) && !poll.allow_change;
+    const buttons = poll.options.map((option, i) => {
+      const chosen = mine && mine.choice === i;
+      const b = h("button", { type: "button", class: `${optionClass(poll, i)} ballot-option${chosen ? " chosen" : ""}`,
+        dataset: { choice: i }, disabled: locked || Boolean(waiting) }, chosen ? `✔ ${option}` : option);
+      b.addEventListener("click", () => castVote(ctx, poll, i));
+      return b;
+    });
+    body = h("div", {},
+      h("div", { class: "ballot-options" }, buttons),
+      waiting ? h("p", { class: "notice sending" }, t("v_sending")) : null,
+      mine ? h("div", { class: "my-ballot", id: "my-ballot" },
+        h("strong", {}, "✔ ", t("v_you_voted"), mine.choice !== null ? `: ${poll.options[mine.choice]}` : ""),
+        mine.receipt ? h("div", {}, t("v_receipt"), ": ", h("code", { class: "lv-receipt" }, mine.receipt)) : null,
+        poll.allow_change ? h("div", { class: "muted" }, t("v_change")) : null) : null);
+  }
+  return h("div", { class: "card ballot", id: "ballot", dataset: { pollId: poll.id } },
+    h("div", { class: "row" }, h("span", { class: "badge live-badge" }, "● ", t("v_open_now")), h("span", { class: "spacer" }),
+      poll.closes_at ? h("span", {}, t("v_time_left"), " ", countdown(poll)) : null),
+    h("h2", { class: "poll-question" }, poll.question),
+    pollMeta(poll), body, progressBar(poll, presentCount(state)));
+}
+
+// -- the chair's console ----------------------------------------------------------------
+
+export function pollEditor(ctx) {
+  const items = itemsOf(ctx.state);
+  const current = ctx.state.live && ctx.state.live.current_item;
+  const question = h("textarea", { id: "poll-question", rows: 2, placeholder: "Thông qua Tờ trình số …/TTr-UBND về …" });
+  const item = h("select", { id: "poll-item" }, h("option", { value: "" }, t("v_general")),
+    items.map((i, n) => h("option", { value: i.id, selected: current && current.id === i.id }, `${n + 1}. ${i.title}`)));
+  const custom = h("input", { type: "checkbox", id: "poll-custom" });
+  const options = h("textarea", { id: "poll-options", rows: 3, hidden: true });
+  custom.addEventListener("change", () => { options.hidden = !custom.checked; });
+  const visibility = h("select", { id: "poll-visibility" },
+    h("option", { value: "named" }, t("v_named")), h("option", { value: "secret" }, t("v_secret")));
+  const rule = h("select", { id: "poll-rule" }, ["present", "members", "two_thirds"].map((r) => h("option", { value: r }, ruleText(r))));
+  const limit = h("select", { id: "poll-limit" }, h("option", { value: "" }, t("v_no_limit")),
+    [30, 60, 120, 300].map((s) => h("option", { value: s }, s < 60 ? t("v_seconds", { n: s }) : t("sp_minutes", { n: s / 60 }))));
+  const allowChange = h("input", { type: "checkbox", id: "poll-allow-change" });
+  const tieBreak = h("input", { type: "checkbox", id: "poll-tie-break" });
+  const body = () => ({
+    question: question.value, item_id: item.value ? Number(item.value) : null,
+    options: custom.checked ? options.value.split("\n").map((o) => o.trim()).filter(Boolean) : null,
+    visibility: visibility.value, rule: rule.value, allow_change: allowChange.checked,
+    tie_break_chair: tieBreak.checked, time_limit_seconds: limit.value ? Number(limit.value) : null,
+  });
+  const submit = (open, button) => attempt(async () => {
+    const poll = await post(`/api/meetings/${ctx.meetingId}/polls`, { ...body(), open });
+    upsert(ctx.state.polls.polls, poll);
+    question.value = "";
+    ctx.rerender();
+  }, button);
+  const draft = h("button", { type: "button", class: "ghost", id: "poll-save" }, t("v_save_draft"));
+  const open = h("button", { type: "button", id: "poll-open" }, t("v_open"));
+  draft.addEventListener("click", () => submit(false, draft));
+  open.addEventListener("click", () => submit(true, open));
+  const form = h("div", { class: "poll-editor" },
+    h("label", { for: "poll-question" }, t("v_question")), question,
+    h("label", { for: "poll-item" }, t("v_item")), item,
+    h("label", {}, t("v_options")), h("div", { class: "muted" }, t("v_default_options")),
+    h("label", { class: "inline" }, custom, t("v_custom_options")), options,
+    h("div", { class: "two-col" },
+      h("div", {}, h("label", { for: "poll-visibility" }, t("v_visibility")), visibility),
+      h("div", {}, h("label", { for: "poll-limit" }, t("v_time_limit")), limit)),
+    h("label", { for: "poll-rule" }, t("v_rule")), rule,
+    h("label", { class: "inline" }, allowChange, t("v_allow_change")),
+    h("label", { class: "inline" }, tieBreak, t("v_tie_break")),
+    h("div", { class: "row", style: "margin-top:12px" }, draft, open));
+  return form;
+}
+
+function pollRow(ctx, poll) {
+  const actions = [];
+  const button = (label, cls, fn, id) => {
+    const b = h("button", { type: "button", class: cls, dataset: { action: id } }, label);
+    b.addEventListener("click", () => attempt(fn, b));
+    actions.push(b);
+  };
+  if (poll.status === "draft") {
+    button(t("v_open"), "small", async () => {
+      const ack = await call("poll:open", { poll_id: poll.id });
+      if (!ack.ok) throw new Error(ack.error.message);
+    }, "open");
+  }
+  if (poll.status === "open") {
+    button(t("v_close"), "small", async () => {
+      if (!window.confirm(t("v_confirm_close"))) return;
+      const ack = await call("vote:close", { poll_id: poll.id });
+      if (!ack.ok) throw new Error(ack.error.message);
+    }, "close");
+  }
+  if (poll.status === "draft" || poll.status === "open") {
+    button(t("v_cancel"), "small ghost", async () => { await post(`/api/polls/${poll.id}/cancel`); }, "cancel");
+  }
+  return h("li", { class: `poll-row ${poll.status}`, dataset: { pollId: poll.id, status: poll.status } },
+    h("div", { class: "row" }, h("span", { class: `badge poll-${poll.status}` }, t(`v_status_${poll.status}`)),
+      h("strong", { class: "poll-q" }, poll.question)),
+    h("div", { class: "muted" }, itemLabel(ctx.state, poll.item_id) || t("v_general"), " · ", pollMeta(poll)),
+    poll.status === "open" ? h("div", { class: "row" }, progressBar(poll, presentCount(ctx.state)),
+      poll.closes_at ? countdown(poll) : null) : null,
+    poll.status === "closed" ? resultBlock(poll) : null,
+    actions.length ? h("div", { class: "row" }, actions) : null);
+}
+
+export function pollConsole(ctx) {
+  const polls = [...ctx.state.polls.polls].reverse();
+  return h("div", { class: "poll-console" },
+    polls.length ? h("ul", { class: "poll-list", id: "poll-list" }, polls.map((p) => pollRow(ctx, p)))
+      : h("p", { class: "muted" }, t("v_none")));
+}
+
+// -- the voting tab: every poll, results and the published ballots ----------------------
+
+async function showBallots(poll, box, button) {
+  await attempt(async () => {
+    const data = await get(`/api/polls/${poll.id}/ballots`);
+    const secret = poll.visibility === "secret";
+    box.replaceChildren(h("table", { class: "ballot-list" },
+      h("tr", {}, h("th", {}, secret ? t("v_receipt") : t("v_voters")), h("th", {}, t("v_choice"))),
+      data.ballots.map((b) => h("tr", {}, h("td", {}, secret ? h("code", {}, b.receipt) : b.name),
+        h("td", {}, poll.options[b.choice])))));
+  }, button);
+}
+
+function pollsView(container, ctx) {
+  const view = keepView(container, "polls", () => ({ root: h("div", { class: "polls-tab" }) }));
+  const polls = ctx.state.polls.polls.filter((p) => p.status !== "draft").slice().reverse();
+  view.root.replaceChildren(...(polls.length ? polls.map((poll) => {
+    const mine = myVote(ctx.state, poll);
+    const box = h("div", {});
+    const list = h("button", { type: "button", class: "ghost small" }, t("v_show_ballots"));
+    list.addEventListener("click", () => showBallots(poll, box, list));
+    return h("div", { class: "card", dataset: { pollId: poll.id } },
+      h("div", { class: "row" }, h("span", { class: `badge poll-${poll.status}` }, t(`v_status_${poll.status}`)),
+        h("span", { class: "muted" }, itemLabel(ctx.state, poll.item_id))),
+      h("h3", {}, poll.question), pollMeta(poll),
+      poll.status === "open" ? ballotCard(ctx, poll) : null,
+      poll.status === "closed" ? resultBlock(poll) : null,
+      mine && mine.receipt ? h("p", { class: "muted" }, t("v_receipt"), ": ", h("code", {}, mine.receipt), " — ", t("v_receipt_hint")) : null,
+      poll.status === "closed" ? h("div", {}, list, box) : null);
+  }) : [h("p", { class: "muted" }, t("v_none"))]));
+}
+
+export const pollsTab = {
+  id: "polls", label: () => t("v_tab"),
+  visible: (state) => Boolean(state.polls) && ["in_session", "adjourned", "closed"].includes(state.meeting.status),
+  render: pollsView,
+};

@@ -1,0 +1,99 @@
+"""Real Chromium against a real server with the demo province loaded (SQLite)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+
+from ecabinet import db, demo
+from ecabinet.app import create_app
+from ecabinet.config import Settings
+from ecabinet.schema import upgrade_async
+from tests.conftest import TEST_ARGON2, LiveServer, start_server, stop_server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+    "--allow-loopback-in-peer-connection", "--disable-features=WebRtcHideLocalIpsWithMdns",
+]
+
+
+@pytest.fixture
+async def demo_server(tmp_path: Path) -> AsyncIterator[LiveServer]:
+    """A node on a fresh SQLite file holding the demo province."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'e2e.sqlite'}"
+    await upgrade_async(url)
+    engine = db.create_engine(url)
+    async with db.transaction(db.sessionmaker(engine)) as session:
+        await demo.load(session)
+    await engine.dispose()
+    settings = Settings(data_dir=tmp_path / "data", database_url=url,
+                        secret_key=secrets.token_hex(16), **TEST_ARGON2)
+    live = await start_server(create_app(settings))
+    yield live
+    await stop_server(live)
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Headless Debian Chromium driven by Playwright (no browser download)."""
+    async with async_playwright() as p:
+        chromium = await p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                           args=CHROMIUM_ARGS)
+        yield chromium
+        await chromium.close()
+
+
+class Screens:
+    """Opens logged-in pages, each user in their own browser context (own cookies)."""
+
+    def __init__(self, browser: Browser, base_url: str) -> None:
+        self.browser = browser
+        self.base_url = base_url
+        self.contexts: list[BrowserContext] = []
+        self.errors: list[str] = []
+
+    async def login(self, username: str, *, viewport: dict[str, int] | None = None,
+                    locale: str = "vi-VN") -> Page:
+        """A new context logged in as `username` on the meeting list."""
+        context = await self.browser.new_context(
+            base_url=self.base_url, viewport=viewport or {"width": 1280, "height": 800},
+            locale=locale,
+        )
+        self.contexts.append(context)
+        page = await context.new_page()
+        page.on("pageerror", lambda exc: self.errors.append(f"{username}: {exc}"))
+        await page.goto("/login")
+        await page.fill("input[name=username]", username)
+        await page.fill("input[name=password]", demo.DEMO_PASSWORD)
+        await page.click("form button[type=submit]")
+        await page.wait_for_selector("#meeting-list")
+        await page.wait_for_selector("#conn[data-state=online]")
+        return page
+
+    async def close(self) -> None:
+        """Close every context."""
+        for context in self.contexts:
+            await context.close()
+
+
+@pytest.fixture
+async def screens(browser: Browser, demo_server: LiveServer) -> AsyncIterator[Screens]:
+    """Logged-in pages on the demo server; fails the test on any uncaught page error."""
+    made = Screens(browser, demo_server.url)
+    yield made
+    await made.close()
+    assert not made.errors, made.errors
+
+
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    """Everything under tests/e2e is an e2e test."""
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)

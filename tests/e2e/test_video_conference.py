@@ -1,0 +1,47 @@
+"""The hall broadcasts from Chromium's fake camera; a commune's room page decodes it."""
+
+from __future__ import annotations
+
+from playwright.async_api import Page
+
+from tests.e2e.conftest import Screens
+
+MEETING = "Họp khẩn về phòng chống lụt bão"
+
+
+async def open_video_tab(page: Page) -> None:
+    await page.click(f"#meeting-list .meeting-card:has-text('{MEETING}')")
+    await page.click("[data-tab=video]")
+    await page.wait_for_selector("#video-join")
+
+
+async def frames_decoded(page: Page) -> int:
+    return int(await page.eval_on_selector(
+        "#video-quality", "el => Number(el.dataset.framesDecoded || 0)"))
+
+
+async def test_hall_publishes_and_commune_room_decodes(screens: Screens) -> None:
+    hall = await screens.login("thuky")
+    await open_video_tab(hall)
+    await hall.click("#video-join-hall")
+    await hall.wait_for_selector("#video-status[data-state=connected]", timeout=40000)
+
+    room = await screens.login("phonglocan")
+    await open_video_tab(room)
+    await room.click("#video-join")
+    await room.wait_for_selector("#video-status[data-state=connected]", timeout=40000)
+    await room.wait_for_function(
+        "Number(document.querySelector('#video-quality').dataset.framesDecoded || 0) > 0",
+        timeout=40000)
+    first = await frames_decoded(room)
+    await room.wait_for_timeout(4500)
+    assert await frames_decoded(room) > first
+
+    # The commune's room appears on the secretary's list; putting it on screen sends its
+    # camera to the hall's floor slot.
+    entry = hall.locator(".video-room", has_text="Phòng họp UBND xã Lộc An")
+    await entry.wait_for(timeout=10000)
+    await entry.locator("button", has_text="Cho phát hình").click()
+    await hall.wait_for_function(
+        "document.querySelector('#video-floor').getVideoPlaybackQuality().totalVideoFrames > 0",
+        timeout=40000)

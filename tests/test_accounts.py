@@ -1,0 +1,134 @@
+"""Accounts and login: passwords, lock-out, sessions, CSRF, admin management."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from ecabinet import accounts, db
+from ecabinet.models import User
+from tests.conftest import PASSWORD, World
+
+
+async def test_password_is_argon2_and_never_stored_plain(world: World, sessions: Any) -> None:
+    async with db.transaction(sessions) as s:
+        user = await s.scalar(select(User).where(User.username == "delegate"))
+    assert user is not None
+    assert user.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in user.password_hash
+    assert accounts.check_password(user.password_hash, PASSWORD)
+    assert not accounts.check_password(user.password_hash, PASSWORD + "x")
+
+
+async def test_login_sets_httponly_cookie_and_session_works(world: World, client_factory: Any
+                                                            ) -> None:
+    client = await client_factory()
+    response = await client.login("delegate")
+    assert response.status_code == 200
+    cookie = response.headers["set-cookie"]
+    assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
+    me = await client.get("/api/session")
+    assert me.status_code == 200
+    assert me.json()["user"]["username"] == "delegate"
+    assert "password_hash" not in me.json()["user"]
+
+
+async def test_wrong_password_is_refused_in_the_users_language(world: World, client_factory: Any
+                                                               ) -> None:
+    client = await client_factory()
+    response = await client.login("delegate", "wrong-password")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "bad_credentials"
+    assert "mật khẩu" in response.json()["error"]["message"]
+    client.headers["accept-language"] = "en-US,en;q=0.9"
+    response = await client.login("delegate", "wrong-password")
+    assert response.json()["error"]["message"] == "Wrong username or password."
+    unknown = await client.login("nobody", "whatever-123")
+    assert unknown.status_code == 401
+    assert unknown.json()["error"]["code"] == "bad_credentials"
+
+
+async def test_account_locks_after_repeated_failures(world: World, client_factory: Any,
+                                                     sessions: Any) -> None:
+    client = await client_factory()
+    codes = [(await client.login("delegate", "nope-nope")).json()["error"]["code"]
+             for _ in range(5)]
+    assert codes[:4] == ["bad_credentials"] * 4
+    assert codes[4] == "account_locked"
+    # Even the right password is refused while locked.
+    locked = await client.login("delegate")
+    assert locked.status_code == 403
+    assert locked.json()["error"]["code"] == "account_locked"
+    async with db.transaction(sessions) as s:
+        user = await s.scalar(select(User).where(User.username == "delegate"))
+        assert user is not None and accounts.is_locked(user)
+    # An admin unlocks it by re-activating.
+    admin = await client_factory("admin")
+    response = await admin.put(f"/api/users/{world['delegate'].id}", json={"active": True})
+    assert response.status_code == 200
+    assert (await client.login("delegate")).status_code == 200
+
+
+async def test_logout_invalidates_the_session_server_side(world: World, client_factory: Any
+                                                          ) -> None:
+    client = await client_factory("delegate")
+    stolen_cookie = dict(client.cookies)
+    assert (await client.post("/api/logout")).status_code == 200
+    # Replaying the old cookie after logout must not work.
+    replay = await client_factory()
+    replay.cookies.update(stolen_cookie)
+    response = await replay.get("/api/session")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "session_expired"
+
+
+async def test_tampered_cookie_is_refused(world: World, client_factory: Any) -> None:
+    client = await client_factory("delegate")
+    value = client.cookies["ecabinet_session"]
+    client.cookies.clear()
+    client.cookies["ecabinet_session"] = value[:-2] + ("AA" if not value.endswith("AA") else "BB")
+    assert (await client.get("/api/session")).status_code == 401
+
+
+async def test_state_changing_request_needs_csrf_token(world: World, client_factory: Any
+                                                       ) -> None:
+    client = await client_factory("admin")
+    del client.headers["x-csrf-token"]
+    response = await client.post("/api/units", json={"name": "X", "kind": "commune"})
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "csrf_failed"
+    client.headers["x-csrf-token"] = "forged"
+    assert (await client.post("/api/units", json={"name": "X", "kind": "c"})).status_code == 403
+    client.headers["x-csrf-token"] = client.csrf
+    assert (await client.post("/api/units", json={"name": "X", "kind": "c"})).status_code == 201
+
+
+async def test_admin_manages_accounts_and_others_cannot(world: World, client_factory: Any
+                                                        ) -> None:
+    admin = await client_factory("admin")
+    body = {"username": "NewUser", "full_name": "Trần Thị Mai", "password": "mat-khau-123",
+            "role": "delegate", "unit_id": world.district}
+    created = await admin.post("/api/users", json=body)
+    assert created.status_code == 201
+    assert created.json()["username"] == "newuser"
+    again = await admin.post("/api/users", json=body)
+    assert again.status_code == 409
+    short = await admin.post("/api/users", json={**body, "username": "x2", "password": "123"})
+    assert short.status_code == 422 and short.json()["error"]["code"] == "password_too_short"
+    for name in ("secretary", "chair", "delegate", "room", "observer"):
+        other = await client_factory(name)
+        refused = await other.post("/api/users", json={**body, "username": f"u-{name}"})
+        assert refused.status_code == 403, name
+    # Deactivating ends the user's sessions.
+    victim = await client_factory("delegate2")
+    assert (await admin.put(f"/api/users/{world['delegate2'].id}",
+                            json={"active": False})).status_code == 200
+    assert (await victim.get("/api/session")).status_code == 401
+
+
+async def test_login_rate_limit_per_address(world: World, client_factory: Any, app: Any) -> None:
+    app.starlette.state.login_limiter.limit = 3
+    client = await client_factory()
+    statuses = [(await client.login(f"ghost{i}", "whatever-1")).status_code for i in range(4)]
+    assert statuses == [401, 401, 401, 429]

@@ -1,0 +1,59 @@
+"""Health, the OpenAPI document, error shapes, security headers, the UI shell."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import World
+
+
+async def test_healthz_answers_when_database_is_reachable(client_factory: Any) -> None:
+    client = await client_factory()
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+async def test_openapi_describes_every_api_route(client_factory: Any, app: Any) -> None:
+    client = await client_factory()
+    doc = (await client.get("/openapi.json")).json()
+    assert doc["openapi"].startswith("3.1")
+    paths = doc["paths"]
+    for path, method in [("/api/login", "post"), ("/api/meetings", "get"),
+                         ("/api/meetings", "post"), ("/api/meetings/{id}", "put"),
+                         ("/api/meetings/{id}/transitions/{name}", "post"),
+                         ("/api/units", "post"), ("/api/users/{user_id}", "put"),
+                         ("/healthz", "get")]:
+        assert method in paths[path], (path, method)
+        assert "4XX" in paths[path][method]["responses"]
+    # Every /api route of the app is documented.
+    from starlette.routing import Route
+    api_routes = {r.path for r in app.starlette.routes
+                  if isinstance(r, Route) and r.path.startswith("/api")}
+    documented = {p.replace("{id}", "{id:int}") for p in paths}
+    missing = {p for p in api_routes
+               if p not in documented and p.replace(":int", "") not in paths}
+    assert not missing
+
+
+async def test_unknown_api_route_and_anonymous_access_use_the_error_shape(
+    client_factory: Any, world: World
+) -> None:
+    client = await client_factory()
+    anonymous = await client.get("/api/meetings")
+    assert anonymous.status_code == 401
+    assert set(anonymous.json()["error"]) == {"code", "message"}
+    bad_json = await client.post("/api/login", content=b"{not json",
+                                 headers={"content-type": "application/json"})
+    assert bad_json.status_code == 422 and bad_json.json()["error"]["code"] == "bad_json"
+
+
+async def test_ui_shell_and_security_headers(client_factory: Any) -> None:
+    client = await client_factory()
+    page = await client.get("/meetings/3")
+    assert page.status_code == 200
+    assert '<html lang="vi"' in page.text
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["x-frame-options"] == "DENY"
+    vendor = await client.get("/static/node_modules/socket.io-client/dist/socket.io.esm.min.js")
+    assert vendor.status_code == 200, "npm install in static/ did not run"

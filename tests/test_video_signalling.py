@@ -1,0 +1,102 @@
+"""Video through the meeting's socket.io channel: who may join, and the floor following
+the speaker queue, with real aiortc peers on loopback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ecabinet.models import MeetingStatus
+from tests.conftest import LiveServer, World
+from tests.live import LiveClient
+from tests.sfu.peers import ColorTrack, complete, make_client, wait_for_size
+from tests.test_meetings import make_meeting
+
+HALL_SIZE = (320, 240)
+ROOM_SIZE = (160, 128)
+
+
+async def _join(client: LiveClient, meeting_id: int, role: str, size: tuple[int, int] | None
+                ) -> Any:
+    peer, offer = await make_client(role, video=ColorTrack(*size) if size else None)
+    ack = await client.call("video:join", {"meeting_id": meeting_id, "role": role,
+                                           "offer": offer})
+    assert ack["ok"], ack
+    assert ack["participant_id"].startswith("user:")
+    await complete(peer, ack["answer"])
+    return peer
+
+
+async def test_who_may_join_in_which_role(live_server: LiveServer, world: World,
+                                          sessions: Any) -> None:
+    draft = await make_meeting(sessions, world, MeetingStatus.draft)
+    meeting_id = await make_meeting(sessions, world, MeetingStatus.published)
+    people = {name: LiveClient(live_server.url) for name in
+              ("outsider", "delegate", "room", "secretary")}
+    try:
+        for name, client in people.items():
+            await client.login(name)
+            await client.connect()
+        _peer, offer = await make_client("viewer")
+        refused = {
+            ("outsider", "viewer", meeting_id): "meeting_not_found",
+            ("delegate", "hall", meeting_id): "video_hall_only_office",
+            ("delegate", "remote_room", meeting_id): "video_remote_rooms_only",
+            ("room", "hall", meeting_id): "video_hall_only_office",
+            ("secretary", "viewer", draft): "video_not_open",
+            ("delegate", "director", meeting_id): "video_bad_role",
+        }
+        for (name, role, mid), code in refused.items():
+            ack = await people[name].call("video:join", {"meeting_id": mid, "role": role,
+                                                          "offer": offer})
+            assert ack["ok"] is False and ack["error"]["code"] == code, (name, role, ack)
+            assert ack["error"]["message"] and not ack["error"]["message"].startswith("video_")
+        # Only the chair and the managing secretary control floor, mutes and recording.
+        for name in ("delegate", "room"):
+            for event, extra in (("video:floor", {"participant_id": None}),
+                                 ("video:mute", {"participant_id": "user:1", "muted": True}),
+                                 ("video:record", {"action": "start"})):
+                ack = await people[name].call(event, {"meeting_id": meeting_id, **extra})
+                assert ack["ok"] is False and ack["error"]["code"] == "forbidden", (name, event)
+    finally:
+        for client in people.values():
+            await client.close()
+
+
+async def test_floor_follows_the_speaker_queue(live_server: LiveServer, world: World,
+                                               sessions: Any) -> None:
+    meeting_id = await make_meeting(sessions, world, MeetingStatus.in_session)
+    secretary, room, chair, delegate = (LiveClient(live_server.url) for _ in range(4))
+    peers = []
+    try:
+        for client, name in ((secretary, "secretary"), (room, "room"), (chair, "chair"),
+                             (delegate, "delegate")):
+            await client.login(name)
+            await client.connect()
+        hall = await _join(secretary, meeting_id, "hall", HALL_SIZE)
+        commune = await _join(room, meeting_id, "remote_room", ROOM_SIZE)
+        viewer = await _join(delegate, meeting_id, "viewer", None)
+        peers = [hall, commune, viewer]
+        # Everyone sees the hall; the commune decodes it through the SFU.
+        assert await wait_for_size(commune.track("hall"), HALL_SIZE) >= 1
+        assert await wait_for_size(viewer.track("hall"), HALL_SIZE) >= 1
+
+        # The commune asks to speak and the chair gives it the floor from the queue.
+        asked = await room.call("speaker:request", {"meeting_id": meeting_id})
+        assert asked["ok"], asked
+        granted = await chair.call("speaker:grant", {"meeting_id": meeting_id,
+                                                     "request_id": asked["request_id"]})
+        assert granted["ok"], granted
+        assert await wait_for_size(viewer.track("floor"), ROOM_SIZE) >= 1
+        assert await wait_for_size(hall.track("floor"), ROOM_SIZE) >= 1
+
+        # A manual override by the chair takes it back to the hall only.
+        back = await chair.call("video:floor", {"meeting_id": meeting_id,
+                                                "participant_id": None})
+        assert back["ok"], back
+        state = live_server.app.starlette.state.video.sfu.state(meeting_id)
+        assert state["floor"] is None
+    finally:
+        for peer in peers:
+            await peer.pc.close()
+        for client in (secretary, room, chair, delegate):
+            await client.close()
