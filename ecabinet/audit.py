@@ -90,6 +90,7 @@ async def record_many(session: AsyncSession, records: list[AuditRecord]) -> list
     """Append several entries under one lock of the chain head (a ballot batch, say)."""
     head = await _lock_head(session)
     previous = head.last_hash
+    at = utcnow()  # one moment for the batch: per-entry times would order a secret poll
     entries = []
     for rec in records:
         entry = AuditEntry(
@@ -100,7 +101,7 @@ async def record_many(session: AsyncSession, records: list[AuditRecord]) -> list
             meeting_id=rec.meeting_id,
             data=rec.data or {},
             prev_hash=previous,
-            created_at=utcnow(),
+            created_at=at,
         )
         entry.hash = entry_digest(entry)
         previous = entry.hash

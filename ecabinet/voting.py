@@ -4,8 +4,10 @@ Ballots are idempotent: the client names each ballot with a random id; the serve
 only SHA-256(poll, id) as the ballot's key and derives the voter's receipt from it. A
 resend finds the same ballot; a second ballot from the same voter is refused (or, when
 the poll allows it, changes the first). A secret poll's ballot carries no voter: who has
-voted lives in `poll_voters`, whose rows are made in member order when the poll opens,
-so neither table's order links a voter to a choice.
+voted lives in `poll_voters`, whose rows are made in member order when the poll opens;
+the ballot's id is random and its audit entry is written at close, in receipt order, so
+neither the tables' ids nor the audit chain's order or times tell who voted when.
+(The database engine's physical row order is outside this promise.)
 """
 
 from __future__ import annotations
@@ -37,7 +39,9 @@ MIN_TIME_LIMIT = 10
 MAX_TIME_LIMIT = 3600
 CLIENT_BALLOT_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-_shuffle = random.SystemRandom().shuffle
+_random = random.SystemRandom()
+# Above any id a sequence will reach, below 2**63: room for 2**62 ids, collisions negligible.
+SECRET_ID_RANGE = (2**40, 2**62)
 
 
 # -- polls --------------------------------------------------------------------------
@@ -311,12 +315,12 @@ async def close_poll(session: AsyncSession, actor: User | None, poll_id: int,
         return poll  # closing twice returns the one result
     if poll.status != PollStatus.open:
         raise Conflict("poll_not_open")
-    rows = (await session.execute(
-        select(Ballot.receipt, Ballot.choice).where(Ballot.poll_id == poll.id)
-    )).all()
+    ballots = sorted((await session.scalars(
+        select(Ballot).where(Ballot.poll_id == poll.id)
+    )).all(), key=lambda b: b.receipt)
     counts = [0] * len(poll.options)
-    for _receipt, choice in rows:
-        counts[choice] += 1
+    for ballot in ballots:
+        counts[ballot.choice] += 1
     chair_choice = None
     if poll.tie_break_chair and poll.visibility == PollVisibility.named:
         chair_choice = await session.scalar(
@@ -328,12 +332,16 @@ async def close_poll(session: AsyncSession, actor: User | None, poll_id: int,
         present=await attendance.present_voter_count(session, meeting.id),
         tie_break_chair=poll.tie_break_chair, chair_choice=chair_choice,
     )
-    result["ballots_digest"] = _digest([(r, c) for r, c in rows])
+    result["ballots_digest"] = _digest([(b.receipt, b.choice) for b in ballots])
     poll.result = result
     poll.status = PollStatus.closed
     poll.closed_at = now
-    poll.voted_count = len(rows)
+    poll.voted_count = len(ballots)
     await _emit_poll(session, poll)
+    if poll.visibility == PollVisibility.secret:
+        # The chain takes a secret poll's ballots now, all at one time and in receipt
+        # order; recorded as they came, their order and times would replay the vote.
+        await audit.record_many(session, [_audit_record(poll, b, "vote.cast") for b in ballots])
     await audit.record(session, "poll.result", actor_id=actor.id if actor else None,
                        object_type="poll", object_id=poll.id, meeting_id=meeting.id,
                        data={"result": result, "closed_at": now.isoformat()})
@@ -459,6 +467,8 @@ def _one(batch: _PollBatch, request: BallotRequest, now: datetime) -> BallotOutc
         raise Invalid("field_invalid", field="client_ballot_id")  # another voter's id
     ballot = Ballot(poll_id=poll.id, voter_id=None if secret else voter_id,
                     choice=request.choice, key_hash=key, receipt=receipt, changes=0)
+    if secret:
+        ballot.id = _random.randrange(*SECRET_ID_RANGE)
     batch.by_key[key] = ballot
     if not secret:
         batch.by_voter[voter_id] = ballot
@@ -508,12 +518,14 @@ async def cast_many(session: AsyncSession, requests: Sequence[BallotRequest],
     for batch in batches.values():
         if not batch.new and not batch.changed:
             continue
-        if batch.poll.visibility == PollVisibility.secret:
-            _shuffle(batch.new)  # insertion order within a batch says nothing either
+        secret = batch.poll.visibility == PollVisibility.secret
+        if secret:
+            _random.shuffle(batch.new)  # insertion order within a batch says nothing either
         session.add_all(batch.new)
         await session.flush()
-        records += [_audit_record(batch.poll, b, "vote.cast") for b in batch.new]
-        records += [_audit_record(batch.poll, b, "vote.change") for b in batch.changed]
+        if not secret:  # a secret poll's ballots enter the audit chain at close
+            records += [_audit_record(batch.poll, b, "vote.cast") for b in batch.new]
+            records += [_audit_record(batch.poll, b, "vote.change") for b in batch.changed]
         if batch.new:
             batch.poll.voted_count += len(batch.new)
             if progress:
@@ -623,7 +635,9 @@ async def verify_poll(session: AsyncSession, poll_id: int) -> list[str]:
     for entry in entries:
         if entry.data.get("poll") == poll.id:
             recorded[entry.object_id] = entry.data
-    problems = []
+    problems: list[str] = []
+    if poll.visibility == PollVisibility.secret and poll.status != PollStatus.closed:
+        return problems  # a secret poll's ballots enter the chain when it closes
     for ballot in ballots:
         data = recorded.pop(str(ballot.id), None)
         if data is None:

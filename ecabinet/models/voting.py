@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, Enum, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ecabinet.models.base import Base, Timestamped, utcnow
@@ -89,7 +89,8 @@ class Ballot(Base):
     """One counted ballot; a secret poll's ballot has no voter.
 
     `key_hash` is SHA-256 of the poll and the client's ballot id: a resend finds its
-    ballot by it, and only the holder of the client id can change that ballot.
+    ballot by it, and only the holder of the client id can change that ballot. A secret
+    ballot's id is drawn at random (64-bit), so ordering by id does not replay the vote.
     """
 
     __tablename__ = "ballots"
@@ -98,7 +99,8 @@ class Ballot(Base):
         UniqueConstraint("poll_id", "key_hash"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True)
     poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"))
     voter_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="RESTRICT"), default=None

@@ -16,14 +16,28 @@ export async function loadSession() {
   return session.user;
 }
 
+// Hall tablets are shared: what one person voted (and the ids of their ballots) must not
+// stay on the device for the next. Keys are `ecabinet.vote.<user>.<poll>` (voting.js).
+function forgetBallots(keep = (userId) => false) {
+  let store;
+  try { store = window.localStorage; } catch { return; }
+  if (!store) return;
+  for (const key of Object.keys(store)) {
+    const match = key.match(/^ecabinet\.(?:vote|ballot)\.(\d+)\./);
+    if (match && !keep(Number(match[1]))) store.removeItem(key);
+  }
+}
+
 export async function logIn(username, password) {
   const data = await post("/api/login", { username, password });
   session.user = data.user;
   setCsrf(data.csrf_token);
+  forgetBallots((userId) => userId === data.user.id);
   return data.user;
 }
 
 export async function logOut() {
+  forgetBallots();
   await post("/api/logout");
   session.user = null;
   setCsrf("");

@@ -64,3 +64,9 @@ async def test_chair_opens_a_vote_delegates_vote_and_the_hall_shows_the_result(
         await tablet.wait_for_selector("#last-result [data-role=verdict]:has-text('THÔNG QUA')")
     # Nothing overflows the tablet in portrait.
     assert await delegates[0].evaluate("document.documentElement.scrollWidth") <= TABLET["width"]
+    # A shared hall tablet forgets its user's ballots when they log out.
+    held = "Object.keys(localStorage).filter((k) => /^ecabinet\\.(vote|ballot)\\./.test(k)).length"
+    assert await delegates[0].evaluate(held) == 2
+    await delegates[0].click("#logout")
+    await delegates[0].wait_for_selector("input[name=username]")
+    assert await delegates[0].evaluate(held) == 0
