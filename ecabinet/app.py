@@ -32,7 +32,7 @@ from ecabinet.api import tasks as tasks_api
 from ecabinet.api import verify as verify_api
 from ecabinet.api import video as video_api
 from ecabinet.api import voting as voting_api
-from ecabinet.api.errors import HANDLERS
+from ecabinet.api.errors import HANDLERS, no_such_route
 from ecabinet.config import Settings, load_settings
 from ecabinet.ratelimit import SlidingWindow
 from realtime import (
@@ -128,6 +128,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         Route("/sw.js", service_worker),
         Mount("/sfu", video.cascade()),
         Mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static"),
+        Route("/api/{path:path}", no_such_route, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         Route("/", index),
         Route("/{path:path}", index),
     ]

@@ -28,8 +28,11 @@ async def test_openapi_describes_every_api_route(client_factory: Any, app: Any) 
         assert "4XX" in paths[path][method]["responses"]
     # Every /api route of the app is documented.
     from starlette.routing import Route
+
+    from ecabinet.api.errors import no_such_route
     api_routes = {r.path for r in app.starlette.routes
-                  if isinstance(r, Route) and r.path.startswith("/api")}
+                  if isinstance(r, Route) and r.path.startswith("/api")
+                  and r.endpoint is not no_such_route}
     documented = {p.replace("{id}", "{id:int}") for p in paths}
     missing = {p for p in api_routes
                if p not in documented and p.replace(":int", "") not in paths}
@@ -42,10 +45,29 @@ async def test_unknown_api_route_and_anonymous_access_use_the_error_shape(
     client = await client_factory()
     anonymous = await client.get("/api/meetings")
     assert anonymous.status_code == 401
+    assert anonymous.json()["ok"] is False
     assert set(anonymous.json()["error"]) == {"code", "message"}
     bad_json = await client.post("/api/login", content=b"{not json",
                                  headers={"content-type": "application/json"})
     assert bad_json.status_code == 422 and bad_json.json()["error"]["code"] == "bad_json"
+    # An /api path that names no route is a JSON 404 in the user's language, not the UI.
+    for method, path in (("GET", "/api/no-such-thing"), ("POST", "/api/meetings/1/nothing")):
+        unknown = await client.request(method, path, headers={"accept-language": "en"})
+        assert unknown.status_code == 404, (method, path)
+        assert unknown.json() == {"ok": False, "error": {"code": "not_found",
+                                                         "message": "Not found."}}
+    assert (await client.get("/api/meetings/abc")).status_code == 404
+
+
+async def test_a_bug_answers_in_the_error_shape() -> None:
+    from starlette.requests import Request
+
+    from ecabinet.api.errors import server_error
+    request = Request({"type": "http", "method": "GET", "path": "/api/x", "headers": [],
+                       "query_string": b""})
+    response = await server_error(request, RuntimeError("boom"))
+    assert response.status_code == 500
+    assert b'"code":"internal_error"' in response.body and b"boom" not in response.body
 
 
 async def test_ui_shell_and_security_headers(client_factory: Any) -> None:

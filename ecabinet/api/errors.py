@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -10,10 +13,12 @@ from ecabinet.api.context import language_of
 from ecabinet.errors import DomainError
 from ecabinet.i18n import translate
 
+log = logging.getLogger(__name__)
 
-def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
+
+def error_body(code: str, message: str) -> dict[str, Any]:
     """The error object shared by HTTP responses and socket acknowledgements."""
-    return {"error": {"code": code, "message": message}}
+    return {"ok": False, "error": {"code": code, "message": message}}
 
 
 async def domain_error(request: Request, exc: Exception) -> Response:
@@ -32,4 +37,17 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(error_body(code, message), status_code=exc.status_code)
 
 
-HANDLERS = {DomainError: domain_error, HTTPException: http_error}
+async def server_error(request: Request, exc: Exception) -> Response:
+    """A bug: the same shape, a translated apology, the traceback only in the log."""
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse(error_body("internal_error", translate("internal_error",
+                                                               language_of(request))),
+                        status_code=500)
+
+
+async def no_such_route(request: Request) -> Response:
+    """`/api/...` paths that name no route: a JSON 404, not the UI's HTML shell."""
+    raise HTTPException(404)
+
+
+HANDLERS = {DomainError: domain_error, HTTPException: http_error, Exception: server_error}

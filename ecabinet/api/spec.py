@@ -13,6 +13,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
+        "ok": {"type": "boolean", "enum": [False]},
         "error": {
             "type": "object",
             "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
