@@ -136,7 +136,8 @@ async def load(session: AsyncSession) -> list[DemoLogin]:
         for step in _PATH[status]:
             actor = meeting_chair if step == "approve" else secretary
             await conclusions.demo_follow_up(session, meeting.id, step)
-            await meetings.transition(session, actor, meeting.id, step)
+            await meetings.transition(session, actor, meeting.id, step,
+                                      now=created - timedelta(days=1) if days < 5 else None)
     await live_demo(session, people)
     return logins()
 

@@ -296,7 +296,8 @@ async def allowed_transitions(session: AsyncSession, user: User, meeting: Meetin
 
 
 async def transition(
-    session: AsyncSession, actor: User, meeting_id: int, name: str, *, comment: str = ""
+    session: AsyncSession, actor: User, meeting_id: int, name: str, *, comment: str = "",
+    now: datetime | None = None,
 ) -> Meeting:
     """Move a meeting one step along its life, checking role and state, with audit and event."""
     step = TRANSITIONS.get(name)
@@ -309,6 +310,10 @@ async def transition(
         raise Conflict("bad_transition", name=name, status=meeting.status.value)
     if name == "return" and not comment.strip():
         raise Invalid("return_needs_comment")
+    if name == "publish":
+        # Publishing sends the invitation: QĐ 45/2018 counts the lead time from here, so a
+        # meeting that waited too long for approval must be rescheduled or marked urgent.
+        _check_lead_time(meeting.starts_at, meeting.urgent, now or utcnow())
     for guard in _guards.get(name, []):
         await guard(session, meeting)
     previous = meeting.status

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ecabinet import audit, db, meetings
 from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
-from ecabinet.models import AgendaItem, AuditEntry, MeetingStatus, ParticipantRole, User
+from ecabinet.models import AgendaItem, AuditEntry, Meeting, MeetingStatus, ParticipantRole, User
 from ecabinet.workdays import VIETNAM, add_working_days, working_days_between
 from tests.conftest import World, future
 from tests.minutes.signed import record_signed_minutes
@@ -164,6 +164,24 @@ async def test_lead_time_of_three_working_days(sessions: Any, world: World) -> N
                 s, secretary,
                 meeting_input(world, starts_at=friday - timedelta(hours=1), urgent=True),
                 now=friday)
+
+
+async def test_the_lead_time_holds_when_the_invitation_goes_out(sessions: Any,
+                                                                 world: World) -> None:
+    # Planned 10 days ahead, but approved so late that publishing leaves 2 working days.
+    meeting_id = await make_meeting(sessions, world, S.approved)
+    async with db.transaction(sessions) as s:
+        secretary = await s.get(User, world["secretary"].id)
+        meeting = await s.get(Meeting, meeting_id)
+        assert secretary is not None and meeting is not None
+        late = meeting.starts_at - timedelta(days=2)
+        with pytest.raises(Invalid) as refused:
+            await meetings.transition(s, secretary, meeting_id, "publish", now=late)
+        assert refused.value.code == "lead_time_too_short"
+        assert meeting.status == S.approved
+        meeting.urgent = True  # the office marks it urgent (or moves the date)
+        published = await meetings.transition(s, secretary, meeting_id, "publish", now=late)
+        assert published.status == S.published
 
 
 def test_working_days_skip_weekends_and_holidays() -> None:
