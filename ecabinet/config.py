@@ -55,6 +55,8 @@ class Settings:
     thumbnail_width: int = 160
     pdf_workers: int = 2
     ice_servers: tuple[str, ...] = field(default_factory=tuple)
+    turn_username: str = ""
+    turn_credential: str = ""
     sfu_upstream: str = ""
     sfu_token: str = ""
     sfu_nodes: str = ""
@@ -116,6 +118,8 @@ def load_settings() -> Settings:
         thumbnail_width=_env_int("THUMBNAIL_WIDTH", 160),
         pdf_workers=_env_int("PDF_WORKERS", 2),
         ice_servers=_env_list("ICE_SERVERS"),
+        turn_username=_env("TURN_USERNAME", ""),
+        turn_credential=_env("TURN_CREDENTIAL", ""),
         sfu_upstream=_env("SFU_UPSTREAM", ""),
         sfu_token=_env("SFU_TOKEN", ""),
         sfu_nodes=_env("SFU_NODES", ""),

@@ -7,7 +7,7 @@ hub asks of it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -64,6 +64,25 @@ async def require_control(session: AsyncSession, user: User, meeting_id: int) ->
     if not await may_control(session, user, meeting):
         raise Forbidden("forbidden")
     return meeting
+
+
+def browser_ice_servers(urls: Sequence[str], username: str = "", credential: str = ""
+                        ) -> list[dict[str, str]]:
+    """`RTCPeerConnection`'s `iceServers` for the browsers: the configured STUN/TURN URLs,
+    TURN ones with the TURN credentials. None by default (closed government networks)."""
+    servers: list[dict[str, str]] = []
+    for url in urls:
+        server = {"urls": url}
+        if url.startswith(("turn:", "turns:")) and username:
+            server |= {"username": username, "credential": credential}
+        servers.append(server)
+    return servers
+
+
+def sfu_ice_servers(urls: Sequence[str]) -> list[str]:
+    """The URLs the SFU's own peers use: STUN only, since a server needs no relay of its
+    own and aiortc would reject TURN without credentials."""
+    return [url for url in urls if url.startswith(("stun:", "stuns:"))]
 
 
 def parse_nodes(raw: str) -> dict[str, str]:

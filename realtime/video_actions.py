@@ -46,7 +46,9 @@ class Video:
     def __init__(self, hub: Hub, settings: Settings) -> None:
         self.hub = hub
         self.settings = settings
-        self.sfu = SfuService(ice_servers=settings.ice_servers)
+        self.sfu = SfuService(ice_servers=video.sfu_ice_servers(settings.ice_servers))
+        self.ice_servers = video.browser_ice_servers(
+            settings.ice_servers, settings.turn_username, settings.turn_credential)
         self.nodes = video.parse_nodes(settings.sfu_nodes)
         # sid -> (meeting id, participant id, remote node URL or None)
         self.joined: dict[str, tuple[int, str, str | None]] = {}
@@ -54,6 +56,7 @@ class Video:
         self._tasks: set[asyncio.Task[Any]] = set()
         self.sfu.add_listener(self._state_changed)
         eventlog.add_publisher(hub.sessions, self._follow_meeting)
+        hub.sio.on("video:config", self.config)
         hub.sio.on("video:join", self.join)
         hub.sio.on("video:leave", self.leave)
         hub.sio.on("video:floor", self.floor)
@@ -76,6 +79,17 @@ class Video:
         return {"ok": False, "error": {"code": exc.code,
                                        "message": exc.message if message.startswith("video_")
                                        else message}}
+
+    async def config(self, sid: str, data: Any = None) -> Ack:
+        """`video:config {meeting_id}` → `{ok, ice_servers}`: what the browser's peer
+        connection needs before it makes its offer."""
+        body = data if isinstance(data, dict) else {}
+
+        async def check(session: Any, user: User, body: dict[str, Any]) -> dict[str, Any]:
+            await video.join_role(session, user, _int(body, "meeting_id"), "viewer")
+            return {"ice_servers": self.ice_servers}
+
+        return await self.hub.run(sid, check, body)
 
     async def join(self, sid: str, data: Any = None) -> Ack:
         """`video:join {meeting_id, role, offer}` → `{ok, answer, ice_servers}`."""
@@ -115,7 +129,7 @@ class Video:
             return await self._refusal(sid, exc)
         self.joined[sid] = (meeting_id, participant, allowed["node"])
         return {"ok": True, "answer": answer, "participant_id": participant,
-                "ice_servers": list(self.settings.ice_servers)}
+                "ice_servers": self.ice_servers}
 
     async def _join_at_node(self, node: str, meeting_id: int, participant: str, role: str,
                             offer: str) -> str:

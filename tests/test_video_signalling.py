@@ -3,10 +3,13 @@ the speaker queue, with real aiortc peers on loopback."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from ecabinet.app import create_app
+from ecabinet.config import Settings
 from ecabinet.models import MeetingStatus
-from tests.conftest import LiveServer, World
+from tests.conftest import LiveServer, World, start_server, stop_server
 from tests.live import LiveClient
 from tests.sfu.peers import ColorTrack, complete, make_client, wait_for_size
 from tests.test_meetings import make_meeting
@@ -100,3 +103,35 @@ async def test_floor_follows_the_speaker_queue(live_server: LiveServer, world: W
             await peer.pc.close()
         for client in (secretary, room, chair, delegate):
             await client.close()
+
+
+async def test_browsers_get_the_configured_ice_servers_before_their_offer(
+        settings: Settings, world: World, sessions: Any) -> None:
+    meeting_id = await make_meeting(sessions, world, MeetingStatus.published)
+    configured = replace(settings, ice_servers=("stun:stun.so.gov.vn:3478",
+                                                "turn:turn.so.gov.vn:3478?transport=udp"),
+                         turn_username="ecabinet", turn_credential="mật-khẩu-turn")
+    for node_settings, expected in (
+        (settings, []),  # closed networks: nothing, and nothing from the internet
+        (configured, [{"urls": "stun:stun.so.gov.vn:3478"},
+                      {"urls": "turn:turn.so.gov.vn:3478?transport=udp",
+                       "username": "ecabinet", "credential": "mật-khẩu-turn"}]),
+    ):
+        live = await start_server(create_app(node_settings))
+        room, outsider = LiveClient(live.url), LiveClient(live.url)
+        try:
+            for client, name in ((room, "room"), (outsider, "outsider")):
+                await client.login(name)
+                await client.connect()
+            ack = await room.call("video:config", {"meeting_id": meeting_id})
+            assert ack == {"ok": True, "ice_servers": expected}
+            refused = await outsider.call("video:config", {"meeting_id": meeting_id})
+            assert refused["ok"] is False and refused["error"]["code"] == "meeting_not_found"
+            # The SFU's own peers never take the TURN URL (it has no credentials there).
+            video = live.app.starlette.state.video
+            assert video.sfu.ice_servers == tuple(u for u in node_settings.ice_servers
+                                                  if u.startswith("stun:"))
+        finally:
+            await room.close()
+            await outsider.close()
+            await stop_server(live)

@@ -97,8 +97,11 @@ function render(container, ctx) {
   const start = async (asRole) => {
     if (active) await active.close();
     setStatus("connecting");
+    const config = await call("video:config", { meeting_id: meetingId });
+    if (!config.ok) { setStatus("failed"); throw new Error(config.error.message); }
     active = await joinVideo({
       signal: { request: (event, data) => call(event, data, 30000) },
+      iceServers: config.ice_servers,
       meetingId, role: asRole, hallEl, floorEl, localEl: asRole === "viewer" ? null : selfEl,
       deviceIds: { video: cameras.value || undefined, audio: microphones.value || undefined },
       onStatus: setStatus,
