@@ -6,6 +6,8 @@
 // document version, whose pages never change, so they are served from the cache first.
 // A briefcase is dropped when the meeting closes, when the server stops listing it or a
 // document (access withdrawn: 403/404), on logout, and when another account logs in.
+// Every briefcase on the tablet is checked again whenever the app starts or its live
+// channel (re)connects, so one the tablet missed the news of while away goes too.
 // The app shell is cached too (network first) so a reload works without a network.
 "use strict";
 
@@ -19,6 +21,7 @@ const DOC_RE = /^\/api\/documents\/(\d+)$/;
 const AGENDA_RE = /^\/api\/meetings\/(\d+)\/agenda$/;
 
 const cacheName = (userId, meetingId) => `${PREFIX}:u${userId}:m${meetingId}`;
+const widthKey = (meetingId) => `/__briefcase__/width/${meetingId}`;
 
 self.addEventListener("install", () => self.skipWaiting());
 self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
@@ -57,12 +60,14 @@ async function sync({ meetingId, userId, width }) {
   if (!userId) return;
   await setOwner(userId);
   const name = cacheName(userId, meetingId);
+  await (await caches.open(META)).put(widthKey(meetingId), new Response(String(width)));
   let manifest;
   try {
     const response = await fetch(`/api/meetings/${meetingId}/briefcase?w=${width}`,
                                  { credentials: "same-origin", cache: "no-store" });
     if (response.status === 403 || response.status === 404 || response.status === 401) {
       await caches.delete(name);
+      await notify({ type: "briefcase.dropped", meetingId });
       return;
     }
     if (!response.ok) return;
@@ -107,6 +112,20 @@ async function sync({ meetingId, userId, width }) {
   notify({ type: "briefcase.progress", meetingId, done, total, pages: manifest.urls.filter((u) => u.includes("/image")).length });
 }
 
+// Each of this user's briefcases asks the server again: a closed meeting, a withdrawn
+// reader or document, is dropped; the rest is brought up to date. Offline, nothing moves.
+async function revalidate({ userId }) {
+  if (!userId) return;
+  await setOwner(userId);
+  const meta = await caches.open(META);
+  const prefix = `${PREFIX}:u${userId}:m`;
+  for (const name of await briefcaseNames((n) => n.startsWith(prefix))) {
+    const meetingId = Number(name.slice(prefix.length));
+    const stored = await meta.match(widthKey(meetingId));
+    await sync({ meetingId, userId, width: stored ? Number(await stored.text()) : 1024 });
+  }
+}
+
 async function dropDocument(documentId) {
   for (const name of await briefcaseNames()) {
     const cache = await caches.open(name);
@@ -123,6 +142,7 @@ self.addEventListener("message", (event) => {
   const data = event.data || {};
   let work = null;
   if (data.type === "briefcase.sync") work = sync(data);
+  else if (data.type === "briefcase.revalidate") work = revalidate(data);
   else if (data.type === "briefcase.drop") work = dropWhere((name) => name.endsWith(`:m${data.meetingId}`));
   else if (data.type === "briefcase.drop_document") work = dropDocument(data.documentId);
   else if (data.type === "briefcase.clear") {

@@ -1,11 +1,12 @@
 // Start-up: who is logged in, the top bar, and the routes of every screen.
 import { post } from "./api.js";
 import { language, setLanguage, t } from "./i18n.js";
-import { connect, disconnect, onConnectionChange } from "./live.js";
+import { connect, disconnect, onConnectionChange, onNotice } from "./live.js";
 import { navigate, render, route, start } from "./router.js";
 import { hasRole, loadSession, logOut, session } from "./session.js";
 import { h } from "./ui.js";
 import { adminView } from "./views/admin.js";
+import { revalidateBriefcases } from "./views/briefcase.js";
 import { checkinView, entranceView } from "./views/attendance.js";
 import { hallView } from "./views/hall.js";
 import { loginView } from "./views/login.js";
@@ -79,7 +80,10 @@ async function main() {
     const conn = document.getElementById("conn");
     conn.dataset.state = up ? "online" : "offline";
     conn.textContent = up ? t("online") : t("offline");
+    // Back online (or just started): drop what the user lost access to while away.
+    if (up) revalidateBriefcases();
   });
+  onNotice("meetings.changed", () => revalidateBriefcases());
   if (session.user) connect();
   await start();
 }

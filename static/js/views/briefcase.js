@@ -67,6 +67,14 @@ export function dropBriefcase(meetingId) {
   post({ type: "briefcase.drop", meetingId });
 }
 
+/** Ask the server again about every briefcase on this device (app start, reconnect,
+ * a change to the user's meetings): what the user may no longer read is dropped. */
+export function revalidateBriefcases() {
+  if (!supported || !session.user) return;
+  synced.clear();
+  post({ type: "briefcase.revalidate" });
+}
+
 /** Forget one document's pages in every briefcase (it was removed or restricted). */
 export function dropDocument(documentId) {
   post({ type: "briefcase.drop_document", documentId });
