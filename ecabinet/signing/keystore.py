@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from asn1crypto import keys as asn1_keys
+from asn1crypto import pkcs12 as asn1_pkcs12
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -100,15 +101,38 @@ def store_pkcs12(keys_dir: Path, key_name: str, data: bytes, passphrase: bytes) 
 
 
 def _refuse_unencrypted(data: bytes) -> None:
-    """Reject key stores whose private key opens without a passphrase."""
+    """Reject key stores whose private key can be read without the passphrase."""
     try:
         key, _, _ = pkcs12.load_key_and_certificates(data, None)
     except (ValueError, TypeError):
-        return
-    if key is not None:
+        key = None
+    # `openssl pkcs12 -keypbe NONE` puts the key in a plain bag and only the integrity MAC
+    # behind the password: it will not open without one, yet anyone may read the key.
+    if key is not None or _plain_key_bag(data):
         raise KeyStoreError(
             "refusing an unencrypted PKCS#12 key store; protect it with a passphrase"
         )
+
+
+def _plain_key_bag(data: bytes) -> bool:
+    """Whether the store holds a private key outside any encryption."""
+
+    def plain(bags: asn1_pkcs12.SafeContents) -> bool:
+        for bag in bags:
+            kind = bag["bag_id"].native
+            if kind == "key_bag" or (kind == "safe_contents" and plain(bag["bag_value"].parsed)):
+                return True
+        return False
+
+    try:
+        return any(
+            plain(asn1_pkcs12.SafeContents.load(info["content"].native))
+            for info in asn1_pkcs12.Pfx.load(data).authenticated_safe
+            # An encrypted_data container is under the passphrase, whatever it holds.
+            if info["content_type"].native == "data"
+        )
+    except (ValueError, TypeError, KeyError):
+        return False  # not a PKCS#12 at all: opening it reports that
 
 
 def _asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,27 @@ def test_unencrypted_pkcs12_is_refused(pki: Pki, tmp_path: Path) -> None:
     with pytest.raises(KeyStoreError, match="unencrypted"):
         store_pkcs12(tmp_path, "plain", plain, b"anything")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_key_in_clear_behind_a_password_mac_is_refused(pki: Pki, tmp_path: Path) -> None:
+    # openssl's -keypbe NONE: the file asks for a password (its MAC), the key is in clear.
+    key, cert, store = tmp_path / "key.pem", tmp_path / "cert.pem", tmp_path / "mac-only.p12"
+    key.write_bytes(pki.tsa.private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    cert.write_bytes(pki.tsa.certificate.public_bytes(serialization.Encoding.PEM))
+    subprocess.run(["openssl", "pkcs12", "-export", "-keypbe", "NONE", "-certpbe", "NONE",
+                    "-passout", "pass:mật-khẩu", "-inkey", str(key), "-in", str(cert),
+                    "-out", str(store)], check=True, capture_output=True)
+    data = store.read_bytes()
+    with pytest.raises(ValueError):  # it really does not open without the password...
+        pkcs12.load_key_and_certificates(data, None)
+    assert pkcs12.load_key_and_certificates(data, "mật-khẩu".encode())[0] is not None
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    with pytest.raises(KeyStoreError, match="unencrypted"):  # ...yet it is refused
+        store_pkcs12(keys, "mac-only", data, "mật-khẩu".encode())
+    assert list(keys.iterdir()) == []
 
 
 def test_stored_key_is_owner_only_and_usable(
