@@ -24,15 +24,13 @@ ROLES = ("hall", "remote_room", "viewer")
 RECORDING_NAME = re.compile(r"^\d{8}T\d{6}Z\.mkv$")
 
 
-def participant_id(user_id: int) -> str:
-    """The SFU participant id of a user: chosen by the server, never by the client."""
-    return f"user:{user_id}"
+def participant_id(user_id: int, role: str = "viewer") -> str:
+    """The SFU participant id of a user: chosen by the server, never by the client.
 
-
-def user_of(participant: str) -> int | None:
-    """The user id inside a participant id, if it is one."""
-    prefix, _, raw = participant.partition(":")
-    return int(raw) if prefix == "user" and raw.isdigit() else None
+    The hall publisher is a participant of its own, so the secretary broadcasting the hall
+    from the hall's PC can also watch from a tablet without one replacing the other.
+    """
+    return f"hall:{user_id}" if role == "hall" else f"user:{user_id}"
 
 
 async def may_control(session: AsyncSession, user: User, meeting: Meeting) -> bool:

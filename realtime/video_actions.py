@@ -101,7 +101,7 @@ class Video:
             node = await video.node_for(session, user, self.nodes) if role != "hall" else None
             holder = await speakers.floor_holder(session, meeting_id)
             return {"meeting_id": meeting_id, "role": role, "name": user.full_name,
-                    "participant": video.participant_id(user.id), "node": node,
+                    "participant": video.participant_id(user.id, role), "node": node,
                     "floor": video.participant_id(holder) if holder else None}
 
         allowed = await self.hub.run(sid, check, body)
@@ -127,6 +127,12 @@ class Video:
                 await self._set_floor(meeting_id, allowed["floor"])
         except SfuError as exc:
             return await self._refusal(sid, exc)
+        # A browser that reconnected joined again on a new socket, replacing its old
+        # connection; the old socket's close, noticed up to a ping timeout later, must
+        # not then take the new connection down with it.
+        for stale in [s for s, (m, p, _n) in self.joined.items()
+                      if s != sid and m == meeting_id and p == participant]:
+            del self.joined[stale]
         self.joined[sid] = (meeting_id, participant, allowed["node"])
         return {"ok": True, "answer": answer, "participant_id": participant,
                 "ice_servers": self.ice_servers}

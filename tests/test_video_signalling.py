@@ -3,6 +3,7 @@ the speaker queue, with real aiortc peers on loopback."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from typing import Any
 
@@ -24,7 +25,7 @@ async def _join(client: LiveClient, meeting_id: int, role: str, size: tuple[int,
     ack = await client.call("video:join", {"meeting_id": meeting_id, "role": role,
                                            "offer": offer})
     assert ack["ok"], ack
-    assert ack["participant_id"].startswith("user:")
+    assert ack["participant_id"].startswith("hall:" if role == "hall" else "user:")
     await complete(peer, ack["answer"])
     return peer
 
@@ -135,3 +136,40 @@ async def test_browsers_get_the_configured_ice_servers_before_their_offer(
             await room.close()
             await outsider.close()
             await stop_server(live)
+
+
+async def test_a_reconnected_room_keeps_its_video_when_the_old_socket_closes(
+        live_server: LiveServer, world: World, sessions: Any) -> None:
+    meeting_id = await make_meeting(sessions, world, MeetingStatus.in_session)
+    sfu = live_server.app.starlette.state.video.sfu
+    hall_pc, phone, room_before, room_after = (LiveClient(live_server.url) for _ in range(4))
+    peers = []
+    try:
+        for client, name in ((hall_pc, "secretary"), (phone, "secretary"),
+                             (room_before, "room"), (room_after, "room")):
+            await client.login(name)
+            await client.connect()
+        # The secretary broadcasts the hall from its PC and watches on a phone: both stay.
+        peers.append(await _join(hall_pc, meeting_id, "hall", HALL_SIZE))
+        peers.append(await _join(phone, meeting_id, "viewer", None))
+        secretary = world["secretary"].id
+        assert {f"hall:{secretary}", f"user:{secretary}"} <= set(sfu.state(meeting_id)
+                                                                 ["participants"])
+        # The commune's Wi-Fi drops: its browser rejoins on a new socket before the
+        # server has noticed the old one is gone.
+        peers.append(await _join(room_before, meeting_id, "remote_room", ROOM_SIZE))
+        commune = await _join(room_after, meeting_id, "remote_room", ROOM_SIZE)
+        peers.append(commune)
+        old_sid = room_before.sio.get_sid()
+        video = live_server.app.starlette.state.video
+        assert old_sid not in video.joined  # the rejoin let go of the old socket
+        await room_before.close()  # now the server sees the old socket close
+        await asyncio.sleep(0.5)
+        assert f"user:{world['room'].id}" in sfu.state(meeting_id)["participants"]
+        assert await wait_for_size(commune.track("hall"), HALL_SIZE) >= 1
+        assert await wait_for_size(peers[1].track("hall"), HALL_SIZE) >= 1
+    finally:
+        for peer in peers:
+            await peer.pc.close()
+        for client in (hall_pc, phone, room_before, room_after):
+            await client.close()
