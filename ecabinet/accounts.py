@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ecabinet import audit
+from ecabinet import audit, eventlog
 from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from ecabinet.models import LoginSession, Role, Unit, User
 from ecabinet.models.base import utcnow
@@ -237,22 +238,31 @@ async def resolve_session(session: AsyncSession, token: str) -> tuple[LoginSessi
     return login, user
 
 
+def session_key(token: str) -> str:
+    """A name for one login session that reveals nothing of its token (live-channel rooms)."""
+    return hashlib.sha256(f"login:{token}".encode()).hexdigest()[:32]
+
+
 async def logout(session: AsyncSession, token: str) -> None:
-    """End one login session for good."""
-    await session.execute(
+    """End one login session for good; its open sockets are closed after commit."""
+    user_id = await session.scalar(
         update(LoginSession)
         .where(LoginSession.token == token, LoginSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
+        .returning(LoginSession.user_id)
     )
+    if user_id is not None:
+        eventlog.notify(session, [user_id], "session.ended", login=session_key(token))
 
 
 async def revoke_user_sessions(session: AsyncSession, user_id: int) -> None:
-    """End every login session of a user."""
+    """End every login session of a user (deactivated, new password), sockets included."""
     await session.execute(
         update(LoginSession)
         .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
+    eventlog.notify(session, [user_id], "session.ended", login=None)
 
 
 async def count_users(session: AsyncSession) -> int:

@@ -234,8 +234,13 @@ async def update_meeting(
     await eventlog.append(session, meeting.id, "meeting.updated", {"meeting": view})
     await audit.record(session, "meeting.update", actor_id=actor.id, object_type="meeting",
                        object_id=meeting.id, meeting_id=meeting.id, data={"title": meeting.title})
-    eventlog.notify(session, before | await member_ids(session, meeting), "meetings.changed",
-                    meeting_id=meeting.id)
+    after = await member_ids(session, meeting)
+    eventlog.notify(session, before | after, "meetings.changed", meeting_id=meeting.id)
+    left = [uid for uid in before - after
+            if (user := await session.get(User, uid)) is None
+            or not await can_view(session, user, meeting)]
+    # Their open screens stop receiving the meeting's events after commit.
+    eventlog.notify(session, left, "meeting.left", meeting_id=meeting.id)
     return meeting
 
 

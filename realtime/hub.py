@@ -35,6 +35,11 @@ def user_room(user_id: int) -> str:
     return f"user:{user_id}"
 
 
+def login_room(key: str) -> str:
+    """The room of the sockets of one login session (`accounts.session_key`)."""
+    return f"login:{key}"
+
+
 def _cookie_token(environ: dict[str, Any], secret: str) -> str | None:
     jar: SimpleCookie = SimpleCookie()
     jar.load(environ.get("HTTP_COOKIE", ""))
@@ -119,6 +124,25 @@ class Hub:
         for notice in batch.notices:
             for user_id in notice.user_ids:
                 await self.sio.emit(notice.type, notice.data, room=user_room(user_id))
+            if notice.type == "session.ended":
+                await self._end_sessions(notice)
+            elif notice.type == "meeting.left":
+                for sid in self._local(*map(user_room, notice.user_ids)):
+                    await self.sio.leave_room(sid, meeting_room(notice.data["meeting_id"]))
+
+    def _local(self, *rooms: str) -> list[str]:
+        # Only this node's sockets: with several nodes, each hub that commits the change
+        # acts on its own, and every other node's sockets are caught at their next action
+        # or rejoin, where the session and membership are checked again.
+        if not rooms:
+            return []
+        return [sid for sid, _eio in self.sio.manager.get_participants("/", list(rooms))]
+
+    async def _end_sessions(self, notice: eventlog.Notice) -> None:
+        key = notice.data.get("login")
+        rooms = [login_room(key)] if key else [user_room(u) for u in notice.user_ids]
+        for sid in self._local(*rooms):
+            await self.sio.disconnect(sid)
 
     async def _connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         token = _cookie_token(environ, self.settings.secret_key)
@@ -132,6 +156,7 @@ class Hub:
         await self.sio.save_session(sid, {"user_id": user.id, "token": token,
                                           "language": user.language})
         await self.sio.enter_room(sid, user_room(user.id))
+        await self.sio.enter_room(sid, login_room(accounts.session_key(token)))
 
     async def language(self, sid: str) -> str:
         """The language of the user behind a socket."""

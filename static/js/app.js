@@ -84,6 +84,16 @@ async function main() {
     if (up) revalidateBriefcases();
   });
   onNotice("meetings.changed", () => revalidateBriefcases());
+  // Logged out elsewhere, deactivated, or the password changed: the server closes this
+  // socket right after; the screen goes back to the login form.
+  onNotice("session.ended", () => loadSession().then(() => {
+    if (session.user) return;
+    disconnect();
+    navigate("/login");
+  }));
+  onNotice("meeting.left", ({ meeting_id: id }) => {
+    if (location.pathname.startsWith(`/meetings/${id}`)) navigate("/");
+  });
   if (session.user) connect();
   await start();
 }
