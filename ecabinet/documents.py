@@ -57,6 +57,10 @@ log = logging.getLogger(__name__)
 V = VersionStatus
 INCOMING = ".incoming"
 MAX_READERS = 500
+# A watermarked page carries the minute it was viewed in, so its cached image is of use
+# for that minute only; what is older is deleted every few minutes.
+WATERMARKED_KEEP_SECONDS = 180
+WATERMARKED_PURGE_EVERY = 300
 
 
 # -- storage ---------------------------------------------------------------------
@@ -633,6 +637,7 @@ class Library:
                                          thumbnail_width=settings.thumbnail_width)
         self._queue: asyncio.Queue[int] = asyncio.Queue()
         self._consumer: asyncio.Task[None] | None = None
+        self._purger: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
 
     # lifecycle
@@ -640,6 +645,7 @@ class Library:
     async def start(self) -> None:
         """Begin processing, picking up versions a previous run left unfinished."""
         self._consumer = asyncio.create_task(self._consume())
+        self._purger = asyncio.create_task(self._purge_watermarked())
         try:
             async with self.sessions() as session:
                 ids = (await session.scalars(
@@ -655,11 +661,22 @@ class Library:
 
     async def stop(self) -> None:
         """Stop processing and the worker processes (unfinished versions resume next start)."""
-        tasks = [t for t in (self._consumer, *self._background) if t is not None]
+        tasks = [t for t in (self._consumer, self._purger, *self._background) if t is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self.pdf.close()
+
+    async def _purge_watermarked(self) -> None:
+        while True:
+            try:
+                removed = await asyncio.to_thread(
+                    self.pdf.cache.purge_watermarked, WATERMARKED_KEEP_SECONDS)
+                if removed:
+                    log.info("purged %d stale watermarked page images", removed)
+            except Exception:
+                log.exception("purging watermarked page images failed")
+            await asyncio.sleep(WATERMARKED_PURGE_EVERY)
 
     def submit(self, version_id: int) -> None:
         """Queue a stored version for processing."""

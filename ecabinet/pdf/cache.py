@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from ecabinet.pdf.render import check_width
@@ -86,3 +87,21 @@ class PageCache:
     def drop(self, sha: str) -> None:
         """Delete every cached image of document `sha` (blocking; run off the event loop)."""
         shutil.rmtree(self.document_dir(sha), ignore_errors=True)
+
+    def purge_watermarked(self, older_than: float, now: float | None = None) -> int:
+        """Delete watermarked page images last written more than `older_than` seconds ago.
+
+        A watermark names its viewer and the minute of viewing, so such an image is never
+        served again once its minute has passed; kept, they would fill the disk with
+        copies of restricted pages bearing people's names. Blocking: run off the loop.
+        """
+        cutoff = (time.time() if now is None else now) - older_than
+        removed = 0
+        for path in self.root.glob("??/*/p*-w*-m*.jpg"):
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                pass  # another purge, or the document's drop, got there first
+        return removed
