@@ -253,7 +253,7 @@ def threshold(rule: MajorityRule, members: int, present: int) -> tuple[int, int]
 
 def compute_result(
     *, kind: PollKind, rule: MajorityRule, counts: Sequence[int], members: int, present: int,
-    tie_break_chair: bool = False, chair_choice: int | None = None,
+    tie_break_chair: bool = False, chair_choice: int | None = None, quorum: bool = True,
 ) -> dict[str, Any]:
     """Whether the motion passed (approval) or which option won (choice), under the rule.
 
@@ -262,7 +262,8 @@ def compute_result(
     `tie_break_chair`, exactly half approving carries the motion if the chair is among
     them (Luật Tổ chức chính quyền địa phương: on an even vote the chair's side prevails).
     Choice: the option with the most votes wins if no other has as many and it reaches
-    the same threshold.
+    the same threshold. Without the meeting's quorum present nothing is decided, whatever
+    the count: a vote of a meeting that may not decide decides nothing.
     """
     body, need = threshold(rule, members, present)
     voted = sum(counts)
@@ -281,11 +282,13 @@ def compute_result(
         tie = top > 0 and len(leaders) > 1
         if not tie and top > 0 and top >= need:
             decided = leaders[0]
+    if not quorum:
+        decided, chair_decided = None, False
     return {
         "kind": kind.value, "rule": rule.value, "counts": list(counts), "voted": voted,
         "members": members, "present": present, "body": body, "needed": need,
         "passed": decided is not None, "decided_option": decided, "tie": tie,
-        "chair_decided": chair_decided,
+        "chair_decided": chair_decided, "quorum": quorum,
     }
 
 
@@ -326,11 +329,13 @@ async def close_poll(session: AsyncSession, actor: User | None, poll_id: int,
         chair_choice = await session.scalar(
             select(Ballot.choice).where(Ballot.poll_id == poll.id,
                                         Ballot.voter_id == meeting.chair_id))
+    tally = await attendance.counts(session, meeting)
     result = compute_result(
         kind=poll.kind, rule=poll.rule, counts=counts,
         members=await attendance.voting_member_count(session, meeting.id),
         present=await attendance.present_voter_count(session, meeting.id),
         tie_break_chair=poll.tie_break_chair, chair_choice=chair_choice,
+        quorum=bool(tally["quorum"]),
     )
     result["ballots_digest"] = _digest([(b.receipt, b.choice) for b in ballots])
     poll.result = result

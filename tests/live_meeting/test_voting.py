@@ -41,6 +41,16 @@ async def close(hall: Hall, poll_id: int, who: str = "chair") -> dict[str, Any]:
     return poll.result
 
 
+async def test_a_vote_without_the_quorum_decides_nothing(hall: Hall) -> None:
+    await hall.check_in("chair", "delegate")  # too few of the voting members
+    poll = await open_poll(hall)
+    for who in ("chair", "delegate"):
+        await vote(hall, who, poll, 0, who)
+    result = await close(hall, poll)
+    assert result["counts"] == [2, 0, 0] and result["present"] == 2
+    assert result["quorum"] is False and result["passed"] is False
+
+
 async def test_each_ballot_counted_once_and_the_uninvited_refused(hall: Hall) -> None:
     await hall.check_in("chair", "delegate", "delegate2", "delegate3", "room")
     await hall.check_in("delegate3")

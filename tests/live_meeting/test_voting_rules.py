@@ -60,3 +60,14 @@ def test_poll_rules(given: tuple, expected: tuple) -> None:  # type: ignore[type
            result["tie"], result["chair_decided"])
     assert got == expected
     assert result["voted"] == sum(counts) and result["counts"] == counts
+
+
+@pytest.mark.parametrize("kind", [A, C])
+def test_without_the_quorum_nothing_is_decided(kind: PollKind) -> None:
+    # Every approval there is, but the meeting could not decide: no quorum in the room.
+    result = compute_result(kind=kind, rule=PRESENT, counts=[3, 0, 0], members=9, present=3,
+                            quorum=False)
+    assert (result["passed"], result["decided_option"], result["quorum"]) == (False, None, False)
+    assert result["counts"] == [3, 0, 0]
+    held = compute_result(kind=kind, rule=PRESENT, counts=[3, 0, 0], members=9, present=3)
+    assert (held["passed"], held["quorum"]) == (True, True)

@@ -19,7 +19,7 @@ extend({
     v_rule_present: "Quá nửa số thành viên có mặt", v_rule_members: "Quá nửa tổng số thành viên",
     v_rule_two_thirds: "Ít nhất 2/3 tổng số thành viên", v_passed: "THÔNG QUA", v_failed: "KHÔNG THÔNG QUA",
     v_decided: "Phương án được chọn: {option}", v_undecided: "Chưa có phương án đạt đa số",
-    v_tie: "Số phiếu ngang nhau", v_chair_decided: "Thông qua theo ý kiến Chủ tọa (số phiếu ngang nhau)",
+    v_tie: "Số phiếu ngang nhau", v_no_quorum: "Không đủ số thành viên dự họp theo quy định: kết quả không có giá trị quyết định.", v_chair_decided: "Thông qua theo ý kiến Chủ tọa (số phiếu ngang nhau)",
     v_result: "Kết quả biểu quyết", v_needed: "Cần {n}/{of} phiếu", v_new: "Tạo nội dung biểu quyết",
     v_question: "Nội dung biểu quyết", v_item: "Thuộc nội dung", v_general: "(Chung)", v_options: "Phương án",
     v_default_options: "Tán thành / Không tán thành / Không biểu quyết", v_custom_options: "Phương án khác (mỗi dòng một phương án)",
@@ -42,7 +42,7 @@ extend({
     v_rule_present: "More than half of the members present", v_rule_members: "More than half of all members",
     v_rule_two_thirds: "At least two thirds of all members", v_passed: "ADOPTED", v_failed: "NOT ADOPTED",
     v_decided: "Chosen option: {option}", v_undecided: "No option reached a majority",
-    v_tie: "Tied vote", v_chair_decided: "Adopted on the chair's side (tied vote)",
+    v_tie: "Tied vote", v_no_quorum: "The quorum was not present: the vote decides nothing.", v_chair_decided: "Adopted on the chair's side (tied vote)",
     v_result: "Result", v_needed: "{n}/{of} needed", v_new: "New poll",
     v_question: "Question", v_item: "Agenda item", v_general: "(General)", v_options: "Options",
     v_default_options: "For / Against / Abstain", v_custom_options: "Other options (one per line)",
@@ -211,6 +211,7 @@ export function resultBlock(poll, { big = false } = {}) {
     : (r.passed ? t("v_decided", { option: poll.options[r.decided_option] }) : t("v_undecided"));
   return h("div", { class: `lv-result${big ? " big" : ""}`, id: `result-${poll.id}`, dataset: { passed: String(r.passed) } },
     h("div", { class: `lv-verdict ${r.passed ? "passed" : "failed"}`, dataset: { role: "verdict" } }, verdict),
+    r.quorum === false ? h("div", { class: "muted", dataset: { role: "no-quorum" } }, t("v_no_quorum")) : null,
     r.chair_decided ? h("div", { class: "muted" }, t("v_chair_decided")) : (r.tie ? h("div", { class: "muted" }, t("v_tie")) : null),
     h("div", { class: "lv-bars" }, poll.options.map((option, i) => {
       const pct = r.body ? Math.round((1000 * r.counts[i]) / r.body) / 10 : 0;
