@@ -144,7 +144,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     app.state.hub = hub
     app.state.video = video
     app.state.library = library
-    app.state.login_limiter = SlidingWindow(limit=20, seconds=60)
+    app.state.login_limiter = SlidingWindow(limit=settings.login_rate_per_minute, seconds=60)
     asgi = socketio.ASGIApp(hub.sio, other_asgi_app=app, socketio_path="socket.io")
     asgi.starlette = app  # type: ignore[attr-defined]
     return asgi

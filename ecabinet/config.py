@@ -49,6 +49,8 @@ class Settings:
     session_max_age: int = 12 * 3600
     login_max_failures: int = 5
     login_lock_seconds: int = 15 * 60
+    # Per client address: a hall of tablets behind one Wi-Fi NAT or proxy logs in together.
+    login_rate_per_minute: int = 120
     upload_max_bytes: int = 100 * 1024 * 1024
     upload_max_pages: int = 2000
     render_widths: tuple[int, ...] = (480, 1024, 1280)
@@ -112,6 +114,7 @@ def load_settings() -> Settings:
         session_max_age=_env_int("SESSION_MAX_AGE", 12 * 3600),
         login_max_failures=_env_int("LOGIN_MAX_FAILURES", 5),
         login_lock_seconds=_env_int("LOGIN_LOCK_SECONDS", 15 * 60),
+        login_rate_per_minute=_env_int("LOGIN_RATE_PER_MINUTE", 120),
         upload_max_bytes=_env_int("UPLOAD_MAX_BYTES", 100 * 1024 * 1024),
         upload_max_pages=_env_int("UPLOAD_MAX_PAGES", 2000),
         render_widths=tuple(int(w) for w in widths) if widths else (480, 1024, 1280),
