@@ -41,9 +41,9 @@ async def create_unit(
 
 async def update_unit(
     session: AsyncSession, unit_id: int, *, actor_id: int, name: str | None = None,
-    kind: str | None = None, parent_id: int | None = None,
+    kind: str | None = None, parent_id: int | None = None, code: str | None = None,
 ) -> Unit:
-    """Rename or move a unit; moving under its own descendant is refused."""
+    """Rename, recode or move a unit; moving under its own descendant is refused."""
     unit = await session.get(Unit, unit_id)
     if unit is None:
         raise NotFound("unit_not_found")
@@ -51,6 +51,12 @@ async def update_unit(
         unit.name = name.strip()
     if kind is not None and kind.strip():
         unit.kind = kind.strip()
+    if code is not None and code.strip() != (unit.code or ""):
+        code = code.strip()
+        if code and await session.scalar(select(Unit.id).where(Unit.code == code,
+                                                               Unit.id != unit_id)):
+            raise Conflict("unit_code_taken", unit_code=code)
+        unit.code = code or None
     if parent_id is not None and parent_id != unit.parent_id:
         if parent_id in await descendant_ids(session, unit_id):
             raise Invalid("unit_cycle")
@@ -58,7 +64,8 @@ async def update_unit(
             raise Invalid("unknown_unit")
         unit.parent_id = parent_id
     await audit.record(session, "unit.update", actor_id=actor_id, object_type="unit",
-                       object_id=unit_id, data={"name": unit.name, "parent_id": unit.parent_id})
+                       object_id=unit_id, data={"name": unit.name, "parent_id": unit.parent_id,
+                                                "code": unit.code})
     return unit
 
 

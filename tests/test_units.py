@@ -42,6 +42,16 @@ async def test_moves_deletes_and_permissions(world: World, client_factory: Any) 
     assert duplicate.status_code == 201
     again = await admin.post("/api/units", json={"name": "B", "kind": "c", "code": "X1"})
     assert again.status_code == 409
+    # A code can be given or corrected later, never to one another unit holds.
+    recoded = await admin.put(f"/api/units/{world.commune}", json={"code": "TTH-PL-LA"})
+    assert recoded.json()["code"] == "TTH-PL-LA"
+    taken = await admin.put(f"/api/units/{world.district}", json={"code": "TTH-PL-LA"})
+    assert taken.status_code == 409 and taken.json()["error"]["code"] == "unit_code_taken"
+    same = await admin.put(f"/api/units/{world.commune}", json={"code": "TTH-PL-LA",
+                                                                "name": "UBND xã Lộc An"})
+    assert same.status_code == 200
+    cleared = await admin.put(f"/api/units/{world.commune}", json={"code": ""})
+    assert cleared.json()["code"] in (None, "")
     for name in ("secretary", "chair", "delegate", "room", "observer"):
         other = await client_factory(name)
         refused = await other.post("/api/units", json={"name": "Y", "kind": "commune"})

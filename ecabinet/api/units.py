@@ -65,6 +65,8 @@ async def update_unit(request: Request) -> Response:
             name=payload.text(body, "name", required=False, max_length=200) or None,
             kind=payload.text(body, "kind", required=False, max_length=40) or None,
             parent_id=payload.integer(body, "parent_id", required=False),
+            code=payload.text(body, "code", required=False, max_length=40)
+            if "code" in body else None,
         )
         return ok(unit_view(unit))
 

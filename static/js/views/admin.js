@@ -1,15 +1,91 @@
-// Administration: the unit tree and the accounts.
-import { get, post, put } from "../api.js";
-import { t } from "../i18n.js";
+// Administration: the unit tree and the accounts, each editable in place.
+import { del, get, post, put } from "../api.js";
+import { extend, t } from "../i18n.js";
 import { attempt, h, mount, toast } from "../ui.js";
+
+extend({
+  vi: {
+    delete_unit: "Xóa", confirm_delete_unit: "Xóa đơn vị “{name}”?", account_edit: "Sửa tài khoản",
+    password_keep: "Mật khẩu mới (để trống nếu giữ nguyên)",
+  },
+  en: {
+    delete_unit: "Delete", confirm_delete_unit: "Delete the unit “{name}”?", account_edit: "Edit account",
+    password_keep: "New password (leave empty to keep)",
+  },
+});
 
 const ROLES = ["admin", "secretary", "chair", "delegate", "remote_room", "observer"];
 const KINDS = ["province", "district", "commune", "department"];
 
-function unitTree(nodes) {
-  return h("ul", {}, nodes.map((n) => h("li", {},
-    h("strong", {}, n.name), " ", h("span", { class: "muted" }, `${t(`kind_${n.kind}`)}${n.code ? " · " + n.code : ""}`),
-    n.children.length ? unitTree(n.children) : null)));
+const options = (values, label, selected) =>
+  values.map((v) => h("option", { value: v, selected: v === selected }, label(v)));
+
+/** The fields of a unit, for adding one or editing it. */
+function unitFields(units, unit = null) {
+  const below = new Set();
+  if (unit) {
+    // A unit cannot move under itself or its own sub-units.
+    const children = (id) => units.filter((u) => u.parent_id === id);
+    const walk = (id) => { below.add(id); children(id).forEach((c) => walk(c.id)); };
+    walk(unit.id);
+  }
+  return {
+    name: h("input", { name: "unit_name", required: true, value: unit ? unit.name : "", placeholder: t("units") }),
+    code: h("input", { name: "unit_code", value: unit?.code || "", placeholder: t("code"), size: 10 }),
+    kind: h("select", { name: "unit_kind" }, options(KINDS, (k) => t(`kind_${k}`), unit ? unit.kind : "district")),
+    parent: h("select", { name: "unit_parent" }, h("option", { value: "" }, t("none")),
+      units.filter((u) => !below.has(u.id)).map((u) => h("option", { value: u.id, selected: unit && u.id === unit.parent_id }, u.name))),
+  };
+}
+
+const unitBody = (f) => ({
+  name: f.name.value, code: f.code.value, kind: f.kind.value,
+  parent_id: f.parent.value ? Number(f.parent.value) : null,
+});
+
+function unitTree(nodes, units, refresh) {
+  return h("ul", {}, nodes.map((n) => {
+    const line = h("div", { class: "row unit-line", dataset: { unit: n.id } },
+      h("strong", {}, n.name), h("span", { class: "muted" }, `${t(`kind_${n.kind}`)}${n.code ? " · " + n.code : ""}`));
+    const edit = h("button", { class: "small ghost", type: "button", dataset: { action: "edit-unit" } }, t("edit"));
+    const remove = h("button", { class: "small ghost", type: "button", dataset: { action: "delete-unit" } }, t("delete_unit"));
+    edit.addEventListener("click", () => {
+      const f = unitFields(units, units.find((u) => u.id === n.id));
+      const form = h("form", {
+        class: "row", onsubmit: (e) => { e.preventDefault(); attempt(async () => {
+          await put(`/api/units/${n.id}`, unitBody(f)); toast(t("saved")); refresh();
+        }); },
+      }, f.name, f.code, f.kind, f.parent, h("button", { type: "submit" }, t("save")),
+      h("button", { class: "ghost", type: "button", onclick: () => refresh() }, t("cancel")));
+      line.replaceWith(form);
+    });
+    remove.addEventListener("click", () => attempt(async () => {
+      if (!window.confirm(t("confirm_delete_unit", { name: n.name }))) return;
+      await del(`/api/units/${n.id}`); toast(t("saved")); refresh();
+    }, remove));
+    line.append(edit, remove);
+    return h("li", {}, line, n.children.length ? unitTree(n.children, units, refresh) : null);
+  }));
+}
+
+/** The edit form of one account, in place of its table row. */
+function accountEditor(user, units, refresh) {
+  const f = {
+    full_name: h("input", { name: "edit_full_name", required: true, value: user.full_name }),
+    title: h("input", { name: "edit_title", value: user.title || "", placeholder: t("position") }),
+    role: h("select", { name: "edit_role" }, options(ROLES, (r) => t(`role_${r}`), user.role)),
+    unit: h("select", { name: "edit_unit" }, units.map((u) => h("option", { value: u.id, selected: u.id === user.unit_id }, u.name))),
+    password: h("input", { name: "edit_password", type: "password", autocomplete: "new-password", placeholder: t("password_keep") }),
+  };
+  const form = h("form", {
+    class: "grid account-edit", onsubmit: (e) => { e.preventDefault(); attempt(async () => {
+      const body = { full_name: f.full_name.value, title: f.title.value, role: f.role.value, unit_id: Number(f.unit.value) };
+      if (f.password.value) body.password = f.password.value;
+      await put(`/api/users/${user.id}`, body); toast(t("saved")); refresh();
+    }); },
+  }, ...Object.values(f), h("div", { class: "row" }, h("button", { type: "submit" }, t("save")),
+    h("button", { class: "ghost", type: "button", onclick: () => refresh() }, t("cancel"))));
+  return h("tr", { dataset: { username: user.username } }, h("td", {}, user.username), h("td", { colspan: 5 }, form));
 }
 
 export async function adminView() {
@@ -18,25 +94,21 @@ export async function adminView() {
   const refresh = async () => {
     const [units, users] = await Promise.all([get("/api/units"), get("/api/users")]);
     const unitName = new Map(units.units.map((u) => [u.id, u.name]));
-    const unitOptions = (selected) => units.units.map((u) => h("option", { value: u.id, selected: u.id === selected }, u.name));
 
-    const uName = h("input", { name: "unit_name", required: true });
-    const uKind = h("select", { name: "unit_kind" }, KINDS.map((k) => h("option", { value: k }, t(`kind_${k}`))));
-    const uParent = h("select", { name: "unit_parent" }, h("option", { value: "" }, t("none")), unitOptions(null));
+    const nu = unitFields(units.units);
     const unitForm = h("form", {
-      class: "row", onsubmit: (e) => { e.preventDefault(); attempt(async () => {
-        await post("/api/units", { name: uName.value, kind: uKind.value, parent_id: uParent.value ? Number(uParent.value) : null });
-        toast(t("saved")); refresh();
+      class: "row", id: "unit-form", onsubmit: (e) => { e.preventDefault(); attempt(async () => {
+        await post("/api/units", unitBody(nu)); toast(t("saved")); refresh();
       }); },
-    }, uName, uKind, uParent, h("button", { type: "submit" }, t("add_unit")));
+    }, nu.name, nu.code, nu.kind, nu.parent, h("button", { type: "submit" }, t("add_unit")));
 
     const f = {
       username: h("input", { name: "new_username", required: true, placeholder: t("username") }),
       full_name: h("input", { name: "new_full_name", required: true, placeholder: t("full_name") }),
       title: h("input", { name: "new_title", placeholder: t("position") }),
       password: h("input", { name: "new_password", type: "password", required: true, placeholder: t("password") }),
-      role: h("select", { name: "new_role" }, ROLES.map((r) => h("option", { value: r }, t(`role_${r}`)))),
-      unit: h("select", { name: "new_unit" }, unitOptions(null)),
+      role: h("select", { name: "new_role" }, options(ROLES, (r) => t(`role_${r}`), "delegate")),
+      unit: h("select", { name: "new_unit" }, units.units.map((u) => h("option", { value: u.id }, u.name))),
     };
     const userForm = h("form", {
       class: "grid", onsubmit: (e) => { e.preventDefault(); attempt(async () => {
@@ -47,25 +119,25 @@ export async function adminView() {
     }, ...Object.values(f), h("button", { type: "submit" }, t("add_user")));
 
     const rows = users.map((u) => {
-      const toggle = h("button", { class: "small ghost", type: "button" }, u.active && !u.locked ? t("deactivate") : t("activate"));
+      const toggle = h("button", { class: "small ghost", type: "button", dataset: { action: "toggle" } },
+        u.active && !u.locked ? t("deactivate") : t("activate"));
       toggle.addEventListener("click", () => attempt(async () => {
         await put(`/api/users/${u.id}`, { active: !(u.active && !u.locked) }); refresh();
       }, toggle));
-      const reset = h("button", { class: "small ghost", type: "button" }, t("reset_password"));
-      reset.addEventListener("click", () => attempt(async () => {
-        const password = window.prompt(t("new_password"));
-        if (password) { await put(`/api/users/${u.id}`, { password }); toast(t("saved")); }
-      }, reset));
-      return h("tr", { dataset: { username: u.username } },
+      const edit = h("button", { class: "small ghost", type: "button", dataset: { action: "edit" } }, t("edit"));
+      const row = h("tr", { dataset: { username: u.username } },
         h("td", {}, u.username), h("td", {}, u.full_name, h("div", { class: "muted" }, u.title)),
         h("td", {}, t(`role_${u.role}`)), h("td", {}, unitName.get(u.unit_id) || ""),
         h("td", {}, u.locked ? h("span", { class: "badge urgent" }, t("locked")) : u.active ? t("active") : "—"),
-        h("td", {}, h("div", { class: "row" }, toggle, reset)));
+        h("td", {}, h("div", { class: "row" }, edit, toggle)));
+      edit.addEventListener("click", () => row.replaceWith(accountEditor(u, units.units, refresh)));
+      return row;
     });
     body.replaceChildren(
-      h("div", { class: "card" }, h("h2", {}, t("units")), h("div", { class: "tree" }, unitTree(units.tree)), unitForm),
+      h("div", { class: "card" }, h("h2", {}, t("units")),
+        h("div", { class: "tree", id: "unit-tree" }, unitTree(units.tree, units.units, refresh)), unitForm),
       h("div", { class: "card" }, h("h2", {}, t("users")), userForm,
-        h("div", { style: "overflow-x:auto" }, h("table", {},
+        h("div", { style: "overflow-x:auto" }, h("table", { id: "account-table" },
           h("tr", {}, [t("username"), t("full_name"), t("role"), t("unit"), "", ""].map((x) => h("th", {}, x))), rows))),
     );
   };
