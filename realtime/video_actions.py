@@ -57,6 +57,7 @@ class Video:
         self.sfu.add_listener(self._state_changed)
         eventlog.add_publisher(hub.sessions, self._follow_meeting)
         hub.sio.on("video:config", self.config)
+        hub.sio.on("video:status", self.status)
         hub.sio.on("video:join", self.join)
         hub.sio.on("video:leave", self.leave)
         hub.sio.on("video:floor", self.floor)
@@ -90,6 +91,24 @@ class Video:
             return {"ice_servers": self.ice_servers}
 
         return await self.hub.run(sid, check, body)
+
+    async def status(self, sid: str, data: Any = None) -> Ack:
+        """`video:status {meeting_id}` → `{ok, state}`: the room's `video:state` as it is now,
+        for a screen that opens after the last change (null while no one is connected)."""
+        body = data if isinstance(data, dict) else {}
+
+        async def check(session: Any, user: User, body: dict[str, Any]) -> dict[str, Any]:
+            meeting_id = _int(body, "meeting_id")
+            await video.join_role(session, user, meeting_id, "viewer")
+            return {"meeting_id": meeting_id}
+
+        allowed = await self.hub.run(sid, check, body)
+        if not allowed["ok"]:
+            return allowed
+        meeting_id = allowed["meeting_id"]
+        if meeting_id not in self.sfu.rooms:
+            return {"ok": True, "state": None}
+        return {"ok": True, "state": self._payload(meeting_id, self.sfu.state(meeting_id))}
 
     async def join(self, sid: str, data: Any = None) -> Ack:
         """`video:join {meeting_id, role, offer}` → `{ok, answer, ice_servers}`."""
@@ -265,10 +284,13 @@ class Video:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _state_changed(self, meeting_id: int, state: dict[str, Any]) -> None:
+    def _payload(self, meeting_id: int, state: dict[str, Any]) -> dict[str, Any]:
         names = {pid: self.names.get(pid, pid) for pid in state.get("participants", {})}
-        payload = {**state, "meeting_id": meeting_id, "names": names}
-        self._spawn(self.hub.sio.emit("video:state", payload, room=meeting_room(meeting_id)))
+        return {**state, "meeting_id": meeting_id, "names": names}
+
+    def _state_changed(self, meeting_id: int, state: dict[str, Any]) -> None:
+        self._spawn(self.hub.sio.emit("video:state", self._payload(meeting_id, state),
+                                      room=meeting_room(meeting_id)))
 
 
 def register(hub: Hub, settings: Settings) -> Video:

@@ -93,6 +93,11 @@ async def test_floor_follows_the_speaker_queue(live_server: LiveServer, world: W
         assert await wait_for_size(viewer.track("floor"), ROOM_SIZE) >= 1
         assert await wait_for_size(hall.track("floor"), ROOM_SIZE) >= 1
 
+        # A screen opening now (the hall's projector) learns who holds the floor at once.
+        status = await delegate.call("video:status", {"meeting_id": meeting_id})
+        assert status["ok"] and status["state"]["floor"] == f"user:{world['room'].id}"
+        assert status["state"]["floor_live"] is True
+        assert status["state"]["names"][f"user:{world['room'].id}"] == world["room"].full_name
         # A manual override by the chair takes it back to the hall only.
         back = await chair.call("video:floor", {"meeting_id": meeting_id,
                                                 "participant_id": None})
@@ -126,8 +131,13 @@ async def test_browsers_get_the_configured_ice_servers_before_their_offer(
                 await client.connect()
             ack = await room.call("video:config", {"meeting_id": meeting_id})
             assert ack == {"ok": True, "ice_servers": expected}
-            refused = await outsider.call("video:config", {"meeting_id": meeting_id})
-            assert refused["ok"] is False and refused["error"]["code"] == "meeting_not_found"
+            for event in ("video:config", "video:status"):
+                refused = await outsider.call(event, {"meeting_id": meeting_id})
+                assert refused["ok"] is False, event
+                assert refused["error"]["code"] == "meeting_not_found"
+            # Nobody has joined yet: no room, no state.
+            assert await room.call("video:status", {"meeting_id": meeting_id}) == {
+                "ok": True, "state": None}
             # The SFU's own peers never take the TURN URL (it has no credentials there).
             video = live.app.starlette.state.video
             assert video.sfu.ice_servers == tuple(u for u in node_settings.ice_servers

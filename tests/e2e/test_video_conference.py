@@ -45,3 +45,19 @@ async def test_hall_publishes_and_commune_room_decodes(screens: Screens) -> None
     await hall.wait_for_function(
         "document.querySelector('#video-floor').getVideoPlaybackQuality().totalVideoFrames > 0",
         timeout=40000)
+
+    # The projector in the hall shows the commune while it holds the floor.
+    display = await screens.login("manhinh", viewport={"width": 1920, "height": 1080})
+    meeting = await display.evaluate(
+        """async (title) => (await (await fetch('/api/meetings')).json())
+             .find((m) => m.title === title).id""", MEETING)
+    await display.goto(f"/hall/{meeting}")
+    await display.wait_for_selector("#hall-remote figcaption:has-text('Phòng họp UBND xã Lộc An')",
+                                    timeout=20000)
+    await display.wait_for_function(
+        "document.querySelector('#hall-remote video').getVideoPlaybackQuality()"
+        ".totalVideoFrames > 0", timeout=40000)
+    assert await display.eval_on_selector("#hall-remote video", "v => v.muted")
+    # Back to the hall: the remote picture leaves the projector.
+    await entry.locator("button", has_text="Về hội trường").click()
+    await display.wait_for_selector("#hall-remote", state="detached", timeout=10000)

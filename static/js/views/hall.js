@@ -2,8 +2,9 @@
 // live vote count, the result, and the attendance with the quorum. Read-only; it follows
 // the meeting channel like every other screen, and catches up by itself after a drop.
 import { extend, t } from "../i18n.js";
-import { MeetingChannel } from "../live.js";
+import { call, MeetingChannel, onNotice } from "../live.js";
 import { h, mount, toast } from "../ui.js";
+import { joinVideo } from "../video.js";
 import { countsBlock } from "./attendance.js";
 import { reduce } from "./meeting_tabs.js";
 import { currentSpeakerBlock, fill, itemsOf, nextSpeakers, resetServerTime, serverNow, tick } from "./speakers.js";
@@ -12,15 +13,45 @@ import "./questions.js";
 
 extend({
   vi: { hall_waiting: "Phiên họp chưa bắt đầu", hall_ended: "Phiên họp đã kết thúc", hall_agenda: "Chương trình họp",
-        hall_vote_now: "ĐANG BIỂU QUYẾT", hall_result: "KẾT QUẢ BIỂU QUYẾT" },
+        hall_vote_now: "ĐANG BIỂU QUYẾT", hall_result: "KẾT QUẢ BIỂU QUYẾT", hall_remote: "Điểm cầu đang phát biểu" },
   en: { hall_waiting: "The session has not started", hall_ended: "The session is over", hall_agenda: "Agenda",
-        hall_vote_now: "VOTING NOW", hall_result: "RESULT" },
+        hall_vote_now: "VOTING NOW", hall_result: "RESULT", hall_remote: "Remote room speaking" },
 });
+
+// The projector shows the remote room that holds the floor. Its sound comes from the hall
+// publisher's PC, which feeds the hall's loudspeakers; the display stays muted so the
+// hall does not hear the speaker twice (nor feed it back to them).
+const VIDEO_STATES = ["published", "in_session"];
+const screen = { session: null, meetingId: null, state: null, el: null };
+
+function floorVideo() {
+  screen.el ||= h("video", { id: "hall-floor-video", autoplay: true, playsinline: true, muted: true });
+  return screen.el;
+}
+
+async function watchFloor(meetingId, onChange) {
+  const status = await call("video:status", { meeting_id: meetingId });
+  if (status.ok && status.state) { screen.state = status.state; onChange(); }
+  const config = await call("video:config", { meeting_id: meetingId });
+  if (!config.ok || screen.meetingId !== meetingId) return;
+  screen.session = await joinVideo({
+    signal: { request: (event, data) => call(event, data, 30000) },
+    meetingId, role: "viewer", floorEl: floorVideo(), iceServers: config.ice_servers,
+  });
+}
+
+function remoteFloor() {
+  const vs = screen.state;
+  if (!vs || !vs.floor || !vs.floor_live) return null;
+  return h("figure", { class: "hall-remote", id: "hall-remote" }, floorVideo(),
+    h("figcaption", {}, t("hall_remote"), ": ", (vs.names && vs.names[vs.floor]) || ""));
+}
 
 /** What the big panel shows: an open vote, else the newest of a result and a speech. */
 function focus(state) {
   const open = openPoll(state);
   if (open) return { kind: "poll", poll: open };
+  if (remoteFloor()) return { kind: "speaker" }; // a remote room speaking comes first
   const closed = lastClosedPoll(state);
   const speaker = state.speakers && state.speakers.current;
   const since = speaker && speaker.started_at ? Date.parse(speaker.started_at) : 0;
@@ -42,8 +73,8 @@ function panel(state) {
       h("div", { class: "hall-eyebrow" }, t("hall_result")),
       h("div", { class: "hall-question" }, f.poll.question), resultBlock(f.poll, { big: true }));
   }
-  return h("section", { class: "hall-panel speaker-panel", id: "hall-speaker" }, currentSpeakerBlock(state, { big: true }),
-    nextSpeakers(state));
+  return h("section", { class: "hall-panel speaker-panel", id: "hall-speaker" }, remoteFloor(),
+    currentSpeakerBlock(state, { big: true }), nextSpeakers(state));
 }
 
 function agendaOutline(state) {
@@ -92,11 +123,21 @@ export async function hallView(params) {
     queued = true;
     requestAnimationFrame(() => { queued = false; if (state) draw(root, state); });
   };
+  screen.meetingId = meetingId;
+  screen.state = null;
+  const offVideo = onNotice("video:state", (vs) => {
+    if (vs.meeting_id !== meetingId) return;
+    screen.state = vs;
+    redraw();
+  });
   const channel = new MeetingChannel(meetingId, {
     onSnapshot: (snapshot) => {
       state = snapshot;
       resetServerTime(snapshot.live && snapshot.live.server_time);
       draw(root, state);
+      if (!screen.session && VIDEO_STATES.includes(state.meeting.status)) {
+        watchFloor(meetingId, redraw).catch(() => { /* no video here: the display goes on */ });
+      }
     },
     onEvent: (event) => {
       if (!state) return;
@@ -107,5 +148,11 @@ export async function hallView(params) {
     },
     onError: (error) => toast(error ? error.message : t("network_error"), "error"),
   }).open();
-  return () => { channel.close(); document.body.classList.remove("hall-mode"); };
+  return () => {
+    channel.close();
+    offVideo();
+    screen.session?.close();
+    Object.assign(screen, { session: null, meetingId: null, state: null });
+    document.body.classList.remove("hall-mode");
+  };
 }
