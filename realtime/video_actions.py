@@ -285,7 +285,10 @@ class Video:
         task.add_done_callback(self._tasks.discard)
 
     def _payload(self, meeting_id: int, state: dict[str, Any]) -> dict[str, Any]:
-        names = {pid: self.names.get(pid, pid) for pid in state.get("participants", {})}
+        # Rooms joined at a district node are listed under `below`; they were let in
+        # through this hub, which knows their names.
+        pids = [*state.get("participants", {}), *state.get("below", [])]
+        names = {pid: self.names.get(pid, pid) for pid in pids}
         return {**state, "meeting_id": meeting_id, "names": names}
 
     def _state_changed(self, meeting_id: int, state: dict[str, Any]) -> None:

@@ -7,12 +7,17 @@ import asyncio
 from dataclasses import replace
 from typing import Any
 
+from ecabinet import db
 from ecabinet.app import create_app
 from ecabinet.config import Settings
-from ecabinet.models import MeetingStatus
-from tests.conftest import LiveServer, World, start_server, stop_server
+from ecabinet.models import MeetingStatus, Unit
+from realtime.sfu import SfuService
+from realtime.sfu.cascade import upstream_exchange
+from tests.conftest import LiveServer, World, free_port, start_server, stop_server
 from tests.live import LiveClient
 from tests.sfu.peers import ColorTrack, complete, make_client, wait_for_size
+from tests.sfu.test_cascade import TOKEN as CASCADE_TOKEN
+from tests.sfu.test_cascade import serving
 from tests.test_meetings import make_meeting
 
 HALL_SIZE = (320, 240)
@@ -183,3 +188,52 @@ async def test_a_reconnected_room_keeps_its_video_when_the_old_socket_closes(
             await peer.pc.close()
         for client in (hall_pc, phone, room_before, room_after):
             await client.close()
+
+
+async def test_a_commune_under_a_district_node_joins_there_and_reaches_the_hall(
+        settings: Settings, world: World, sessions: Any) -> None:
+    meeting_id = await make_meeting(sessions, world, MeetingStatus.in_session)
+    async with db.transaction(sessions) as s:  # the district's node serves its communes
+        district = await s.get(Unit, world.district)
+        assert district is not None
+        district.code = "TTH-PL"
+    port = free_port()
+    node = SfuService(upstream=upstream_exchange(f"http://127.0.0.1:{port}/sfu", CASCADE_TOKEN),
+                      node_id="phuloc")
+    async with serving(node) as node_url:
+        live = await start_server(create_app(replace(
+            settings, sfu_token=CASCADE_TOKEN, sfu_nodes=f"TTH-PL={node_url}")), port)
+        secretary, room = LiveClient(live.url), LiveClient(live.url)
+        peers = []
+        try:
+            for client, name in ((secretary, "secretary"), (room, "room")):
+                await client.login(name)
+                await client.connect()
+            hall = await _join(secretary, meeting_id, "hall", HALL_SIZE)
+            commune = await _join(room, meeting_id, "remote_room", ROOM_SIZE)
+            peers = [hall, commune]
+            # The commune decodes the hall through two hops: province → district → commune.
+            assert await wait_for_size(commune.track("hall"), HALL_SIZE) >= 1
+            pid = f"user:{world['room'].id}"
+            assert pid in node.state(meeting_id)["participants"]
+            sfu = live.app.starlette.state.video.sfu
+            assert pid not in sfu.state(meeting_id)["participants"]
+            for _ in range(100):
+                if pid in sfu.state(meeting_id)["below"]:
+                    break
+                await asyncio.sleep(0.05)
+            # The chair's list names it, and giving it the floor brings it to the hall.
+            status = await secretary.call("video:status", {"meeting_id": meeting_id})
+            assert pid in status["state"]["below"]
+            assert status["state"]["names"][pid] == world["room"].full_name
+            floor = await secretary.call("video:floor", {"meeting_id": meeting_id,
+                                                         "participant_id": pid})
+            assert floor["ok"], floor
+            assert await wait_for_size(hall.track("floor"), ROOM_SIZE) >= 1
+        finally:
+            for peer in peers:
+                await peer.pc.close()
+            for client in (secretary, room):
+                await client.close()
+            await stop_server(live)
+            await node.close()

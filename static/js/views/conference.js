@@ -23,6 +23,7 @@ extend({
     video_record_start: "Ghi hình", video_record_stop: "Dừng ghi hình", video_recordings: "Bản ghi hình",
     video_recording_now: "Đang ghi hình", video_not_open: "Truyền hình mở khi cuộc họp đã phát hành.",
     video_mic_on: "Bật micrô", video_mic_off: "Tắt micrô", video_requested: "Đã gửi yêu cầu phát biểu.",
+    video_via_node: "(qua điểm cầu cấp huyện)",
   },
   en: {
     video_tab: "Video", video_join: "Join the video", video_leave: "Leave",
@@ -38,6 +39,7 @@ extend({
     video_record_start: "Record", video_record_stop: "Stop recording", video_recordings: "Recordings",
     video_recording_now: "Recording", video_not_open: "Video opens once the meeting is published.",
     video_mic_on: "Microphone on", video_mic_off: "Microphone off", video_requested: "Your request to speak was sent.",
+    video_via_node: "(through the district's node)",
   },
 });
 
@@ -141,13 +143,18 @@ function render(container, ctx) {
     if (!vs || vs.meeting_id !== meetingId) return;
     lastVideoState = vs;
     if (vs.closed) { rooms.replaceChildren(); return; }
-    const entries = Object.entries(vs.participants || {}).filter(([, r]) => r === "remote_room");
-    rooms.replaceChildren(h("h3", {}, t("video_rooms")), ...entries.map(([pid]) => {
+    const entries = [
+      ...Object.entries(vs.participants || {}).filter(([, r]) => r === "remote_room").map(([pid]) => [pid, false]),
+      // joined at a district's SFU node: their picture reaches the hall through it
+      ...(vs.below || []).map((pid) => [pid, true]),
+    ];
+    rooms.replaceChildren(h("h3", {}, t("video_rooms")), ...entries.map(([pid, below]) => {
       const muted = (vs.muted || []).includes(pid);
       const onFloor = vs.floor === pid;
-      return h("div", { class: "row video-room", dataset: { participant: pid } },
-        h("strong", {}, vs.names?.[pid] || pid), onFloor ? h("span", { class: "badge in_session" }, t("video_floor")) : null,
-        control ? h("button", { class: "small ghost", onclick: () => attempt(async () => {
+      return h("div", { class: "row video-room", dataset: { participant: pid, below: String(below) } },
+        h("strong", {}, vs.names?.[pid] || pid), below ? h("span", { class: "muted" }, t("video_via_node")) : null,
+        onFloor ? h("span", { class: "badge in_session" }, t("video_floor")) : null,
+        control && !below ? h("button", { class: "small ghost", onclick: () => attempt(async () => {
           const ack = await call("video:mute", { meeting_id: meetingId, participant_id: pid, muted: !muted });
           if (!ack.ok) throw new Error(ack.error.message);
         }) }, muted ? t("video_unmute") : t("video_mute")) : null,
