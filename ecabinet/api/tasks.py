@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from ecabinet import conclusions, tasks
+from ecabinet import conclusions, reminders, tasks
 from ecabinet.api import payload
 from ecabinet.api.context import authed, ok, settings_of
 from ecabinet.api.spec import ANY, INT, STR, arr, obj, operation
@@ -109,6 +109,16 @@ async def list_tasks(request: Request) -> Response:
                    "notices_due": await conclusions.pending_notices(ctx.db, ctx.user)})
 
 
+@operation("What needs the user's attention: own tasks overdue or due soon, followed tasks "
+           "overdue, conclusion notices nearing or past due", tag="tasks",
+           response=obj(my_overdue=INT, my_due_soon=INT, followed_overdue=INT, notices_due=INT,
+                        total=INT, notices=arr(ANY)))
+async def list_reminders(request: Request) -> Response:
+    """The top bar's badge."""
+    async with authed(request) as ctx:
+        return ok(await reminders.reminders(ctx.db, ctx.user))
+
+
 @operation("The same list as CSV for Excel", tag="tasks", response=FILE, content="text/csv")
 async def export_csv(request: Request) -> Response:
     """UTF-8 with BOM, Vietnamese headers."""
@@ -193,6 +203,7 @@ async def report_file(request: Request) -> Response:
 
 routes = [
     Route("/api/tasks", list_tasks, methods=["GET"]),
+    Route("/api/reminders", list_reminders, methods=["GET"]),
     Route("/api/tasks.csv", export_csv, methods=["GET"]),
     Route("/api/tasks/{task_id:int}", get_task, methods=["GET"]),
     Route("/api/tasks/{task_id:int}/progress", progress, methods=["POST"]),

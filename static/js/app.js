@@ -1,6 +1,6 @@
 // Start-up: who is logged in, the top bar, and the routes of every screen.
-import { post } from "./api.js";
-import { language, setLanguage, t } from "./i18n.js";
+import { get, post } from "./api.js";
+import { extend, language, setLanguage, t } from "./i18n.js";
 import { connect, disconnect, onConnectionChange, onNotice } from "./live.js";
 import { navigate, render, route, start } from "./router.js";
 import { hasRole, loadSession, logOut, session } from "./session.js";
@@ -16,6 +16,34 @@ import { meetingsView } from "./views/meetings.js";
 import { readerView } from "./views/reader.js";
 import { tasksView } from "./views/tasks.js";
 import { signingAdminView, verifyView } from "./views/verify.js";
+
+extend({
+  vi: { reminders_title: "Việc của tôi: {mine_overdue} quá hạn, {mine_soon} sắp đến hạn · Theo dõi: {followed} quá hạn · Thông báo kết luận cần ban hành: {notices}" },
+  en: { reminders_title: "My tasks: {mine_overdue} overdue, {mine_soon} due soon · Followed: {followed} overdue · Conclusion notices due: {notices}" },
+});
+
+// What needs the user's attention, as a badge on "Tasks" on every screen.
+const reminders = { data: null, at: 0 };
+
+async function refreshReminders(force = false) {
+  if (!session.user || (!force && Date.now() - reminders.at < 60000)) return;
+  reminders.at = Date.now();
+  try {
+    reminders.data = await get("/api/reminders");
+  } catch {
+    return; // offline: keep the last count
+  }
+  renderChrome();
+}
+
+function reminderBadge() {
+  const r = reminders.data;
+  if (!r || !r.total) return null;
+  return h("span", {
+    class: "badge urgent reminder", id: "reminder-badge",
+    title: t("reminders_title", { mine_overdue: r.my_overdue, mine_soon: r.my_due_soon, followed: r.followed_overdue, notices: r.notices_due }),
+  }, String(r.total));
+}
 
 function requireLogin(view) {
   return async (params, query) => {
@@ -39,8 +67,9 @@ export function renderChrome() {
   document.getElementById("nav").replaceChildren(
     ...links.map(([href, label]) => h("a", {
       href, "data-link": true, class: location.pathname === href ? "active" : "",
-    }, label)),
+    }, label, href === "/tasks" ? reminderBadge() : null)),
   );
+  refreshReminders();
   document.getElementById("who").textContent = session.user.full_name;
   document.getElementById("logout").textContent = t("logout");
   document.getElementById("lang").textContent = language() === "vi" ? "EN" : "VI";
@@ -66,6 +95,7 @@ async function main() {
   document.addEventListener("routechange", renderChrome);
   document.getElementById("logout").addEventListener("click", async () => {
     await logOut().catch(() => {});
+    Object.assign(reminders, { data: null, at: 0 });
     disconnect();
     navigate("/login");
   });
@@ -84,6 +114,7 @@ async function main() {
     if (up) revalidateBriefcases();
   });
   onNotice("meetings.changed", () => revalidateBriefcases());
+  onNotice("tasks.changed", () => refreshReminders(true));
   // Logged out elsewhere, deactivated, or the password changed: the server closes this
   // socket right after; the screen goes back to the login form.
   onNotice("session.ended", () => loadSession().then(() => {

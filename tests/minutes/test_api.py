@@ -136,6 +136,7 @@ async def test_every_route_for_every_role(matrix: Matrix, world: World, adjourne
         "admin", "secretary", "chair", "district_secretary"}
     await matrix.check("GET", "/api/tasks", EVERYONE)
     await matrix.check("GET", "/api/tasks.csv", EVERYONE)
+    await matrix.check("GET", "/api/reminders", EVERYONE)
     task_id = lists["district_secretary"][0]["id"]
     followers = {"admin", "secretary", "chair", "district_secretary"}
     await matrix.check("GET", f"/api/tasks/{task_id}", followers)

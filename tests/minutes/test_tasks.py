@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 
-from ecabinet import db, tasks
+from ecabinet import conclusions, db, reminders, tasks
 from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
 from ecabinet.models import (
     Conclusion,
     ConclusionItem,
     ConclusionStatus,
+    Meeting,
     Task,
     TaskStatus,
     User,
@@ -200,3 +201,44 @@ async def test_a_deliverable_larger_than_the_limit_is_refused(
                 upload=tasks.Upload("lon.bin", "application/zip", b"x" * 2048),
                 files_dir=tmp_path, max_bytes=1024)
     assert not list(await asyncio.to_thread(lambda: list(tmp_path.iterdir())))
+
+
+async def test_reminders_count_what_is_late_or_near_for_each_person(
+        sessions: Any, world: World, adjourned: int) -> None:
+    district, other = world.district, world.other_district
+    await issued_notice(sessions, world, adjourned, [
+        ("Đúng hạn, còn xa", dt.date(2026, 12, 31), S.assigned, district, None),
+        ("Quá hạn ít", dt.date(2026, 12, 8), S.in_progress, other, None),
+        ("Đã xong sớm", dt.date(2026, 12, 20), S.done, district, None),
+        ("Quá hạn lâu", dt.date(2026, 12, 1), S.assigned, district, None),
+        ("Sắp đến hạn", dt.date(2026, 12, 10), S.assigned, None, world["delegate"].id),
+    ])
+    expected = {  # (my overdue, my due soon, followed overdue, total)
+        "district_secretary": (1, 0, 0, 1),  # its unit's late task
+        "delegate": (0, 1, 0, 1),  # their own task, two working days left
+        "secretary": (0, 0, 2, 2),  # the office follows every late task of its meeting
+        "chair": (0, 0, 2, 2),
+        "observer": (0, 0, 0, 0),
+    }
+    async with db.transaction(sessions) as s:
+        for name, counts in expected.items():
+            found = await reminders.reminders(s, await as_user(s, world, name), on=TODAY)
+            assert (found["my_overdue"], found["my_due_soon"], found["followed_overdue"],
+                    found["total"]) == counts, name
+            assert found["notices_due"] == 0  # this meeting's notice is issued
+
+
+async def test_a_notice_nearing_its_due_date_reminds_the_office_and_the_chair(
+        sessions: Any, world: World, adjourned: int) -> None:
+    async with db.transaction(sessions) as s:
+        meeting = await s.get(Meeting, adjourned)
+        assert meeting is not None
+        due = conclusions.due_date(meeting)
+        for name, on, counted in (("secretary", due - dt.timedelta(days=1), 1),
+                                  ("chair", due + dt.timedelta(days=3), 1),  # overdue
+                                  ("secretary", due - dt.timedelta(days=20), 0),  # far off
+                                  ("delegate", due, 0)):  # not theirs to issue
+            found = await reminders.reminders(s, await as_user(s, world, name), on=on)
+            assert found["notices_due"] == counted, (name, on)
+            if counted:
+                assert found["notices"][0]["meeting"]["id"] == adjourned
