@@ -194,14 +194,11 @@ async def meeting_by_status(session: AsyncSession, status: MeetingStatus) -> Mee
 
 # -- agenda and documents -------------------------------------------------------------
 
+# The articles the project grew from, where this checkout has them beside it; otherwise
+# the texts shipped with the package, written for the demo's agenda.
 SEEDS_DIR = Path(os.environ.get("ECABINET_SEEDS_DIR",
                                 Path(__file__).resolve().parents[2] / "shared" / "seeds"))
-_FALLBACK = (
-    "Kế hoạch ứng dụng công nghệ thông tin năm 2027",
-    "Văn phòng UBND tỉnh tiếp tục triển khai phòng họp không giấy: tài liệu họp được gửi "
-    "trên hệ thống, đại biểu nghiên cứu trước trên máy tính bảng, ghi chú và biểu quyết "
-    "trực tuyến; kế hoạch đầu tư hạ tầng số được ưu tiên bố trí vốn.",
-)
+BUNDLED_TEXTS = Path(__file__).resolve().parent / "demo_texts"
 # (item title, presenter, minutes, [(seed article, document title, restricted)])
 AGENDA = [
     ("Tờ trình về Kế hoạch ứng dụng công nghệ thông tin, phát triển Chính quyền số năm 2027",
@@ -221,8 +218,7 @@ RESTRICTED_READERS = ("daibieu1", "daibieu2")
 
 def _article(index: int) -> tuple[str, list[str]]:
     paths = sorted(SEEDS_DIR.glob("*.txt")) if SEEDS_DIR.is_dir() else []
-    if not paths:
-        return _FALLBACK[0], [_FALLBACK[1]] * 8
+    paths = paths or sorted(BUNDLED_TEXTS.glob("*.txt"))
     lines = [line.strip() for line in paths[index % len(paths)].read_text("utf-8").splitlines()]
     lines = [line for line in lines if line and not line[:2].isdigit()]
     return lines[0], lines[1:]
