@@ -547,9 +547,14 @@ async def thumbnail(session: AsyncSession, user: User, document_id: int, version
 
 async def page_words(session: AsyncSession, user: User, document_id: int, version_id: int,
                      number: int) -> list[Any]:
-    """Word boxes of one page for the text layer: [x0, y0, x1, y1, word] in [0, 1]."""
-    _doc, _meeting, version = await _ready_version(session, user, document_id, version_id)
+    """Word boxes of one page for the text layer: [x0, y0, x1, y1, word] in [0, 1]; a
+    restricted page's text is a view of it too, and audited as one."""
+    doc, meeting, version = await _ready_version(session, user, document_id, version_id)
     _check_page(version, number)
+    if doc.restricted:
+        await audit.record(session, "document.text", actor_id=user.id, object_type="document",
+                           object_id=doc.id, meeting_id=meeting.id,
+                           data={"version": version.number, "page": number})
     words = await session.scalar(select(DocumentPage.words).where(
         DocumentPage.version_id == version.id, DocumentPage.number == number
     ))

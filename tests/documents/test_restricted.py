@@ -74,6 +74,11 @@ async def test_restricted_document_is_invisible_to_everyone_else(
         assert {(v.actor_id, v.data["page"]) for v in views} == {
             (reader, 1), (world["secretary"].id, 1)}
         assert all(v.object_id == str(secret["id"]) for v in views)
+        # Its text layer too: the words of a restricted page are a view of it.
+        texts = (await s.scalars(select(AuditEntry).where(
+            AuditEntry.action == "document.text"))).all()
+        assert {(v.actor_id, v.data["page"]) for v in texts} == {
+            (reader, 1), (world["secretary"].id, 1)}
         # Its events were addressed to its readers and the office only.
         rows = (await s.scalars(select(MeetingEvent).where(
             MeetingEvent.meeting_id == meeting_id, MeetingEvent.type == "document.updated"))).all()
