@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.async_api import Page
 
 from tests.e2e.conftest import Screens
@@ -33,6 +35,9 @@ async def test_chair_opens_a_vote_delegates_vote_and_the_hall_shows_the_result(
         await tablet.click("#check-in")
         await tablet.wait_for_selector("#checkin.done")
         delegates.append(tablet)
+    # The current item's own papers are a tap away on the tablet.
+    paper = delegates[0].locator("#current-item-docs a[data-document-id]").first
+    assert re.search(rf"/meetings/{m}/documents/\d+$", await paper.get_attribute("href") or "")
     # Three more present in the hall's tally (one was already checked in by the demo):
     # 4 of the 6 voting members, the quorum.
     await hall.wait_for_selector("#attendance-counts [data-role=present]:has-text('4/6')")

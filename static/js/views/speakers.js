@@ -108,7 +108,16 @@ export function currentItemCard(state, meetingId, { documents = true } = {}) {
     h("div", { class: "eyebrow" }, t("live_current_item"), " · ", t("live_item_n", { n: index < 0 ? item.position : index + 1 })),
     h("h2", { class: "live-item-title" }, item.title),
     item.presenter ? h("div", { class: "muted" }, t("live_presenter", { name: item.presenter })) : null,
-    documents ? h("a", { class: "button ghost", href: `/meetings/${meetingId}/documents`, "data-link": true }, t("live_documents")) : null);
+    documents ? itemDocuments(state, meetingId, item.id) : null);
+}
+
+/** The current item's documents, each opening in the reader (the agenda tab for all). */
+function itemDocuments(state, meetingId, itemId) {
+  const docs = (state.documents || []).filter((d) => d.item_id === itemId && d.readable);
+  return h("div", { class: "row live-docs", id: "current-item-docs" },
+    docs.map((d) => h("a", { class: "button ghost", href: `/meetings/${meetingId}/documents/${d.id}`, "data-link": true, dataset: { documentId: d.id } },
+      d.restricted ? "🔒 " : "", d.title)),
+    h("a", { class: "button ghost", href: `/meetings/${meetingId}/agenda`, "data-link": true }, t("live_documents")));
 }
 
 registerReducer("live.item", (state, event) => {
