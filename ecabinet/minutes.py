@@ -24,6 +24,8 @@ from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
 from ecabinet.models import (
     AgendaItem,
     AuditEntry,
+    Conclusion,
+    ConclusionItem,
     InvitedUnit,
     Meeting,
     MeetingStatus,
@@ -321,6 +323,18 @@ def poll_sentence(poll: Any) -> str:
     return text + "."
 
 
+async def _concluded(session: AsyncSession, meeting_id: int) -> list[str]:
+    """The chair's conclusions per item, as the conclusion notice (drafted or issued) has
+    them: the minutes record what was concluded, the notice then gives it force."""
+    rows = (await session.execute(
+        select(ConclusionItem.title, ConclusionItem.text)
+        .join(Conclusion, Conclusion.id == ConclusionItem.conclusion_id)
+        .where(Conclusion.meeting_id == meeting_id).order_by(ConclusionItem.position)
+    )).all()
+    return [f"- {title.strip()}: {' '.join(text.split())}" if title.strip() else
+            f"- {' '.join(text.split())}" for title, text in rows if text.strip()]
+
+
 def _section(key: str, heading: str, paragraphs: Sequence[str], summary: str = ""
              ) -> dict[str, Any]:
     return {"key": key, "heading": heading, "paragraphs": list(paragraphs), "summary": summary}
@@ -378,7 +392,8 @@ async def compose_sections(
     if general or not record.items:
         heading = f"{len(record.items) + 1}. Ý kiến khác" if record.items else "Nội dung thảo luận"
         sections.append(_section("item:general", heading, general))
-    sections.append(_section("summary", "IV. KẾT LUẬN CỦA CHỦ TRÌ", []))
+    sections.append(_section("summary", "IV. KẾT LUẬN CỦA CHỦ TRÌ",
+                             await _concluded(session, meeting.id)))
     end = record.ended or meeting.ends_at
     closing = (f"Cuộc họp kết thúc lúc {_clock(end)} cùng ngày." if end
                else "Cuộc họp kết thúc cùng ngày.")

@@ -10,7 +10,7 @@ import pymupdf
 import pytest
 from sqlalchemy import select
 
-from ecabinet import db, meetings, minutes, signatures
+from ecabinet import conclusions, db, meetings, minutes, signatures
 from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
 from ecabinet.models import (
     AgendaItem,
@@ -258,3 +258,26 @@ async def test_chair_returns_half_signed_minutes_and_the_signed_copy_is_kept(
         versions[1].signer_name = "Người khác"
         with pytest.raises(RuntimeError, match="immutable"):
             await s.flush()
+
+
+async def test_the_chairs_conclusions_reach_section_four(sessions: Any, world: World,
+                                                         adjourned: int) -> None:
+    async with db.transaction(sessions) as s:
+        secretary = await as_user(s, world, "secretary")
+        empty = await minutes.draft(s, secretary, adjourned)
+        assert section(empty.sections, "summary")["paragraphs"] == []
+        created = await conclusions.create(s, secretary, adjourned)
+        draft = await conclusions.view(s, created)
+        items = [conclusions.ItemInput(
+            id=item["id"], agenda_item_id=item["agenda_item_id"], title=item["title"],
+            text=text) for item, text in zip(draft["items"], (
+                "Cơ bản thống nhất báo cáo;\nyêu cầu đẩy nhanh giải ngân.", ""), strict=True)]
+        await conclusions.save(s, secretary, adjourned, conclusions.ConclusionInput(
+            summary=draft["summary"], opening=draft["opening"], closing=draft["closing"],
+            items=items, recipient_unit_ids=[world.district], version=draft["version"]))
+    async with db.transaction(sessions) as s:
+        redrafted = await minutes.draft(s, await as_user(s, world, "secretary"), adjourned)
+    # One line per item that has a conclusion; an item without one is left out.
+    assert section(redrafted.sections, "summary")["paragraphs"] == [
+        "- Tình hình giải ngân vốn đầu tư công: Cơ bản thống nhất báo cáo; yêu cầu đẩy nhanh "
+        "giải ngân."]
