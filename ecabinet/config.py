@@ -29,6 +29,13 @@ def _env_bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = os.environ.get(f"ECABINET_{name}", "").strip().upper() or default
+    if value not in choices:
+        raise ValueError(f"ECABINET_{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
 def _env_list(name: str) -> tuple[str, ...]:
     raw = os.environ.get(f"ECABINET_{name}", "")
     return tuple(part.strip() for part in raw.split(",") if part.strip())
@@ -57,6 +64,9 @@ class Settings:
     thumbnail_width: int = 160
     pdf_workers: int = 2
     ice_servers: tuple[str, ...] = field(default_factory=tuple)
+    # The meetings' video codec: VP8 (every browser), or H264 where hall and room
+    # equipment decode it in hardware. Cascaded nodes take the province's.
+    video_codec: str = "VP8"
     turn_username: str = ""
     turn_credential: str = ""
     sfu_upstream: str = ""
@@ -121,6 +131,7 @@ def load_settings() -> Settings:
         thumbnail_width=_env_int("THUMBNAIL_WIDTH", 160),
         pdf_workers=_env_int("PDF_WORKERS", 2),
         ice_servers=_env_list("ICE_SERVERS"),
+        video_codec=_env_choice("VIDEO_CODEC", "VP8", ("VP8", "H264")),
         turn_username=_env("TURN_USERNAME", ""),
         turn_credential=_env("TURN_CREDENTIAL", ""),
         sfu_upstream=_env("SFU_UPSTREAM", ""),

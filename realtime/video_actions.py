@@ -134,7 +134,7 @@ class Video:
                 exc.code, await self.hub.language(sid), exc.params)}}
         try:
             if meeting_id not in self.sfu.rooms:
-                await self.sfu.open_room(meeting_id)
+                await self.sfu.open_room(meeting_id, self.settings.video_codec)
             self.names[participant] = allowed["name"]
             if allowed["node"]:
                 answer = await self._join_at_node(allowed["node"], meeting_id, participant,

@@ -45,6 +45,13 @@ def test_settings_come_from_the_environment(tmp_path: Path, monkeypatch: pytest.
     # The generated secret is kept, so sessions survive a restart.
     assert load_settings().secret_key == settings.secret_key
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+    assert settings.video_codec == "VP8"
+    monkeypatch.setenv("ECABINET_VIDEO_CODEC", "h264")
+    assert load_settings().video_codec == "H264"
+    monkeypatch.setenv("ECABINET_VIDEO_CODEC", "AV1")
+    with pytest.raises(ValueError, match="ECABINET_VIDEO_CODEC"):
+        load_settings()
+    monkeypatch.delenv("ECABINET_VIDEO_CODEC")
     monkeypatch.setenv("ECABINET_PORT", "eighty")
     with pytest.raises(ValueError, match="ECABINET_PORT"):
         load_settings()

@@ -237,3 +237,27 @@ async def test_a_commune_under_a_district_node_joins_there_and_reaches_the_hall(
                 await client.close()
             await stop_server(live)
             await node.close()
+
+
+async def test_the_configured_codec_carries_the_meetings_video(
+        settings: Settings, world: World, sessions: Any) -> None:
+    meeting_id = await make_meeting(sessions, world, MeetingStatus.in_session)
+    live = await start_server(create_app(replace(settings, video_codec="H264")))
+    secretary, delegate = LiveClient(live.url), LiveClient(live.url)
+    peers = []
+    try:
+        for client, name in ((secretary, "secretary"), (delegate, "delegate")):
+            await client.login(name)
+            await client.connect()
+        hall = await _join(secretary, meeting_id, "hall", HALL_SIZE)
+        viewer = await _join(delegate, meeting_id, "viewer", None)
+        peers = [hall, viewer]
+        answer = hall.pc.remoteDescription.sdp
+        assert "H264/90000" in answer and "VP8/90000" not in answer
+        assert await wait_for_size(viewer.track("hall"), HALL_SIZE) >= 1
+    finally:
+        for peer in peers:
+            await peer.pc.close()
+        for client in (secretary, delegate):
+            await client.close()
+        await stop_server(live)
