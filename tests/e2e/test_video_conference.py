@@ -36,6 +36,15 @@ async def test_hall_publishes_and_commune_room_decodes(screens: Screens) -> None
     first = await frames_decoded(room)
     await room.wait_for_timeout(4500)
     assert await frames_decoded(room) > first
+    # The commune silences its own microphone without leaving, and turns it back on.
+    mic = "document.querySelector('#video-self').srcObject.getAudioTracks()[0].enabled"
+    assert await room.evaluate(mic) is True
+    await room.click("#video-mic")
+    await room.wait_for_selector("#video-mic[data-on=false]")
+    assert await room.evaluate(mic) is False
+    await room.click("#video-mic")
+    await room.wait_for_selector("#video-mic[data-on=true]")
+    assert await room.evaluate(mic) is True
 
     # The commune's room appears on the secretary's list; putting it on screen sends its
     # camera to the hall's floor slot.

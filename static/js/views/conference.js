@@ -23,7 +23,7 @@ extend({
     video_record_start: "Ghi hình", video_record_stop: "Dừng ghi hình", video_recordings: "Bản ghi hình",
     video_recording_now: "Đang ghi hình", video_not_open: "Truyền hình mở khi cuộc họp đã phát hành.",
     video_mic_on: "Bật micrô", video_mic_off: "Tắt micrô", video_requested: "Đã gửi yêu cầu phát biểu.",
-    video_via_node: "(qua điểm cầu cấp huyện)",
+    video_via_node: "(qua điểm cầu cấp huyện)", video_camera_on: "Bật camera", video_camera_off: "Tắt camera",
   },
   en: {
     video_tab: "Video", video_join: "Join the video", video_leave: "Leave",
@@ -39,7 +39,7 @@ extend({
     video_record_start: "Record", video_record_stop: "Stop recording", video_recordings: "Recordings",
     video_recording_now: "Recording", video_not_open: "Video opens once the meeting is published.",
     video_mic_on: "Microphone on", video_mic_off: "Microphone off", video_requested: "Your request to speak was sent.",
-    video_via_node: "(through the district's node)",
+    video_via_node: "(through the district's node)", video_camera_on: "Camera on", video_camera_off: "Camera off",
   },
 });
 
@@ -118,6 +118,7 @@ function render(container, ctx) {
     const devices = await listDevices();
     cameras.replaceChildren(...devices.cameras.map((d) => h("option", { value: d.deviceId }, d.label || d.deviceId)));
     microphones.replaceChildren(...devices.microphones.map((d) => h("option", { value: d.deviceId }, d.label || d.deviceId)));
+    ctx.rerender(); // now publishing: the microphone and camera switches appear
   };
 
   const joinButtons = h("div", { class: "row" },
@@ -130,8 +131,24 @@ function render(container, ctx) {
     h("button", { class: "ghost", id: "video-leave", onclick: (e) => attempt(async () => { await active?.close(); active = null; }, e.target) }, t("video_leave")),
     status, quality);
 
+  // A room's own microphone and camera: off without leaving (noise in a commune hall,
+  // a camera that must not show the room), kept across re-renders like the session.
+  const publishing = Boolean(active && active.meetingId === meetingId && active.localStream);
+  const toggle = (kind, id, onKey, offKey) => {
+    const on = active?.[`${kind}On`] ?? true;
+    return h("button", { class: `ghost small${on ? "" : " off"}`, id, dataset: { on: String(on) },
+      onclick: () => attempt(async () => {
+        if (!active) return;
+        const next = !(active[`${kind}On`] ?? true);
+        active[`${kind}On`] = next;
+        if (kind === "mic") active.setMicrophone(next); else active.setCamera(next);
+        ctx.rerender();
+      }) }, t(on ? offKey : onKey));
+  };
   const roomControls = h("div", { class: "row" },
     h("label", {}, t("video_camera"), cameras), h("label", {}, t("video_microphone"), microphones),
+    publishing ? toggle("mic", "video-mic", "video_mic_on", "video_mic_off") : null,
+    publishing ? toggle("camera", "video-camera-toggle", "video_camera_on", "video_camera_off") : null,
     h("button", { class: "ghost small", onclick: () => attempt(() => active?.switchDevices({ video: cameras.value, audio: microphones.value })) }, "↻"),
     role === "remote_room" ? h("button", { id: "video-ask-floor", onclick: (e) => attempt(async () => {
       const ack = await call("speaker:request", { meeting_id: meetingId });
