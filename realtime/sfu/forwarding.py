@@ -31,6 +31,10 @@ VIDEO_RING_SIZE = 512  # ~1-2 s of 1-2 Mbit/s video: enough to answer NACKs
 KEYFRAME_INTERVAL = 1.0  # at most one PLI a second per publisher stream
 NACK_BATCH_LIMIT = 64
 REMB_FRESH_SECONDS = 5.0
+# A paused video uplink (a room waiting for the floor) is asked to keep to this: enough to
+# show a picture the moment the floor switches, little enough that a commune's weak link
+# is not spent sending 720p the SFU drops.
+PAUSED_VIDEO_BITRATE = 150_000
 
 _MAX_PACKET = max_packet_size()
 _ZERO4 = b"\x00\x00\x00\x00"
@@ -362,7 +366,10 @@ class InboundStream:
             self.feedback.send(remb_packet(self.feedback.sender_ssrc, bitrate, [self.ssrc]))
 
     def aggregate_remb(self, now: float) -> int | None:
-        """The lowest fresh REMB among the tracks this stream feeds."""
+        """The lowest fresh REMB among the tracks this stream feeds; a paused video stream
+        is held to `PAUSED_VIDEO_BITRATE`."""
+        if self.video and self.paused:
+            return PAUSED_VIDEO_BITRATE
         values = [
             s.remb
             for s in self.sinks

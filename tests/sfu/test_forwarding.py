@@ -13,6 +13,7 @@ from pylibsrtp import Policy, Session
 
 from realtime.sfu.forwarding import (
     KEYFRAME_INTERVAL,
+    PAUSED_VIDEO_BITRATE,
     CodecInfo,
     FeedbackChannel,
     InboundStream,
@@ -306,6 +307,12 @@ async def test_remb_aggregates_the_lowest_fresh_estimate(endpoints: MakeEndpoint
     assert stream.aggregate_remb(now + 60) is None  # stale estimates do not count
     tracks[1].switch(None)
     assert stream.aggregate_remb(now) == 900_000
+    # Nobody watching: the publisher (a room waiting for the floor) is asked to idle.
+    for track in tracks:
+        track.switch(None)
+    assert stream.paused and stream.aggregate_remb(now) == PAUSED_VIDEO_BITRATE
+    tracks[2].switch(stream)
+    assert stream.aggregate_remb(now) is None  # back on screen: no cap until it reports
 
 
 async def test_sender_report_counters_survive_a_switch(endpoints: MakeEndpoint) -> None:

@@ -7,10 +7,12 @@ import itertools
 from collections.abc import Callable
 
 import pytest
+from aiortc.codecs import vpx
 from aiortc.mediastreams import VideoStreamTrack
 from aiortc.rtp import RtcpPsfbPacket
 
 from realtime.sfu import SfuError, SfuService
+from realtime.sfu.forwarding import PAUSED_VIDEO_BITRATE, parse_remb
 
 from .conftest import JoinClient
 from .peers import (
@@ -308,3 +310,27 @@ async def test_state_listener_hears_floor_and_mute(sfu: SfuService) -> None:
     assert heard[-1]["muted"] == ["room-a"]
     await sfu.close_room(1)
     assert heard[-1] == {"meeting_id": 1, "closed": True}
+
+
+async def test_a_room_waiting_for_the_floor_is_asked_to_idle_its_uplink(
+    sfu: SfuService, join: JoinClient
+) -> None:
+    await join("hall", "hall", video=ColorTrack(*HALL))
+    room = await join("remote_room", "room-a", video=ColorTrack(*ROOM_A))
+    sender = room.transceivers[1].sender
+    seen = count_rtcp(sender)
+
+    def capped() -> bool:
+        rembs = [parse_remb(p.fci) for p in seen
+                 if isinstance(p, RtcpPsfbPacket) and p.fmt == 15]
+        return any(r is not None and r[0] == PAUSED_VIDEO_BITRATE for r in rembs)
+
+    await until(capped, "the paused uplink asked to keep to the idle bitrate", 10)
+    # aiortc's encoder takes it as its target (it floors at its own minimum, 250 kbps,
+    # down from its 500 kbps default): the commune's link is spared.
+    def slowed() -> bool:
+        encoder = sender._RTCRtpSender__encoder
+        return encoder is not None and encoder.target_bitrate == max(vpx.MIN_BITRATE,
+                                                                     PAUSED_VIDEO_BITRATE)
+
+    await until(slowed, "the encoder slowed down", 5)
