@@ -35,6 +35,9 @@ REMB_FRESH_SECONDS = 5.0
 # show a picture the moment the floor switches, little enough that a commune's weak link
 # is not spent sending 720p the SFU drops.
 PAUSED_VIDEO_BITRATE = 150_000
+# Sent to lift that cap the moment the stream is watched again, until its subscribers'
+# own estimates arrive (REMB is a ceiling the publisher keeps until told another).
+LIFTED_VIDEO_BITRATE = 2_500_000
 
 _MAX_PACKET = max_packet_size()
 _ZERO4 = b"\x00\x00\x00\x00"
@@ -201,6 +204,7 @@ class InboundStream:
         self._loop = loop
         self._rr_expected_prior = 0
         self._rr_received_prior = 0
+        self._capped = False  # told PAUSED_VIDEO_BITRATE, not yet a subscriber's estimate
 
     # -- hot path ---------------------------------------------------------
 
@@ -369,13 +373,17 @@ class InboundStream:
         """The lowest fresh REMB among the tracks this stream feeds; a paused video stream
         is held to `PAUSED_VIDEO_BITRATE`."""
         if self.video and self.paused:
+            self._capped = True
             return PAUSED_VIDEO_BITRATE
         values = [
             s.remb
             for s in self.sinks
             if s.remb is not None and now - s.remb_time <= REMB_FRESH_SECONDS
         ]
-        return min(values) if values else None
+        if values:
+            self._capped = False
+            return min(values)
+        return LIFTED_VIDEO_BITRATE if self._capped else None
 
     def receiver_report(self) -> tuple[int, int, int, int] | None:
         """(ssrc, fraction lost, cumulative lost, extended highest seq) since the last call."""

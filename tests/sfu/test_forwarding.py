@@ -13,6 +13,7 @@ from pylibsrtp import Policy, Session
 
 from realtime.sfu.forwarding import (
     KEYFRAME_INTERVAL,
+    LIFTED_VIDEO_BITRATE,
     PAUSED_VIDEO_BITRATE,
     CodecInfo,
     FeedbackChannel,
@@ -312,7 +313,12 @@ async def test_remb_aggregates_the_lowest_fresh_estimate(endpoints: MakeEndpoint
         track.switch(None)
     assert stream.paused and stream.aggregate_remb(now) == PAUSED_VIDEO_BITRATE
     tracks[2].switch(stream)
-    assert stream.aggregate_remb(now) is None  # back on screen: no cap until it reports
+    # Back on screen: the cap is lifted at once, until its viewer's estimate comes.
+    assert stream.aggregate_remb(now) == LIFTED_VIDEO_BITRATE
+    publish(stream, [KEYFRAME], seq0=2)  # its viewer is fed from this keyframe on
+    tracks[2].on_remb(700_000)
+    assert stream.aggregate_remb(tracks[2].remb_time) == 700_000
+    assert stream.aggregate_remb(tracks[2].remb_time + 60) is None  # stale: no cap, none sent
 
 
 async def test_sender_report_counters_survive_a_switch(endpoints: MakeEndpoint) -> None:
