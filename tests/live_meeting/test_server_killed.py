@@ -16,12 +16,21 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import socketio
 from sqlalchemy import select
 
 from ecabinet import accounts, attendance, audit, db, meetings, units, voting
 from ecabinet.api.context import COOKIE, sign_token
-from ecabinet.models import AgendaItem, Ballot, LoginSession, ParticipantRole, Role, User
+from ecabinet.models import (
+    AgendaItem,
+    Ballot,
+    LoginSession,
+    Meeting,
+    ParticipantRole,
+    Role,
+    User,
+)
 from ecabinet.models.base import utcnow
 from ecabinet.schema import upgrade_async
 from tests.conftest import free_port, future
@@ -39,7 +48,8 @@ class Node:
     env: dict[str, str]
 
 
-async def prepare(tmp: Path) -> tuple[Node, int, dict[str, str], int]:
+async def prepare(tmp: Path, visibility: str = "named"
+                  ) -> tuple[Node, int, dict[str, str], int]:
     """A meeting in session, VOTERS checked-in delegates with sessions, and an open poll."""
     database_url = f"sqlite+aiosqlite:///{tmp / 'killed.sqlite'}"
     await upgrade_async(database_url)
@@ -77,7 +87,7 @@ async def prepare(tmp: Path) -> tuple[Node, int, dict[str, str], int]:
             for delegate in delegates:
                 await attendance.check_in(s, delegate, meeting.id)
             poll = await voting.create_poll(s, chair, meeting.id, voting.PollInput(
-                question="Thông qua phương án ứng phó?"))
+                question="Thông qua phương án ứng phó?", visibility=visibility))
             await voting.open_poll(s, chair, poll.id)
     finally:
         await engine.dispose()
@@ -124,12 +134,19 @@ def ballot(poll_id: int, n: int) -> dict[str, Any]:
     return {"poll_id": poll_id, "choice": n % 3, "client_ballot_id": f"kill-test-ballot-{n:04d}"}
 
 
-async def test_sigkill_during_a_poll_loses_no_acknowledged_ballot(tmp_path: Path) -> None:
-    node, meeting_id, cookies, poll_id = await prepare(tmp_path)
+@pytest.mark.parametrize("visibility", ["named", "secret"])
+async def test_sigkill_during_a_poll_loses_no_acknowledged_ballot(tmp_path: Path,
+                                                                  visibility: str) -> None:
+    node, meeting_id, cookies, poll_id = await prepare(tmp_path, visibility)
     acked: dict[int, str] = {}
+    seen: list[int] = []  # the seqs the hall display applied before the server died
 
     async with serving(node) as process:
         clients = [await connect(node, cookies[f"daibieu{n}"]) for n in range(VOTERS)]
+        screen = await connect(node, cookies["chutich"])
+        screen.on("event", lambda event: seen.append(event["seq"]))
+        joined = await screen.call("meeting:join", {"meeting_id": meeting_id}, timeout=10)
+        seen.append(joined["snapshot"]["seq"])
         half = asyncio.Event()
 
         async def vote(n: int) -> None:
@@ -148,7 +165,7 @@ async def test_sigkill_during_a_poll_loses_no_acknowledged_ballot(tmp_path: Path
         os.killpg(process.pid, signal.SIGKILL)
         await process.wait()
         await asyncio.gather(*voting_round)
-        for client in clients:
+        for client in [*clients, screen]:
             await client.disconnect()
     assert VOTERS // 3 <= len(acked) < VOTERS
 
@@ -156,16 +173,36 @@ async def test_sigkill_during_a_poll_loses_no_acknowledged_ballot(tmp_path: Path
     engine = db.create_engine(node.database_url)
     try:
         async with engine.connect() as conn:
-            rows = (await conn.execute(select(Ballot.receipt, Ballot.choice, User.username)
-                                       .join(User, User.id == Ballot.voter_id)
-                                       .where(Ballot.poll_id == poll_id))).all()
-        stored = {int(name.removeprefix("daibieu")): (receipt, choice)
-                  for receipt, choice, name in rows}
-        for n, receipt in acked.items():
-            assert stored[n] == (receipt, n % 3)
+            if visibility == "named":
+                rows = (await conn.execute(select(Ballot.receipt, Ballot.choice, User.username)
+                                           .join(User, User.id == Ballot.voter_id)
+                                           .where(Ballot.poll_id == poll_id))).all()
+                stored = {int(name.removeprefix("daibieu")): (receipt, choice)
+                          for receipt, choice, name in rows}
+                for n, receipt in acked.items():
+                    assert stored[n] == (receipt, n % 3)
+            else:  # no voter on a secret ballot: its receipt and choice are what was said
+                kept = set((await conn.execute(select(Ballot.receipt, Ballot.choice)
+                                               .where(Ballot.poll_id == poll_id))).all())
+                assert {(receipt, n % 3) for n, receipt in acked.items()} <= kept
 
-        # Restarted: everyone resends; each ballot is counted once; every screen is right.
+        # Restarted: the hall display, still open, catches up from the last seq it applied
+        # (no reload, no gap); everyone resends; each ballot is counted once.
         async with serving(node):
+            screen = await connect(node, cookies["chutich"])
+            last = max(seen)
+            back = await screen.call("meeting:join", {"meeting_id": meeting_id,
+                                                      "last_seq": last}, timeout=10)
+            assert back["ok"] and "events" in back, back
+            replayed = [e["seq"] for e in back["events"]]
+            applied = sorted({*seen, *replayed})
+            # What the screen has applied is the whole log, in order, to its last event.
+            assert applied == list(range(applied[0], applied[-1] + 1))
+            async with engine.connect() as conn:
+                log_end = await conn.scalar(select(Meeting.last_seq)
+                                            .where(Meeting.id == meeting_id))
+            assert applied[-1] == log_end
+            await screen.disconnect()
             clients = [await connect(node, cookies[f"daibieu{n}"]) for n in range(VOTERS)]
             acks = await asyncio.gather(*[c.call("vote:cast", ballot(poll_id, n), timeout=10)
                                           for n, c in enumerate(clients)])
