@@ -4,6 +4,8 @@ the speaker queue, with real aiortc peers on loopback."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -116,6 +118,34 @@ async def test_floor_follows_the_speaker_queue(live_server: LiveServer, world: W
             await client.close()
 
 
+@asynccontextmanager
+async def people(url: str, *names: str) -> AsyncIterator[tuple[list[LiveClient], list[Any]]]:
+    """Logged-in live clients for `names`, and a list for the peers they open; all closed
+    afterwards."""
+    clients = [LiveClient(url) for _ in names]
+    peers: list[Any] = []
+    try:
+        for client, name in zip(clients, names, strict=True):
+            await client.login(name)
+            await client.connect()
+        yield clients, peers
+    finally:
+        for peer in peers:
+            await peer.pc.close()
+        for client in clients:
+            await client.close()
+
+
+@asynccontextmanager
+async def node(settings: Settings, port: int | None = None) -> AsyncIterator[LiveServer]:
+    """A whole node with these settings on a real port."""
+    live = await start_server(create_app(settings), port)
+    try:
+        yield live
+    finally:
+        await stop_server(live)
+
+
 async def test_browsers_get_the_configured_ice_servers_before_their_offer(
         settings: Settings, world: World, sessions: Any) -> None:
     meeting_id = await make_meeting(sessions, world, MeetingStatus.published)
@@ -128,12 +158,8 @@ async def test_browsers_get_the_configured_ice_servers_before_their_offer(
                       {"urls": "turn:turn.so.gov.vn:3478?transport=udp",
                        "username": "ecabinet", "credential": "mật-khẩu-turn"}]),
     ):
-        live = await start_server(create_app(node_settings))
-        room, outsider = LiveClient(live.url), LiveClient(live.url)
-        try:
-            for client, name in ((room, "room"), (outsider, "outsider")):
-                await client.login(name)
-                await client.connect()
+        async with node(node_settings) as live, people(live.url, "room", "outsider") as (
+                (room, outsider), _peers):
             ack = await room.call("video:config", {"meeting_id": meeting_id})
             assert ack == {"ok": True, "ice_servers": expected}
             for event in ("video:config", "video:status"):
@@ -147,47 +173,32 @@ async def test_browsers_get_the_configured_ice_servers_before_their_offer(
             video = live.app.starlette.state.video
             assert video.sfu.ice_servers == tuple(u for u in node_settings.ice_servers
                                                   if u.startswith("stun:"))
-        finally:
-            await room.close()
-            await outsider.close()
-            await stop_server(live)
 
 
 async def test_a_reconnected_room_keeps_its_video_when_the_old_socket_closes(
         live_server: LiveServer, world: World, sessions: Any) -> None:
     meeting_id = await make_meeting(sessions, world, MeetingStatus.in_session)
-    sfu = live_server.app.starlette.state.video.sfu
-    hall_pc, phone, room_before, room_after = (LiveClient(live_server.url) for _ in range(4))
-    peers = []
-    try:
-        for client, name in ((hall_pc, "secretary"), (phone, "secretary"),
-                             (room_before, "room"), (room_after, "room")):
-            await client.login(name)
-            await client.connect()
+    video = live_server.app.starlette.state.video
+    async with people(live_server.url, "secretary", "secretary", "room", "room") as (
+            (hall_pc, phone, room_before, room_after), peers):
         # The secretary broadcasts the hall from its PC and watches on a phone: both stay.
         peers.append(await _join(hall_pc, meeting_id, "hall", HALL_SIZE))
         peers.append(await _join(phone, meeting_id, "viewer", None))
         secretary = world["secretary"].id
-        assert {f"hall:{secretary}", f"user:{secretary}"} <= set(sfu.state(meeting_id)
-                                                                 ["participants"])
+        assert {f"hall:{secretary}", f"user:{secretary}"} <= set(
+            video.sfu.state(meeting_id)["participants"])
         # The commune's Wi-Fi drops: its browser rejoins on a new socket before the
         # server has noticed the old one is gone.
         peers.append(await _join(room_before, meeting_id, "remote_room", ROOM_SIZE))
         commune = await _join(room_after, meeting_id, "remote_room", ROOM_SIZE)
         peers.append(commune)
         old_sid = room_before.sio.get_sid()
-        video = live_server.app.starlette.state.video
         assert old_sid not in video.joined  # the rejoin let go of the old socket
         await room_before.close()  # now the server sees the old socket close
         await asyncio.sleep(0.5)
-        assert f"user:{world['room'].id}" in sfu.state(meeting_id)["participants"]
+        assert f"user:{world['room'].id}" in video.sfu.state(meeting_id)["participants"]
         assert await wait_for_size(commune.track("hall"), HALL_SIZE) >= 1
         assert await wait_for_size(peers[1].track("hall"), HALL_SIZE) >= 1
-    finally:
-        for peer in peers:
-            await peer.pc.close()
-        for client in (hall_pc, phone, room_before, room_after):
-            await client.close()
 
 
 async def test_a_commune_under_a_district_node_joins_there_and_reaches_the_hall(
@@ -198,66 +209,48 @@ async def test_a_commune_under_a_district_node_joins_there_and_reaches_the_hall(
         assert district is not None
         district.code = "TTH-PL"
     port = free_port()
-    node = SfuService(upstream=upstream_exchange(f"http://127.0.0.1:{port}/sfu", CASCADE_TOKEN),
-                      node_id="phuloc")
-    async with serving(node) as node_url:
-        live = await start_server(create_app(replace(
-            settings, sfu_token=CASCADE_TOKEN, sfu_nodes=f"TTH-PL={node_url}")), port)
-        secretary, room = LiveClient(live.url), LiveClient(live.url)
-        peers = []
-        try:
-            for client, name in ((secretary, "secretary"), (room, "room")):
-                await client.login(name)
-                await client.connect()
-            hall = await _join(secretary, meeting_id, "hall", HALL_SIZE)
-            commune = await _join(room, meeting_id, "remote_room", ROOM_SIZE)
-            peers = [hall, commune]
-            # The commune decodes the hall through two hops: province → district → commune.
-            assert await wait_for_size(commune.track("hall"), HALL_SIZE) >= 1
-            pid = f"user:{world['room'].id}"
-            assert pid in node.state(meeting_id)["participants"]
-            sfu = live.app.starlette.state.video.sfu
-            assert pid not in sfu.state(meeting_id)["participants"]
-            for _ in range(100):
-                if pid in sfu.state(meeting_id)["below"]:
-                    break
-                await asyncio.sleep(0.05)
-            # The chair's list names it, and giving it the floor brings it to the hall.
-            status = await secretary.call("video:status", {"meeting_id": meeting_id})
-            assert pid in status["state"]["below"]
-            assert status["state"]["names"][pid] == world["room"].full_name
-            floor = await secretary.call("video:floor", {"meeting_id": meeting_id,
-                                                         "participant_id": pid})
-            assert floor["ok"], floor
-            assert await wait_for_size(hall.track("floor"), ROOM_SIZE) >= 1
-        finally:
-            for peer in peers:
-                await peer.pc.close()
-            for client in (secretary, room):
-                await client.close()
-            await stop_server(live)
-            await node.close()
+    district_node = SfuService(node_id="phuloc", upstream=upstream_exchange(
+        f"http://127.0.0.1:{port}/sfu", CASCADE_TOKEN))
+    async with (
+        serving(district_node) as node_url,
+        node(replace(settings, sfu_token=CASCADE_TOKEN, sfu_nodes=f"TTH-PL={node_url}"),
+             port) as live,
+        people(live.url, "secretary", "room") as ((secretary, room), peers),
+    ):
+        hall = await _join(secretary, meeting_id, "hall", HALL_SIZE)
+        commune = await _join(room, meeting_id, "remote_room", ROOM_SIZE)
+        peers += [hall, commune]
+        # The commune decodes the hall through two hops: province → district → commune.
+        assert await wait_for_size(commune.track("hall"), HALL_SIZE) >= 1
+        pid = f"user:{world['room'].id}"
+        assert pid in district_node.state(meeting_id)["participants"]
+        sfu = live.app.starlette.state.video.sfu
+        assert pid not in sfu.state(meeting_id)["participants"]
+        for _ in range(100):
+            if pid in sfu.state(meeting_id)["below"]:
+                break
+            await asyncio.sleep(0.05)
+        # The chair's list names it, and giving it the floor brings it to the hall.
+        status = await secretary.call("video:status", {"meeting_id": meeting_id})
+        assert pid in status["state"]["below"]
+        assert status["state"]["names"][pid] == world["room"].full_name
+        floor = await secretary.call("video:floor", {"meeting_id": meeting_id,
+                                                     "participant_id": pid})
+        assert floor["ok"], floor
+        assert await wait_for_size(hall.track("floor"), ROOM_SIZE) >= 1
+    await district_node.close()
 
 
 async def test_the_configured_codec_carries_the_meetings_video(
         settings: Settings, world: World, sessions: Any) -> None:
     meeting_id = await make_meeting(sessions, world, MeetingStatus.in_session)
-    live = await start_server(create_app(replace(settings, video_codec="H264")))
-    secretary, delegate = LiveClient(live.url), LiveClient(live.url)
-    peers = []
-    try:
-        for client, name in ((secretary, "secretary"), (delegate, "delegate")):
-            await client.login(name)
-            await client.connect()
+    async with (
+        node(replace(settings, video_codec="H264")) as live,
+        people(live.url, "secretary", "delegate") as ((secretary, delegate), peers),
+    ):
         hall = await _join(secretary, meeting_id, "hall", HALL_SIZE)
         viewer = await _join(delegate, meeting_id, "viewer", None)
-        peers = [hall, viewer]
+        peers += [hall, viewer]
         answer = hall.pc.remoteDescription.sdp
         assert "H264/90000" in answer and "VP8/90000" not in answer
         assert await wait_for_size(viewer.track("hall"), HALL_SIZE) >= 1
-    finally:
-        for peer in peers:
-            await peer.pc.close()
-        for client in (secretary, delegate):
-            await client.close()
-        await stop_server(live)
