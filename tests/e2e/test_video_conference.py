@@ -67,6 +67,12 @@ async def test_hall_publishes_and_commune_room_decodes(screens: Screens) -> None
         "document.querySelector('#hall-remote video').getVideoPlaybackQuality()"
         ".totalVideoFrames > 0", timeout=40000)
     assert await display.eval_on_selector("#hall-remote video", "v => v.muted")
-    # Back to the hall: the remote picture leaves the projector.
-    await entry.locator("button", has_text="Về hội trường").click()
+    # The chair runs it from the console: the room is listed there, on screen, and one
+    # tap takes the picture back to the hall, off the projector.
+    chair = await screens.login("chutich")
+    await chair.goto(f"/meetings/{meeting}/console")
+    on_console = chair.locator("#console-rooms .video-room", has_text="Phòng họp UBND xã Lộc An")
+    await on_console.wait_for(timeout=10000)
+    await on_console.locator("button", has_text="Về hội trường").click()
     await display.wait_for_selector("#hall-remote", state="detached", timeout=10000)
+    await on_console.locator("button", has_text="Cho phát hình").wait_for(timeout=10000)

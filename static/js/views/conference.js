@@ -87,10 +87,10 @@ function render(container, ctx) {
   const quality = kept("video-quality", () => h("span", { class: "muted", id: "video-quality" }, ""));
   const cameras = kept("video-camera", () => h("select", { id: "video-camera" }));
   const microphones = kept("video-microphone", () => h("select", { id: "video-microphone" }));
-  const rooms = h("div", { id: "video-rooms" });
   const recordings = h("ul", { id: "video-recordings" });
   const role = defaultRole(state);
   const control = canControl(state);
+  const rooms = roomsPanel(meetingId, control, "video-rooms");
 
   const setStatus = (value) => {
     status.textContent = t(`video_status_${value}`);
@@ -156,32 +156,6 @@ function render(container, ctx) {
       toast(t("video_requested"));
     }, e.target) }, "✋ ", t("video_ask_floor")) : null);
 
-  const showState = (vs) => {
-    if (!vs || vs.meeting_id !== meetingId) return;
-    lastVideoState = vs;
-    if (vs.closed) { rooms.replaceChildren(); return; }
-    const entries = [
-      ...Object.entries(vs.participants || {}).filter(([, r]) => r === "remote_room").map(([pid]) => [pid, false]),
-      // joined at a district's SFU node: their picture reaches the hall through it
-      ...(vs.below || []).map((pid) => [pid, true]),
-    ];
-    rooms.replaceChildren(h("h3", {}, t("video_rooms")), ...entries.map(([pid, below]) => {
-      const muted = (vs.muted || []).includes(pid);
-      const onFloor = vs.floor === pid;
-      return h("div", { class: "row video-room", dataset: { participant: pid, below: String(below) } },
-        h("strong", {}, vs.names?.[pid] || pid), below ? h("span", { class: "muted" }, t("video_via_node")) : null,
-        onFloor ? h("span", { class: "badge in_session" }, t("video_floor")) : null,
-        control && !below ? h("button", { class: "small ghost", onclick: () => attempt(async () => {
-          const ack = await call("video:mute", { meeting_id: meetingId, participant_id: pid, muted: !muted });
-          if (!ack.ok) throw new Error(ack.error.message);
-        }) }, muted ? t("video_unmute") : t("video_mute")) : null,
-        control ? h("button", { class: "small ghost", onclick: () => attempt(async () => {
-          const ack = await call("video:floor", { meeting_id: meetingId, participant_id: onFloor ? null : pid });
-          if (!ack.ok) throw new Error(ack.error.message);
-        }) }, onFloor ? t("video_take_floor") : t("video_give_floor")) : null);
-    }));
-  };
-
   const showRecordings = (list) => recordings.replaceChildren(...list.map((r) => h("li", {},
     h("a", { href: `/api/meetings/${meetingId}/recordings/${r.name}` }, r.started_at), ` (${Math.round(r.size / 1024)} KB)`)));
 
@@ -201,13 +175,53 @@ function render(container, ctx) {
       h("figure", {}, floorEl, h("figcaption", {}, t("video_floor"))),
       h("figure", {}, hallEl, h("figcaption", {}, t("video_hall"))),
       h("figure", { class: "self" }, selfEl, h("figcaption", {}, t("video_self")))),
-    h("div", { class: "card" }, rooms, recordButtons, h("h3", {}, t("video_recordings")), recordings),
+    h("div", { class: "card" }, rooms.el, recordButtons, h("h3", {}, t("video_recordings")), recordings),
   );
-  const offState = onNotice("video:state", showState);
-  showState(lastVideoState);
   get(`/api/meetings/${meetingId}/recordings`).then(showRecordings).catch(() => {});
   if (state.recordings) showRecordings(state.recordings.recordings || []);
-  return () => { offState(); };
+  return () => { rooms.stop(); };
+}
+
+/**
+ * The remote rooms connected to a meeting's video, with the chair's and the office's
+ * controls (on screen, mute): on the video tab and on the chair's console. Follows
+ * `video:state`; asks `video:status` at once so a panel opened late is right.
+ */
+export function roomsPanel(meetingId, control, id = undefined) {
+  const el = h("div", { id, class: "video-rooms" });
+  let stop = () => {};
+  const show = (vs) => {
+    // A panel taken off the page (its tab left) lets go of the notices.
+    if (el.dataset.shown && !el.isConnected) { stop(); return; }
+    if (!vs || vs.meeting_id !== meetingId) return;
+    lastVideoState = vs;
+    el.dataset.shown = "1";
+    if (vs.closed) { el.replaceChildren(); return; }
+    const entries = [
+      ...Object.entries(vs.participants || {}).filter(([, r]) => r === "remote_room").map(([pid]) => [pid, false]),
+      // joined at a district's SFU node: their picture reaches the hall through it
+      ...(vs.below || []).map((pid) => [pid, true]),
+    ];
+    el.replaceChildren(h("h3", {}, t("video_rooms")), ...entries.map(([pid, below]) => {
+      const muted = (vs.muted || []).includes(pid);
+      const onFloor = vs.floor === pid;
+      return h("div", { class: "row video-room", dataset: { participant: pid, below: String(below) } },
+        h("strong", {}, vs.names?.[pid] || pid), below ? h("span", { class: "muted" }, t("video_via_node")) : null,
+        onFloor ? h("span", { class: "badge in_session" }, t("video_floor")) : null,
+        control && !below ? h("button", { class: "small ghost", onclick: () => attempt(async () => {
+          const ack = await call("video:mute", { meeting_id: meetingId, participant_id: pid, muted: !muted });
+          if (!ack.ok) throw new Error(ack.error.message);
+        }) }, muted ? t("video_unmute") : t("video_mute")) : null,
+        control ? h("button", { class: "small ghost", onclick: () => attempt(async () => {
+          const ack = await call("video:floor", { meeting_id: meetingId, participant_id: onFloor ? null : pid });
+          if (!ack.ok) throw new Error(ack.error.message);
+        }) }, onFloor ? t("video_take_floor") : t("video_give_floor")) : null);
+    }));
+  };
+  stop = onNotice("video:state", show);
+  show(lastVideoState);
+  call("video:status", { meeting_id: meetingId }).then((ack) => { if (ack.ok) show(ack.state); });
+  return { el, stop };
 }
 
 registerTab({

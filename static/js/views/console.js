@@ -5,6 +5,7 @@ import { extend, t } from "../i18n.js";
 import { call } from "../live.js";
 import { attempt, h } from "../ui.js";
 import { attendanceTab, countsBlock } from "./attendance.js";
+import { roomsPanel } from "./conference.js";
 import { registerTab } from "./meeting_tabs.js";
 import { forItem, questionCard, questionsTab } from "./questions.js";
 import { clockText, fill, floorConsole, itemsOf, keepView, observeServerTime } from "./speakers.js";
@@ -16,13 +17,13 @@ extend({
     cs_tab: "Điều hành", cs_agenda: "Chương trình họp", cs_set_item: "Đưa ra thảo luận", cs_on_now: "Đang thảo luận",
     cs_clear_item: "Tạm dừng", cs_attendance: "Điểm danh", cs_floor: "Phát biểu", cs_polls: "Biểu quyết",
     cs_questions: "Câu hỏi, ý kiến về nội dung đang thảo luận", cs_hall: "Màn hình hội trường", cs_entrance: "Mã QR điểm danh",
-    cs_not_in_session: "Bắt đầu phiên họp (thẻ Thông tin chung) để điều hành.",
+    cs_not_in_session: "Bắt đầu phiên họp (thẻ Thông tin chung) để điều hành.", cs_video: "Điểm cầu truyền hình",
   },
   en: {
     cs_tab: "Console", cs_agenda: "Agenda", cs_set_item: "Put before the hall", cs_on_now: "Under discussion",
     cs_clear_item: "Pause", cs_attendance: "Attendance", cs_floor: "Floor", cs_polls: "Voting",
     cs_questions: "Questions on the current item", cs_hall: "Hall display", cs_entrance: "Check-in QR code",
-    cs_not_in_session: "Start the session (Overview tab) to run it.",
+    cs_not_in_session: "Start the session (Overview tab) to run it.", cs_video: "Video rooms",
   },
 });
 
@@ -58,6 +59,8 @@ function consoleView(container, ctx) {
     const parts = {
       notice: h("div", {}), agenda: h("div", {}), attendance: h("div", {}), floor: h("div", {}),
       polls: h("div", {}), questions: h("div", {}), limit: h("span", {}),
+      // The rooms panel follows the video by itself; the view keeps it across renders.
+      rooms: roomsPanel(ctx.meetingId, true, "console-rooms").el,
     };
     const links = h("div", { class: "row console-links" },
       h("a", { class: "button ghost small", href: `/hall/${ctx.meetingId}`, target: "_blank", id: "open-hall" }, t("cs_hall")),
@@ -68,7 +71,8 @@ function consoleView(container, ctx) {
         h("div", { class: "console-col" },
           h("section", { class: "card" }, h("div", { class: "row" }, h("h2", {}, t("cs_agenda")), h("span", { class: "spacer" }), links), parts.agenda),
           h("section", { class: "card" }, h("h2", {}, t("cs_attendance")), parts.attendance),
-          h("section", { class: "card" }, h("div", { class: "row" }, h("h2", {}, t("cs_floor")), h("span", { class: "spacer" }), parts.limit), parts.floor)),
+          h("section", { class: "card" }, h("div", { class: "row" }, h("h2", {}, t("cs_floor")), h("span", { class: "spacer" }), parts.limit), parts.floor),
+          h("section", { class: "card" }, h("h2", {}, t("cs_video")), parts.rooms)),
         h("div", { class: "console-col" },
           h("section", { class: "card" }, h("h2", {}, t("cs_polls")), parts.polls, h("details", { class: "poll-new", open: true },
             h("summary", {}, t("v_new")), pollEditor(ctx))),
