@@ -24,6 +24,7 @@ extend({
     video_recording_now: "Đang ghi hình", video_not_open: "Truyền hình mở khi cuộc họp đã phát hành.",
     video_mic_on: "Bật micrô", video_mic_off: "Tắt micrô", video_requested: "Đã gửi yêu cầu phát biểu.",
     video_via_node: "(qua điểm cầu cấp huyện)", video_camera_on: "Bật camera", video_camera_off: "Tắt camera",
+    video_no_rooms: "Chưa có điểm cầu nào kết nối truyền hình.",
   },
   en: {
     video_tab: "Video", video_join: "Join the video", video_leave: "Leave",
@@ -40,6 +41,7 @@ extend({
     video_recording_now: "Recording", video_not_open: "Video opens once the meeting is published.",
     video_mic_on: "Microphone on", video_mic_off: "Microphone off", video_requested: "Your request to speak was sent.",
     video_via_node: "(through the district's node)", video_camera_on: "Camera on", video_camera_off: "Camera off",
+    video_no_rooms: "No room is connected to the video yet.",
   },
 });
 
@@ -188,7 +190,7 @@ function render(container, ctx) {
  * `video:state`; asks `video:status` at once so a panel opened late is right.
  */
 export function roomsPanel(meetingId, control, id = undefined) {
-  const el = h("div", { id, class: "video-rooms" });
+  const el = h("div", { id, class: "video-rooms" }, h("p", { class: "muted" }, t("video_no_rooms")));
   let stop = () => {};
   const show = (vs) => {
     // A panel taken off the page (its tab left) lets go of the notices.
@@ -202,6 +204,7 @@ export function roomsPanel(meetingId, control, id = undefined) {
       // joined at a district's SFU node: their picture reaches the hall through it
       ...(vs.below || []).map((pid) => [pid, true]),
     ];
+    if (!entries.length) { el.replaceChildren(h("p", { class: "muted" }, t("video_no_rooms"))); return; }
     el.replaceChildren(h("h3", {}, t("video_rooms")), ...entries.map(([pid, below]) => {
       const muted = (vs.muted || []).includes(pid);
       const onFloor = vs.floor === pid;
