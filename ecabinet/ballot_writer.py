@@ -117,6 +117,11 @@ class BallotWriter:
         # Wake the loop so it waits for the new, possibly nearer, deadline.
         self._ensure_running().put_nowait(_Wake())
 
+    async def start(self) -> None:
+        """Start now rather than at the first ballot: a node that restarts while a timed
+        poll is open closes it when its time is up, whether or not anyone votes again."""
+        self._ensure_running()
+
     async def stop(self) -> None:
         """Stop the writer (queued jobs are refused)."""
         if self._task is not None:

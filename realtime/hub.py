@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 Ack = dict[str, Any]
 Handler = Callable[[AsyncSession, User, dict[str, Any]], Awaitable[dict[str, Any]]]
+Lifecycle = Callable[[], Awaitable[None]]
 
 
 def meeting_room(meeting_id: int) -> str:
@@ -72,6 +73,7 @@ class Hub:
         )
         self._outbox: asyncio.Queue[eventlog.Committed] = asyncio.Queue()
         self._pump_task: asyncio.Task[None] | None = None
+        self._services: list[tuple[Lifecycle, Lifecycle]] = []
         self.sio.on("connect", self._connect)
         self.sio.on("meeting:join", self._join)
         self.sio.on("meeting:leave", self._leave)
@@ -86,12 +88,21 @@ class Hub:
 
         self.sio.on(event, handle)
 
+    def add_service(self, start: Lifecycle, stop: Lifecycle) -> None:
+        """Run `start()` when the node starts and `stop()` when it stops (live features'
+        background work, e.g. the ballot writer closing timed polls)."""
+        self._services.append((start, stop))
+
     async def start(self) -> None:
-        """Begin emitting committed events."""
+        """Begin emitting committed events, and start the live features' services."""
         self._pump_task = asyncio.create_task(self._pump())
+        for start, _stop in self._services:
+            await start()
 
     async def stop(self) -> None:
-        """Stop emitting and release the publisher."""
+        """Stop the services and emitting, and release the publisher."""
+        for _start, stop in reversed(self._services):
+            await stop()
         eventlog.remove_publisher(self.sessions, self._outbox.put_nowait)
         if self._pump_task is not None:
             self._pump_task.cancel()

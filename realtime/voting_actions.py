@@ -28,6 +28,7 @@ def _refusal(exc: DomainError, language: str) -> dict[str, Any]:
 def register(hub: Hub) -> None:
     """Attach the voting actions to the live channel."""
     writer = ballot_writer.writer_for(hub.sessions, hub.settings.ballot_batch_max)
+    hub.add_service(writer.start, writer.stop)
 
     async def who(sid: str) -> tuple[str, str]:
         state = await hub.sio.get_session(sid)

@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecabinet import voting
+from ecabinet.app import create_app
 from ecabinet.ballot_writer import BallotWriter
+from ecabinet.config import Settings
 from ecabinet.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from ecabinet.models import LoginSession, Poll, User
 from ecabinet.models.base import utcnow
@@ -103,3 +105,21 @@ async def test_the_writer_closes_a_poll_whose_time_is_up(hall: Hall) -> None:
             await writer.close(None, poll + 1000)
     finally:
         await writer.stop()
+
+
+async def test_a_restarted_node_closes_a_timed_poll_nobody_touches(
+        hall: Hall, settings: Settings) -> None:
+    await hall.check_in("chair")
+    # The node went down while this poll ran; its time ran out while it was down.
+    poll = await create_and_open(hall, now=utcnow() - timedelta(seconds=70),
+                                 time_limit_seconds=60)
+    node = create_app(settings)
+    async with node.starlette.router.lifespan_context(node.starlette), asyncio.timeout(10):
+        # Nobody votes or asks: the node closes it by itself, and every screen is told.
+        while True:
+            async with hall.sessions() as s:
+                row = await s.get(Poll, poll, populate_existing=True)
+                if row is not None and row.status.value == "closed":
+                    break
+            await asyncio.sleep(0.05)
+    assert row.result is not None and row.result["voted"] == 0
