@@ -11,7 +11,7 @@ extend({
     live_current_item: "Nội dung đang thảo luận", live_no_item: "Chưa đưa nội dung nào ra thảo luận",
     live_item_n: "Nội dung {n}", live_presenter: "Trình bày: {name}", live_documents: "Tài liệu",
     sp_speaking_now: "Đang phát biểu", sp_nobody: "Chưa có đại biểu phát biểu",
-    sp_queue: "Đăng ký phát biểu", sp_queue_empty: "Chưa có ai đăng ký phát biểu.",
+    sp_queue: "Đăng ký phát biểu", sp_queue_empty: "Chưa có ai đăng ký phát biểu.", sp_on_item: "Đăng ký ở nội dung {item}",
     sp_request: "Đăng ký phát biểu", sp_withdraw: "Rút đăng ký", sp_waiting: "Bạn đang chờ phát biểu (thứ {n})",
     sp_you_speak: "Bạn đang phát biểu", sp_yield: "Kết thúc phát biểu", sp_grant: "Mời phát biểu",
     sp_end: "Kết thúc lượt", sp_up: "Lên", sp_down: "Xuống", sp_strike: "Bỏ khỏi danh sách",
@@ -23,7 +23,7 @@ extend({
     live_current_item: "Item under discussion", live_no_item: "No item is under discussion yet",
     live_item_n: "Item {n}", live_presenter: "Presented by {name}", live_documents: "Documents",
     sp_speaking_now: "Speaking now", sp_nobody: "Nobody has the floor",
-    sp_queue: "Requests to speak", sp_queue_empty: "Nobody has asked to speak.",
+    sp_queue: "Requests to speak", sp_queue_empty: "Nobody has asked to speak.", sp_on_item: "Asked during {item}",
     sp_request: "Ask to speak", sp_withdraw: "Withdraw", sp_waiting: "You are waiting to speak (no. {n})",
     sp_you_speak: "You have the floor", sp_yield: "Finish speaking", sp_grant: "Give the floor",
     sp_end: "End turn", sp_up: "Up", sp_down: "Down", sp_strike: "Remove from the list",
@@ -221,6 +221,9 @@ export function floorConsole(ctx) {
     next.splice(index + delta, 0, moved);
     return next;
   };
+  // A hand raised on an earlier item stays queued; the chair sees which item it was for.
+  const current = ctx.state.live && ctx.state.live.current_item;
+  const titles = new Map(itemsOf(ctx.state).map((item, n) => [item.id, `${n + 1}. ${item.title}`]));
   const rows = sp.queue.map((r, index) => {
     const up = h("button", { type: "button", class: "small ghost", title: t("sp_up"), disabled: index === 0 }, "↑");
     const down = h("button", { type: "button", class: "small ghost", title: t("sp_down"), disabled: index === sp.queue.length - 1 }, "↓");
@@ -233,6 +236,9 @@ export function floorConsole(ctx) {
     return h("li", { class: "lv-queue-row", dataset: { requestId: r.id } },
       h("span", { class: "lv-queue-n" }, index + 1), whoLine(r),
       r.note ? h("div", { class: "muted small-text" }, r.note) : null,
+      r.item_id && (!current || current.id !== r.item_id) && titles.has(r.item_id)
+        ? h("div", { class: "muted small-text lv-queue-item", dataset: { itemId: r.item_id } }, t("sp_on_item", { item: titles.get(r.item_id) }))
+        : null,
       h("span", { class: "lv-queue-actions" }, up, down, give, strike));
   });
   const end = h("button", { type: "button", class: "ghost", id: "end-turn" }, t("sp_end"));
