@@ -132,7 +132,7 @@ def list_recordings(data_dir: Path, meeting_id: int) -> list[Recording]:
     found = []
     for path in sorted(folder.iterdir()):
         if RECORDING_NAME.match(path.name):
-            stamp = datetime.strptime(path.name[:16], "%Y%m%dT%H%M%S")
+            stamp = datetime.strptime(path.name[:15], "%Y%m%dT%H%M%S")
             found.append(Recording(path.name, path.stat().st_size, stamp.isoformat() + "Z"))
     return found
 
