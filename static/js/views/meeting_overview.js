@@ -1,5 +1,5 @@
 // The overview tab: what the invitation says, who takes part, and the life-cycle buttons.
-import { post } from "../api.js";
+import { get, post } from "../api.js";
 import { formatDateTime, t } from "../i18n.js";
 import { hasRole } from "../session.js";
 import { attempt, h, statusBadge, toast } from "../ui.js";
@@ -52,7 +52,23 @@ function overview(container, ctx) {
     h("div", { class: "card" }, h("h2", {}, t("participants")), h("ul", { id: "participants" }, people)),
     m.invited_units.length ? h("div", { class: "card" }, h("h2", {}, t("invited_units")),
       h("ul", {}, m.invited_units.map((u) => h("li", {}, u.name, u.remote ? ` (${t("remote")})` : "")))) : null,
+    recordings(m),
   );
+}
+
+/** The meeting's video recordings, kept with it once the session is over (the video tab
+ * is gone by then). Each download is audited. */
+function recordings(m) {
+  const box = h("div", { id: "overview-recordings" });
+  if (!["adjourned", "closed"].includes(m.status)) return box;
+  get(`/api/meetings/${m.id}/recordings`).then((list) => {
+    if (!list.length) return;
+    box.replaceChildren(h("div", { class: "card" }, h("h2", {}, t("video_recordings")),
+      h("ul", {}, list.map((r) => h("li", {},
+        h("a", { href: `/api/meetings/${m.id}/recordings/${r.name}`, download: r.name }, formatDateTime(r.started_at)),
+        h("span", { class: "muted" }, ` (${(r.size / 1048576).toFixed(1)} MB)`))))));
+  }).catch(() => { /* offline: the list comes back with the page */ });
+  return box;
 }
 
 registerTab({ id: "overview", label: () => t("overview"), visible: () => true, render: overview });
