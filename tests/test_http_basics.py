@@ -29,6 +29,10 @@ async def test_openapi_describes_every_api_route(client_factory: Any, app: Any) 
     # Path parameters say their type, as the routes' convertors do.
     [param] = paths["/api/meetings/{id}"]["get"]["parameters"]
     assert param["name"] == "id" and param["schema"]["type"] == "integer"
+    # Uploads are multipart forms with a binary file field; other bodies are JSON.
+    upload = paths["/api/documents/{doc_id}/versions"]["post"]["requestBody"]["content"]
+    assert upload["multipart/form-data"]["schema"]["properties"]["file"]["format"] == "binary"
+    assert "application/json" in paths["/api/login"]["post"]["requestBody"]["content"]
     # Every /api route of the app is documented.
     from starlette.routing import Route
 

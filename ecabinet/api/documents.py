@@ -13,7 +13,7 @@ from starlette.routing import Route
 from ecabinet import documents, search
 from ecabinet.api import payload
 from ecabinet.api.context import COOKIE, authed, ok
-from ecabinet.api.spec import ANY, BOOL, INT, STR, arr, obj, operation
+from ecabinet.api.spec import ANY, BOOL, FILE, INT, STR, arr, obj, operation
 from ecabinet.api.uploads import received_pdf
 from ecabinet.documents import Library
 from ecabinet.errors import Invalid
@@ -51,7 +51,8 @@ def _params(request: Request, *names: str) -> list[int]:
 
 @operation("Upload a PDF as a new document of an agenda item (secretary); multipart/form-data "
            "with `file`, optional `title`, `restricted` and `readers` (comma-separated user ids)",
-           tag="documents", response=DOCUMENT)
+           tag="documents", response=DOCUMENT,
+           body=obj(["file"], file=FILE, title=STR, restricted=STR, readers=STR))
 async def upload_document(request: Request) -> Response:
     """Validated before anything is kept; processing continues after the response."""
     library = library_of(request)
@@ -75,7 +76,7 @@ async def upload_document(request: Request) -> Response:
 
 
 @operation("Upload a new version of a document (secretary); multipart/form-data with `file`",
-           tag="documents", response=DOCUMENT)
+           tag="documents", response=DOCUMENT, body=obj(["file"], file=FILE))
 async def upload_version(request: Request) -> Response:
     """Earlier versions stay stored; readers see the document marked updated."""
     library = library_of(request)

@@ -53,6 +53,8 @@ def obj(required: Sequence[str] = (), **properties: Any) -> dict[str, Any]:
 
 
 STR: dict[str, Any] = {"type": "string"}
+# A file in a multipart form; a body with one is documented as multipart/form-data.
+FILE: dict[str, Any] = {"type": "string", "format": "binary"}
 INT: dict[str, Any] = {"type": "integer"}
 BOOL: dict[str, Any] = {"type": "boolean"}
 TIME: dict[str, Any] = {"type": "string", "format": "date-time"}
@@ -107,10 +109,9 @@ def openapi_document(routes: Sequence[BaseRoute], *, title: str, version: str) -
                     for p, convertor in params
                 ]
             if meta["body"] is not None:
-                op["requestBody"] = {
-                    "required": True,
-                    "content": {"application/json": {"schema": meta["body"]}},
-                }
+                fields = meta["body"].get("properties", {}).values()
+                kind = "multipart/form-data" if FILE in fields else "application/json"
+                op["requestBody"] = {"required": True, "content": {kind: {"schema": meta["body"]}}}
             if not meta["public"]:
                 op["security"] = [{"session": []}]
             paths.setdefault(clean, {})[method.lower()] = op

@@ -16,14 +16,13 @@ from starlette.routing import Route
 from ecabinet import conclusions, reminders, tasks
 from ecabinet.api import payload
 from ecabinet.api.context import authed, ok, settings_of
-from ecabinet.api.spec import ANY, INT, STR, arr, obj, operation
+from ecabinet.api.spec import ANY, FILE, INT, STR, arr, obj, operation
 from ecabinet.errors import Invalid, TooLarge
 
 TASK = obj(id=INT, content=STR, responsible=STR, deadline=STR, deliverable=STR, status=STR,
            state=STR, progress=INT, working_days_left=INT, meeting=ANY, number=STR)
 GROUP = obj(id=INT, name=STR, total=INT, overdue=INT, due_soon=INT, done=INT)
 LIST = obj(tasks=arr(TASK), by_unit=arr(GROUP), by_meeting=arr(GROUP), notices_due=arr(ANY))
-FILE = {"type": "string", "format": "binary"}
 # Multipart bodies above this are refused before being read (files are checked again).
 _FORM_OVERHEAD = 64 * 1024
 

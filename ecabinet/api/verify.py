@@ -9,12 +9,11 @@ from starlette.routing import Route
 from ecabinet import signatures
 from ecabinet.api import payload
 from ecabinet.api.context import authed, ok, settings_of
-from ecabinet.api.spec import ANY, BOOL, INT, STR, arr, obj, operation
+from ecabinet.api.spec import ANY, BOOL, FILE, INT, STR, arr, obj, operation
 from ecabinet.api.tasks import read_form
 from ecabinet.errors import Invalid
 from ecabinet.models import Role
 
-FILE = {"type": "string", "format": "binary"}
 SIGNATURE = obj(field=STR, signer=STR, organization=STR, signed_at=STR, intact=BOOL,
                 modified=BOOL, trusted=BOOL, valid_at_signing_time=BOOL, valid=BOOL,
                 certificate_problem=STR, error=STR)
