@@ -26,6 +26,9 @@ async def test_openapi_describes_every_api_route(client_factory: Any, app: Any) 
                          ("/healthz", "get")]:
         assert method in paths[path], (path, method)
         assert "4XX" in paths[path][method]["responses"]
+    # Creating answers 201, and says so.
+    assert set(paths["/api/meetings"]["post"]["responses"]) == {"201", "4XX"}
+    assert set(paths["/api/meetings"]["get"]["responses"]) == {"200", "4XX"}
     # Path parameters say their type, as the routes' convertors do.
     [param] = paths["/api/meetings/{id}"]["get"]["parameters"]
     assert param["name"] == "id" and param["schema"]["type"] == "integer"

@@ -52,7 +52,8 @@ async def get_agenda(request: Request) -> Response:
         })
 
 
-@operation("Add an agenda item (secretary)", tag="agenda", body=ITEM_BODY, response=ITEM)
+@operation("Add an agenda item (secretary)", tag="agenda", body=ITEM_BODY, response=ITEM,
+           status=201)
 async def add_item(request: Request) -> Response:
     """Appended at the end of the agenda."""
     data = _item_input(await payload.json_body(request))

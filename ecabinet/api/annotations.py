@@ -49,7 +49,7 @@ async def list_annotations(request: Request) -> Response:
 
 
 @operation("Add a highlight, ink stroke or sticky note (private unless `shared`)",
-           tag="annotations", body=NEW, response=ANNOTATION)
+           tag="annotations", body=NEW, response=ANNOTATION, status=201)
 async def add_annotation(request: Request) -> Response:
     """Coordinates are fractions of the displayed page, origin top-left."""
     body = await payload.json_body(request)

@@ -52,7 +52,7 @@ def _params(request: Request, *names: str) -> list[int]:
 @operation("Upload a PDF as a new document of an agenda item (secretary); multipart/form-data "
            "with `file`, optional `title`, `restricted` and `readers` (comma-separated user ids)",
            tag="documents", response=DOCUMENT,
-           body=obj(["file"], file=FILE, title=STR, restricted=STR, readers=STR))
+           body=obj(["file"], file=FILE, title=STR, restricted=STR, readers=STR), status=201)
 async def upload_document(request: Request) -> Response:
     """Validated before anything is kept; processing continues after the response."""
     library = library_of(request)
@@ -76,7 +76,7 @@ async def upload_document(request: Request) -> Response:
 
 
 @operation("Upload a new version of a document (secretary); multipart/form-data with `file`",
-           tag="documents", response=DOCUMENT, body=obj(["file"], file=FILE))
+           tag="documents", response=DOCUMENT, body=obj(["file"], file=FILE), status=201)
 async def upload_version(request: Request) -> Response:
     """Earlier versions stay stored; readers see the document marked updated."""
     library = library_of(request)

@@ -62,7 +62,7 @@ async def list_meetings(request: Request) -> Response:
 
 
 @operation("Create a draft meeting (secretary)", tag="meetings", body=MEETING_BODY,
-           response=SNAPSHOT)
+           response=SNAPSHOT, status=201)
 async def create_meeting(request: Request) -> Response:
     """A new meeting; 3 working days' notice unless urgent."""
     data = _meeting_input(await payload.json_body(request))

@@ -39,7 +39,7 @@ async def list_questions(request: Request) -> Response:
 
 
 @operation("Send a question or opinion on an agenda item", tag="questions",
-           body=obj(["text"], text=STR, item_id=INT, kind=STR), response=QUESTION)
+           body=obj(["text"], text=STR, item_id=INT, kind=STR), response=QUESTION, status=201)
 async def ask(request: Request) -> Response:
     """kind: question (default) or opinion; item_id null files it as general."""
     body = await payload.json_body(request)

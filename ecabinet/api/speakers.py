@@ -29,7 +29,7 @@ async def get_speakers(request: Request) -> Response:
 
 
 @operation("Ask for the floor on the current item (delegate, remote room)", tag="speakers",
-           body=obj(note=STR), response=SPEAKERS)
+           body=obj(note=STR), response=SPEAKERS, status=201)
 async def ask_to_speak(request: Request) -> Response:
     """A resent request keeps its place."""
     body = await payload.json_body(request)

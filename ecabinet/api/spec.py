@@ -31,13 +31,14 @@ def operation(
     response: dict[str, Any] | None = None,
     public: bool = False,
     content: str = "application/json",
+    status: int = 200,
 ) -> Callable[[F], F]:
     """Attach an OpenAPI summary, request body and response schema to an endpoint."""
 
     def mark(func: F) -> F:
         func.__openapi__ = {  # type: ignore[attr-defined]
             "summary": summary, "tag": tag, "body": body, "response": response,
-            "public": public, "content": content,
+            "public": public, "content": content, "status": status,
         }
         return func
 
@@ -92,8 +93,8 @@ def openapi_document(routes: Sequence[BaseRoute], *, title: str, version: str) -
                 "tags": [meta["tag"]],
                 "operationId": f"{route.name}_{method.lower()}",
                 "responses": {
-                    "200": {
-                        "description": "OK",
+                    str(meta["status"]): {
+                        "description": "Created" if meta["status"] == 201 else "OK",
                         "content": {meta["content"]: {"schema": meta["response"] or ANY}},
                     },
                     "4XX": {

@@ -38,7 +38,7 @@ async def list_units(request: Request) -> Response:
         return ok({"units": [unit_view(u) for u in flat], "tree": [_node_view(n) for n in forest]})
 
 
-@operation("Add a unit (admin)", tag="units", body=UNIT_BODY, response=UNIT_SCHEMA)
+@operation("Add a unit (admin)", tag="units", body=UNIT_BODY, response=UNIT_SCHEMA, status=201)
 async def create_unit(request: Request) -> Response:
     """Create a unit under a parent."""
     body = await payload.json_body(request)

@@ -27,7 +27,8 @@ async def list_users(request: Request) -> Response:
         return ok([user_view(u) for u in await accounts.list_users(ctx.db)])
 
 
-@operation("Create an account (admin)", tag="users", body=USER_BODY, response=USER_SCHEMA)
+@operation("Create an account (admin)", tag="users", body=USER_BODY, response=USER_SCHEMA,
+           status=201)
 async def create_user(request: Request) -> Response:
     """Add an account with a role and a unit."""
     body = await payload.json_body(request)

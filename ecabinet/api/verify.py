@@ -82,7 +82,7 @@ def _user_id(fields: dict[str, str]) -> int:
 @operation("Give a signer an encrypted PKCS#12 key store (admin; multipart: user_id, file, "
            "passphrase, label, passphrase_env, seal)", tag="signing",
            body=obj(["user_id", "file", "passphrase"], user_id=INT, file=FILE, passphrase=STR,
-                    label=STR, passphrase_env=STR, seal=FILE), response=KEY)
+                    label=STR, passphrase_env=STR, seal=FILE), response=KEY, status=201)
 async def add_pkcs12(request: Request) -> Response:
     """The passphrase proves the store opens and is not kept."""
     async with authed(request) as ctx:
@@ -106,7 +106,7 @@ async def add_pkcs12(request: Request) -> Response:
            body=obj(["user_id", "module_path", "token_label", "key_label", "certificate"],
                     user_id=INT, module_path=STR, token_label=STR, key_label=STR,
                     cert_label=STR, slot=INT, certificate=STR, label=STR, passphrase_env=STR),
-           response=KEY)
+           response=KEY, status=201)
 async def add_pkcs11(request: Request) -> Response:
     """`certificate`: the signer's certificate in PEM, optionally followed by its chain."""
     body = await payload.json_body(request)
@@ -143,7 +143,7 @@ async def list_roots(request: Request) -> Response:
 
 
 @operation("Trust a root certificate (admin; multipart `file`, PEM or DER)", tag="signing",
-           body=obj(["file"], file=FILE), response=ROOT)
+           body=obj(["file"], file=FILE), response=ROOT, status=201)
 async def add_root(request: Request) -> Response:
     """Signatures chaining to it verify as trusted."""
     async with authed(request) as ctx:

@@ -70,7 +70,7 @@ async def list_polls(request: Request) -> Response:
 
 
 @operation("Prepare a poll on an item, and open it at once with open: true (chair, secretary)",
-           tag="voting", body=POLL_BODY, response=POLL)
+           tag="voting", body=POLL_BODY, response=POLL, status=201)
 async def create_poll(request: Request) -> Response:
     """Options default to Tán thành / Không tán thành / Không biểu quyết."""
     body = await payload.json_body(request)
