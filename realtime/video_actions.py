@@ -81,28 +81,25 @@ class Video:
                                        "message": exc.message if message.startswith("video_")
                                        else message}}
 
-    async def config(self, sid: str, data: Any = None) -> Ack:
-        """`video:config {meeting_id}` → `{ok, ice_servers}`: what the browser's peer
-        connection needs before it makes its offer."""
-        body = data if isinstance(data, dict) else {}
-
-        async def check(session: Any, user: User, body: dict[str, Any]) -> dict[str, Any]:
-            await video.join_role(session, user, _int(body, "meeting_id"), "viewer")
-            return {"ice_servers": self.ice_servers}
-
-        return await self.hub.run(sid, check, body)
-
-    async def status(self, sid: str, data: Any = None) -> Ack:
-        """`video:status {meeting_id}` → `{ok, state}`: the room's `video:state` as it is now,
-        for a screen that opens after the last change (null while no one is connected)."""
-        body = data if isinstance(data, dict) else {}
-
+    async def _as_viewer(self, sid: str, data: Any) -> Ack:
+        """The meeting id, if the socket's user may watch the meeting's video."""
         async def check(session: Any, user: User, body: dict[str, Any]) -> dict[str, Any]:
             meeting_id = _int(body, "meeting_id")
             await video.join_role(session, user, meeting_id, "viewer")
             return {"meeting_id": meeting_id}
 
-        allowed = await self.hub.run(sid, check, body)
+        return await self.hub.run(sid, check, data if isinstance(data, dict) else {})
+
+    async def config(self, sid: str, data: Any = None) -> Ack:
+        """`video:config {meeting_id}` → `{ok, ice_servers}`: what the browser's peer
+        connection needs before it makes its offer."""
+        allowed = await self._as_viewer(sid, data)
+        return {"ok": True, "ice_servers": self.ice_servers} if allowed["ok"] else allowed
+
+    async def status(self, sid: str, data: Any = None) -> Ack:
+        """`video:status {meeting_id}` → `{ok, state}`: the room's `video:state` as it is now,
+        for a screen that opens after the last change (null while no one is connected)."""
+        allowed = await self._as_viewer(sid, data)
         if not allowed["ok"]:
             return allowed
         meeting_id = allowed["meeting_id"]
