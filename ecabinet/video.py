@@ -49,7 +49,7 @@ async def join_role(session: AsyncSession, user: User, meeting_id: int, requeste
         raise Forbidden("video_hall_only_office")
     if requested == "remote_room" and user.role != Role.remote_room:
         raise Forbidden("video_remote_rooms_only")
-    if user.id not in await meetings.member_ids(session, meeting) and user.role != Role.admin:
+    if not await meetings.is_member(session, user, meeting) and user.role != Role.admin:
         # Managing secretaries see meetings they are not members of; video is for members.
         if not await may_control(session, user, meeting):
             raise Forbidden("forbidden")

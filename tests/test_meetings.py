@@ -263,3 +263,15 @@ async def test_api_create_edit_and_errors(world: World, client_factory: Any) -> 
     assert step.json()["meeting"]["status"] == "submitted"
     again = await secretary.post(f"/api/meetings/{meeting_id}/transitions/submit", json={})
     assert again.status_code == 409
+
+
+async def test_is_member_agrees_with_the_member_list(sessions: Any, world: World) -> None:
+    meeting_id = await make_meeting(sessions, world)
+    async with sessions() as s:
+        meeting = await s.get(Meeting, meeting_id)
+        assert meeting is not None
+        members = await meetings.member_ids(s, meeting)
+        # The chair, the creator, a participant, an invited unit's remote room, outsiders.
+        assert {world[n].id for n in ("chair", "secretary", "delegate", "room")} <= members
+        for name, user in world.users.items():
+            assert await meetings.is_member(s, user, meeting) == (user.id in members), name
