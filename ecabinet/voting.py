@@ -329,11 +329,11 @@ async def close_poll(session: AsyncSession, actor: User | None, poll_id: int,
         chair_choice = await session.scalar(
             select(Ballot.choice).where(Ballot.poll_id == poll.id,
                                         Ballot.voter_id == meeting.chair_id))
+    # One tally gives the body the rule counts against and whether the quorum holds.
     tally = await attendance.counts(session, meeting)
     result = compute_result(
         kind=poll.kind, rule=poll.rule, counts=counts,
-        members=await attendance.voting_member_count(session, meeting.id),
-        present=await attendance.present_voter_count(session, meeting.id),
+        members=tally["members"], present=tally["present"],
         tie_break_chair=poll.tie_break_chair, chair_choice=chair_choice,
         quorum=bool(tally["quorum"]),
     )
