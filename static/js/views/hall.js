@@ -40,9 +40,14 @@ async function watchFloor(meetingId, onChange) {
   });
 }
 
-function remoteFloor() {
+function remoteOnFloor() {
   const vs = screen.state;
-  if (!vs || !vs.floor || !vs.floor_live) return null;
+  return Boolean(vs && vs.floor && vs.floor_live);
+}
+
+function remoteFloor() {
+  if (!remoteOnFloor()) return null;
+  const vs = screen.state;
   return h("figure", { class: "hall-remote", id: "hall-remote" }, floorVideo(),
     h("figcaption", {}, t("hall_remote"), ": ", (vs.names && vs.names[vs.floor]) || ""));
 }
@@ -51,7 +56,7 @@ function remoteFloor() {
 function focus(state) {
   const open = openPoll(state);
   if (open) return { kind: "poll", poll: open };
-  if (remoteFloor()) return { kind: "speaker" }; // a remote room speaking comes first
+  if (remoteOnFloor()) return { kind: "speaker" }; // a remote room speaking comes first
   const closed = lastClosedPoll(state);
   const speaker = state.speakers && state.speakers.current;
   const since = speaker && speaker.started_at ? Date.parse(speaker.started_at) : 0;
