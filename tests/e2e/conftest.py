@@ -50,6 +50,14 @@ async def browser() -> AsyncIterator[Browser]:
         await chromium.close()
 
 
+async def meeting_id(page: Page, title: str) -> int:
+    """The id of the demo meeting with this title, as the logged-in page's user sees it."""
+    found: int = await page.evaluate(
+        """async (title) => (await (await fetch('/api/meetings')).json())
+             .find((m) => m.title === title).id""", title)
+    return found
+
+
 class Screens:
     """Opens logged-in pages, each user in their own browser context (own cookies)."""
 

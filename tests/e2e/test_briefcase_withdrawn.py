@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from playwright.async_api import Page, expect
+from playwright.async_api import expect
 
-from tests.e2e.conftest import Screens
+from tests.e2e.conftest import Screens, meeting_id
 
 MEETING = "Hội nghị trực tuyến triển khai Chính quyền điện tử 3 cấp"  # the demo's published one
 DELEGATE = "Võ Thị Hồng Nhung"  # daibieu3
@@ -13,17 +13,10 @@ CACHED = """(id) => caches.keys().then((names) => names.filter(
     (n) => n.startsWith('ecabinet-briefcase:') && n.endsWith(':m' + id)).length)"""
 
 
-async def meeting_id(page: Page) -> int:
-    found: int = await page.evaluate(
-        """async (title) => (await (await fetch('/api/meetings')).json())
-             .find((m) => m.title === title).id""", MEETING)
-    return found
-
-
 async def test_pages_go_when_access_is_withdrawn_while_the_tablet_is_away(
         screens: Screens) -> None:
     tablet = await screens.login("daibieu3", viewport={"width": 800, "height": 1280})
-    m = await meeting_id(tablet)
+    m = await meeting_id(tablet, MEETING)
     await tablet.goto(f"/meetings/{m}/agenda")
     await expect(tablet.locator("#briefcase-note")).to_contain_text("Đã lưu", timeout=30000)
     assert await tablet.evaluate(CACHED, m) == 1

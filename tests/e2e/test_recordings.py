@@ -6,7 +6,7 @@ from playwright.async_api import expect
 
 from ecabinet import video
 from tests.conftest import LiveServer
-from tests.e2e.conftest import Screens
+from tests.e2e.conftest import Screens, meeting_id
 
 TITLE = "Họp giao ban kinh tế - xã hội tháng 11/2026"  # the demo's adjourned meeting
 
@@ -14,9 +14,7 @@ TITLE = "Họp giao ban kinh tế - xã hội tháng 11/2026"  # the demo's adjo
 async def test_the_adjourned_meetings_recording_is_listed_and_downloads(
         screens: Screens, demo_server: LiveServer) -> None:
     delegate = await screens.login("daibieu1")
-    m: int = await delegate.evaluate(
-        """async (title) => (await (await fetch('/api/meetings')).json())
-             .find((x) => x.title === title).id""", TITLE)
+    m = await meeting_id(delegate, TITLE)
     # What the SFU wrote while the floor was recorded (docs/video.md: Matroska).
     data_dir = demo_server.app.starlette.state.settings.data_dir
     folder = video.recordings_dir(data_dir, m)

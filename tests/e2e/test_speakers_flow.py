@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.async_api import expect
 
-from tests.e2e.conftest import Screens
+from tests.e2e.conftest import Screens, meeting_id
 
 TITLE = "Họp khẩn về phòng chống lụt bão"
 
@@ -12,9 +12,7 @@ TITLE = "Họp khẩn về phòng chống lụt bão"
 async def test_a_hand_raised_on_an_earlier_item_is_marked_on_the_console(
         screens: Screens) -> None:
     tablet = await screens.login("daibieu3", viewport={"width": 800, "height": 1280})
-    m: int = await tablet.evaluate(
-        """async (title) => (await (await fetch('/api/meetings')).json())
-             .find((x) => x.title === title).id""", TITLE)
+    m = await meeting_id(tablet, TITLE)
     await tablet.goto(f"/meetings/{m}/live")
     await tablet.click("#ask-to-speak")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.async_api import Page
 
-from tests.e2e.conftest import Screens
+from tests.e2e.conftest import Screens, meeting_id
 
 MEETING = "Họp khẩn về phòng chống lụt bão"
 
@@ -57,9 +57,7 @@ async def test_hall_publishes_and_commune_room_decodes(screens: Screens) -> None
 
     # The projector in the hall shows the commune while it holds the floor.
     display = await screens.login("manhinh", viewport={"width": 1920, "height": 1080})
-    meeting = await display.evaluate(
-        """async (title) => (await (await fetch('/api/meetings')).json())
-             .find((m) => m.title === title).id""", MEETING)
+    meeting = await meeting_id(display, MEETING)
     await display.goto(f"/hall/{meeting}")
     await display.wait_for_selector("#hall-remote figcaption:has-text('Phòng họp UBND xã Lộc An')",
                                     timeout=20000)

@@ -4,27 +4,18 @@ from __future__ import annotations
 
 import re
 
-from playwright.async_api import Page
-
-from tests.e2e.conftest import Screens
+from tests.e2e.conftest import Screens, meeting_id
 
 TITLE = "Họp khẩn về phòng chống lụt bão"
 TABLET = {"width": 800, "height": 1280}
 PROJECTOR = {"width": 1920, "height": 1080}
 
 
-async def meeting_id(page: Page) -> int:
-    found: int = await page.evaluate(
-        """async (title) => (await (await fetch('/api/meetings')).json())
-             .find((m) => m.title === title).id""", TITLE)
-    return found
-
-
 async def test_chair_opens_a_vote_delegates_vote_and_the_hall_shows_the_result(
     screens: Screens,
 ) -> None:
     hall = await screens.login("manhinh", viewport=PROJECTOR)
-    m = await meeting_id(hall)
+    m = await meeting_id(hall, TITLE)
     await hall.goto(f"/hall/{m}")
     await hall.wait_for_selector(f"#hall-title:has-text('{TITLE}')")
 
