@@ -89,7 +89,6 @@ async def build(tmp: Path, delegates: int, rounds: int) -> Setup:
     from sqlalchemy import insert, select
 
     from ecabinet import accounts, db, meetings, units, voting
-    from ecabinet.api.context import sign_token
     from ecabinet.models import AgendaItem, LoginSession, ParticipantRole, Role, User
     from ecabinet.models.base import utcnow
     from ecabinet.schema import upgrade_async
@@ -135,8 +134,9 @@ async def build(tmp: Path, delegates: int, rounds: int) -> Setup:
                 question=f"Biểu quyết thông qua nghị quyết (lượt {r + 1})"))
             polls.append(poll.id)
     await engine.dispose()
-    return Setup(database_url, secret, meeting.id, polls, sign_token(secret, tokens[chair.id]),
-                 f"csrf-{chair.id}", [sign_token(secret, tokens[uid]) for uid in ids])
+    cookie = accounts.sign_token
+    return Setup(database_url, secret, meeting.id, polls, cookie(secret, tokens[chair.id]),
+                 f"csrf-{chair.id}", [cookie(secret, tokens[uid]) for uid in ids])
 
 
 # -- the floor: a bare python-socketio server ------------------------------------------

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +31,9 @@ def configure_hashing(time_cost: int, memory_kib: int) -> None:
     _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1)
     _DUMMY_HASH = _hasher.hash("not-a-real-password")
 MIN_PASSWORD_LENGTH = 8
+# The cookie that carries a login session's token, signed with the node's secret key;
+# the same for HTTP requests and the live channel's handshake.
+SESSION_COOKIE = "ecabinet_session"
 
 
 def hash_password(password: str) -> str:
@@ -222,6 +227,30 @@ async def record_failure(session: AsyncSession, username: str, policy: LoginPoli
     return True
 
 
+def _serializer(secret: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt="ecabinet-session")
+
+
+def sign_token(secret: str, token: str) -> str:
+    """The session cookie's value for a session token."""
+    return str(_serializer(secret).dumps(token))
+
+
+def read_cookie_token(secret: str, cookie: str | None) -> str | None:
+    """The session token inside a signed cookie, or None if absent or tampered with."""
+    if not cookie:
+        return None
+    try:
+        value = _serializer(secret).loads(cookie)
+    except BadSignature:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _is_live(login: LoginSession, user: User, now: datetime) -> bool:
+    return login.revoked_at is None and login.expires_at > now and user.active
+
+
 async def resolve_session(session: AsyncSession, token: str) -> tuple[LoginSession, User]:
     """The live login session and its user for a token, or Unauthenticated."""
     row = await session.execute(
@@ -233,9 +262,19 @@ async def resolve_session(session: AsyncSession, token: str) -> tuple[LoginSessi
     if found is None:
         raise Unauthenticated("not_logged_in")
     login, user = found
-    if login.revoked_at is not None or login.expires_at <= utcnow() or not user.active:
+    if not _is_live(login, user, utcnow()):
         raise Unauthenticated("session_expired")
     return login, user
+
+
+async def users_by_token(session: AsyncSession, tokens: Sequence[str]) -> dict[str, User]:
+    """The live sessions among `tokens` and their users, in one query (group commits)."""
+    now = utcnow()
+    rows = await session.execute(
+        select(LoginSession, User).join(User, User.id == LoginSession.user_id)
+        .where(LoginSession.token.in_(set(tokens)))
+    )
+    return {login.token: user for login, user in rows if _is_live(login, user, now)}
 
 
 def session_key(token: str) -> str:

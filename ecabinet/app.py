@@ -33,6 +33,7 @@ from ecabinet.api import verify as verify_api
 from ecabinet.api import video as video_api
 from ecabinet.api import voting as voting_api
 from ecabinet.api.errors import HANDLERS, no_such_route
+from ecabinet.ballot_writer import BallotWriter
 from ecabinet.config import Settings, load_settings
 from ecabinet.ratelimit import SlidingWindow
 from realtime import (
@@ -107,19 +108,24 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     attendance_actions.register(hub)
     questions_actions.register(hub)
     speakers_actions.register(hub)
-    voting_actions.register(hub)
+    ballot_writer = BallotWriter(sessions, settings.ballot_batch_max)
+    voting_actions.register(hub, ballot_writer)
     video = video_actions.register(hub, settings)
     library = documents.Library(settings, sessions)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await hub.start()
+        # Started now rather than at the first ballot: a node that restarts while a timed
+        # poll is open closes it when its time is up, whether or not anyone votes again.
+        await ballot_writer.start()
         await library.start()
         try:
             yield
         finally:
             await video.close()
             await library.stop()
+            await ballot_writer.stop()
             await hub.stop()
             await engine.dispose()
 
@@ -144,6 +150,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     app.state.hub = hub
     app.state.video = video
     app.state.library = library
+    app.state.ballot_writer = ballot_writer
     app.state.login_limiter = SlidingWindow(limit=settings.login_rate_per_minute, seconds=60)
     asgi = socketio.ASGIApp(hub.sio, other_asgi_app=app, socketio_path="socket.io")
     asgi.starlette = app  # type: ignore[attr-defined]

@@ -1,10 +1,13 @@
-"""The one writer of ballots: a queue drained into group commits (DESIGN.md §5).
+"""The one writer of ballots: a queue drained into group commits.
 
 A burst of ballots costs one transaction per group instead of one each (the commit's
 fsync and the audit head's lock dominate), and each ballot's acknowledgement waits for
 its group's commit: acknowledged means committed. Closing a poll goes through the same
 queue, so every ballot acknowledged before the close is in the result. The writer also
-closes polls whose time limit ran out.
+closes polls whose time limit ran out: it learns their deadlines from the `poll.updated`
+events of the meeting event log, whichever transport opened the poll.
+
+The app creates one writer per node in its lifespan and keeps it on `app.state`.
 
 It holds no request's transaction while it waits, so callers must not either (SQLite
 takes its write lock at BEGIN): the socket handler and the HTTP route authenticate,
@@ -15,18 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from ecabinet import db, voting
+from ecabinet import accounts, db, eventlog, voting
 from ecabinet.errors import Conflict, DomainError, NotFound, Unauthenticated
-from ecabinet.models import LoginSession, User
 from ecabinet.models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -59,17 +58,6 @@ class _Wake:
 _Job = _Cast | _Close | _Wake
 
 
-async def users_by_token(session: AsyncSession, tokens: Sequence[str]) -> dict[str, User]:
-    """The live sessions among `tokens` and their users, in one query."""
-    now = utcnow()
-    rows = await session.execute(
-        select(LoginSession, User).join(User, User.id == LoginSession.user_id)
-        .where(LoginSession.token.in_(set(tokens)))
-    )
-    return {login.token: user for login, user in rows
-            if login.revoked_at is None and login.expires_at > now and user.active}
-
-
 class BallotWriter:
     """Serialises ballots and closes of one node's database into group commits."""
 
@@ -83,6 +71,7 @@ class BallotWriter:
         self._announced: dict[int, float] = {}  # poll id -> when its count last went out
         self._unannounced: set[int] = set()
         self.batches = 0  # group commits done (for tests and the bench)
+        eventlog.add_publisher(sessions, self._follow_polls)
 
     def _ensure_running(self) -> asyncio.Queue[_Job]:
         loop = asyncio.get_running_loop()
@@ -109,21 +98,33 @@ class BallotWriter:
         queue.put_nowait(_Close(token, poll_id, done))
         return await done
 
-    def watch(self, poll_id: int, closes_at: datetime | None) -> None:
-        """Close this poll when its time is up (called after opening a timed poll)."""
-        if closes_at is None:
-            return
-        self._deadlines[poll_id] = closes_at
-        # Wake the loop so it waits for the new, possibly nearer, deadline.
-        self._ensure_running().put_nowait(_Wake())
+    def _follow_polls(self, batch: eventlog.Committed) -> None:
+        # Called after every commit: a poll opened with a time limit gets a deadline, one
+        # closed or withdrawn loses it, whichever node's route or live action did it.
+        changed = False
+        for row in batch.events:
+            poll = row.data.get("poll") if row.type == "poll.updated" else None
+            if not isinstance(poll, dict) or not isinstance(poll.get("id"), int):
+                continue
+            closes_at = poll.get("closes_at")
+            if poll.get("status") == "open" and isinstance(closes_at, str):
+                at = datetime.fromisoformat(closes_at)
+                self._deadlines[poll["id"]] = at if at.tzinfo else at.replace(tzinfo=UTC)
+                changed = True
+            elif self._deadlines.pop(poll["id"], None) is not None:
+                changed = True
+        if changed and self._task is not None and not self._task.done():
+            # Wake the loop so it waits for the new, possibly nearer, deadline.
+            assert self._queue is not None
+            self._queue.put_nowait(_Wake())
 
     async def start(self) -> None:
-        """Start now rather than at the first ballot: a node that restarts while a timed
-        poll is open closes it when its time is up, whether or not anyone votes again."""
+        """Start the loop (it also starts at the first ballot or close)."""
         self._ensure_running()
 
     async def stop(self) -> None:
         """Stop the writer (queued jobs are refused)."""
+        eventlog.remove_publisher(self.sessions, self._follow_polls)
         if self._task is not None:
             self._task.cancel()
             try:
@@ -218,7 +219,7 @@ class BallotWriter:
             async with db.transaction(self.sessions) as session:
                 actor = None
                 if job.token is not None:
-                    actor = (await users_by_token(session, [job.token])).get(job.token)
+                    actor = (await accounts.users_by_token(session, [job.token])).get(job.token)
                     if actor is None:
                         raise Unauthenticated("session_expired")
                 poll = await voting.close_poll(session, actor, job.poll_id)
@@ -253,7 +254,7 @@ class BallotWriter:
         polls = {job.poll_id for job in batch}
         announce = all(self._announced.get(p, 0.0) + PROGRESS_INTERVAL <= moment for p in polls)
         async with db.transaction(self.sessions) as session:
-            users = await users_by_token(session, [job.token for job in batch])
+            users = await accounts.users_by_token(session, [job.token for job in batch])
             requests: list[voting.BallotRequest] = []
             placed: list[int | DomainError] = []
             for job in batch:
@@ -283,17 +284,3 @@ def _settle(future: asyncio.Future[Any], value: Any) -> None:
 def _fail(future: asyncio.Future[Any], exc: BaseException) -> None:
     if not future.done():
         future.set_exception(exc)
-
-
-_writers: weakref.WeakKeyDictionary[async_sessionmaker[AsyncSession], BallotWriter] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def writer_for(sessions: async_sessionmaker[AsyncSession], batch_max: int = 500
-               ) -> BallotWriter:
-    """The writer of this node's database (one per session factory)."""
-    writer = _writers.get(sessions)
-    if writer is None:
-        writer = _writers[sessions] = BallotWriter(sessions, batch_max)
-    return writer

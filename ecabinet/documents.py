@@ -20,7 +20,7 @@ import logging
 import os
 import secrets
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePath
@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import undefer
 
-from ecabinet import agenda, audit, db, eventlog, meetings
+from ecabinet import accounts, agenda, audit, db, eventlog, meetings
 from ecabinet.config import Settings
 from ecabinet.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooLarge
 from ecabinet.models import (
@@ -630,6 +630,9 @@ async def briefcase(session: AsyncSession, user: User, meeting_id: int
 # -- the library: storage and processing --------------------------------------------
 
 
+_Added = tuple[Document, DocumentVersion]
+
+
 class Library:
     """This node's documents: the SHA-256 file store, the PDF worker pool, the processing queue."""
 
@@ -725,6 +728,42 @@ class Library:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(temp, target)
         return Accepted(info, clean_filename(filename), target, created)
+
+    async def upload_document(self, token: str, item_id: int, temp: Path, filename: str, *,
+                              title: str = "", restricted: bool = False,
+                              readers: Sequence[int] = ()) -> dict[str, Any]:
+        """A received upload as a new document of an agenda item, as the token's user."""
+        async def record(session: AsyncSession, user: User, accepted: Accepted) -> _Added:
+            return await add_document(session, user, item_id, accepted, title=title,
+                                      restricted=restricted, readers=readers)
+
+        return await self._ingest(token, temp, filename, record)
+
+    async def upload_version(self, token: str, document_id: int, temp: Path, filename: str
+                             ) -> dict[str, Any]:
+        """A received upload as a new version of a document, as the token's user."""
+        async def record(session: AsyncSession, user: User, accepted: Accepted) -> _Added:
+            return await add_version(session, user, document_id, accepted)
+
+        return await self._ingest(token, temp, filename, record)
+
+    async def _ingest(self, token: str, temp: Path, filename: str,
+                      record: Callable[[AsyncSession, User, Accepted], Awaitable[_Added]]
+                      ) -> dict[str, Any]:
+        # Validated and stored before any row refers to it; removed again if the row
+        # cannot be written; processed only after the commit, so a worker never looks
+        # for a version that is not there.
+        accepted = await self.accept(temp, filename)
+        try:
+            async with db.transaction(self.sessions) as session:
+                _login, user = await accounts.resolve_session(session, token)
+                doc, version = await record(session, user, accepted)
+                view = await view_of(session, doc)
+        except BaseException:
+            await self.discard(accepted)
+            raise
+        self.submit(version.id)
+        return view
 
     async def discard(self, accepted: Accepted) -> None:
         """Undo `accept` after the upload could not be recorded (no row refers to the file)."""

@@ -1,8 +1,16 @@
-"""Domain errors: a stable code, parameters for the message, and the HTTP status they map to."""
+"""Domain errors: a stable code, parameters for the message, and the HTTP status they map to;
+and the one refusal shape every HTTP error and socket acknowledgement takes."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
+
+from ecabinet.i18n import translate
+
+
+def refusal(code: str, message: str) -> dict[str, Any]:
+    """`{"ok": false, "error": {code, message}}`: HTTP error bodies and refused acks alike."""
+    return {"ok": False, "error": {"code": code, "message": message}}
 
 
 class DomainError(Exception):
@@ -56,3 +64,8 @@ class TooManyRequests(DomainError):
     """Rate limited; try later."""
 
     status = 429
+
+
+def refusal_of(exc: DomainError, language: str) -> dict[str, Any]:
+    """A domain error as a refusal, its message in the user's language."""
+    return refusal(exc.code, translate(exc.code, language, exc.params))

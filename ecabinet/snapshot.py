@@ -1,4 +1,9 @@
-"""The whole state of a meeting as one user may see it, for a screen starting fresh."""
+"""A screen's start and catch-up: the whole meeting as one user may see it, or the events
+it missed since its last seq.
+
+Catch-up lives here alone: the live channel's `meeting:join` and `meeting:sync` and the
+HTTP events route all answer with it.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from ecabinet import (
     attendance,
     conclusions,
     documents,
+    eventlog,
     live_state,
     meetings,
     minutes,
@@ -18,16 +24,39 @@ from ecabinet import (
     speakers,
     voting,
 )
-from ecabinet.models import User
+from ecabinet.models import Meeting, User
 
 
 async def meeting_snapshot(session: AsyncSession, user: User, meeting_id: int) -> dict[str, Any]:
+    """Everything a meeting screen shows, if the user may see the meeting (else NotFound)."""
+    return await snapshot_of(session, user, await meetings.get_meeting(session, user, meeting_id))
+
+
+async def catch_up(
+    session: AsyncSession, user: User, meeting_id: int, last_seq: int | None
+) -> dict[str, Any]:
+    """{"events": [...]} after `last_seq`, or {"snapshot": {...}} for a new or stale screen."""
+    meeting = await meetings.get_meeting(session, user, meeting_id)
+    return await catch_up_meeting(session, user, meeting, last_seq)
+
+
+async def catch_up_meeting(
+    session: AsyncSession, user: User, meeting: Meeting, last_seq: int | None
+) -> dict[str, Any]:
+    """`catch_up` for a meeting the caller has already checked the user may see."""
+    if last_seq is not None and 0 <= last_seq <= meeting.last_seq:
+        rows = await eventlog.since(session, meeting.id, last_seq)
+        if rows is not None:
+            return {"events": [eventlog.envelope(row, user.id) for row in rows]}
+    return {"snapshot": await snapshot_of(session, user, meeting)}
+
+
+async def snapshot_of(session: AsyncSession, user: User, meeting: Meeting) -> dict[str, Any]:
     """Everything a meeting screen shows, with the seq it is current to.
 
     The seq is read before the state: a change committed in between is then both
     in the state and replayed as an event, and events are idempotent "set" updates.
     """
-    meeting = await meetings.get_meeting(session, user, meeting_id)
     seq = meeting.last_seq
     return {
         "seq": seq,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ecabinet import audit, meetings, units
+from ecabinet import audit, eventlog, meetings, units
 from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
 from ecabinet.models import Meeting, MeetingStatus, Role, User
 
@@ -135,6 +135,19 @@ def list_recordings(data_dir: Path, meeting_id: int) -> list[Recording]:
             stamp = datetime.strptime(path.name[:15], "%Y%m%dT%H%M%S")
             found.append(Recording(path.name, path.stat().st_size, stamp.isoformat() + "Z"))
     return found
+
+
+async def announce_recording(session: AsyncSession, user: User, data_dir: Path,
+                             meeting_id: int, *, recording: bool) -> None:
+    """Tell every screen that recording started or stopped, with the meeting's recordings
+    so far, and audit who did it (the video controllers only)."""
+    meeting = await require_control(session, user, meeting_id)
+    listed = [r.__dict__ for r in list_recordings(data_dir, meeting.id)]
+    await eventlog.append(session, meeting.id, "video.recordings",
+                          {"recording": recording, "recordings": listed})
+    action = "start" if recording else "stop"
+    await audit.record(session, f"video.recording_{action}", actor_id=user.id,
+                       object_type="meeting", object_id=meeting.id, meeting_id=meeting.id)
 
 
 async def recording_file(

@@ -1,4 +1,4 @@
-"""Voting (DESIGN.md §5): polls on agenda items, ballots, the count, and its proof.
+"""Voting: polls on agenda items, ballots, the count, and its proof.
 
 Ballots are idempotent: the client names each ballot with a random id; the server keeps
 only SHA-256(poll, id) as the ballot's key and derives the voter's receipt from it. A
@@ -27,7 +27,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ecabinet import attendance, audit, eventlog, live_state, meetings
 from ecabinet.audit import AuditRecord
 from ecabinet.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
-from ecabinet.models import AuditEntry, Ballot, Meeting, MeetingStatus, Poll, PollVoter, User
+from ecabinet.models import (
+    AuditEntry,
+    Ballot,
+    Meeting,
+    MeetingStatus,
+    Poll,
+    PollVoter,
+    Role,
+    User,
+)
 from ecabinet.models.base import utcnow
 from ecabinet.models.voting import MajorityRule, PollKind, PollStatus, PollVisibility
 
@@ -621,6 +630,19 @@ async def snapshot(session: AsyncSession, user: User, meeting: Meeting) -> dict[
         "mine": await my_votes(session, user, meeting.id),
         "voter": user.id in members,
     }
+
+
+async def verify(session: AsyncSession, user: User, poll_id: int) -> dict[str, Any]:
+    """A closed poll checked against the audit hash chain, for its presiding or an admin:
+    `{problems, chain_ok}`, where no problems and an intact chain mean nothing changed."""
+    poll, meeting = await _poll_for(session, user, poll_id)
+    if poll.status != PollStatus.closed:
+        raise Conflict("poll_not_closed")
+    if user.role != Role.admin and not await live_state.presides(session, user, meeting):
+        raise Forbidden("forbidden")
+    problems = await verify_poll(session, poll.id)
+    broken = await audit.verify_chain(session)
+    return {"problems": problems, "chain_ok": broken is None}
 
 
 async def verify_poll(session: AsyncSession, poll_id: int) -> list[str]:

@@ -11,19 +11,15 @@ from typing import Any
 import socketio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from ecabinet import accounts, eventlog, meetings
-from ecabinet.api.context import COOKIE, read_cookie_token
+from ecabinet import accounts, eventlog, meetings, payload, snapshot
 from ecabinet.config import Settings
-from ecabinet.errors import DomainError, Invalid, Unauthenticated
-from ecabinet.i18n import translate
+from ecabinet.errors import DomainError, Unauthenticated, refusal_of
 from ecabinet.models import User
-from realtime.events import catch_up
 
 log = logging.getLogger(__name__)
 
 Ack = dict[str, Any]
 Handler = Callable[[AsyncSession, User, dict[str, Any]], Awaitable[dict[str, Any]]]
-Lifecycle = Callable[[], Awaitable[None]]
 
 
 def meeting_room(meeting_id: int) -> str:
@@ -44,17 +40,8 @@ def login_room(key: str) -> str:
 def _cookie_token(environ: dict[str, Any], secret: str) -> str | None:
     jar: SimpleCookie = SimpleCookie()
     jar.load(environ.get("HTTP_COOKIE", ""))
-    morsel = jar.get(COOKIE)
-    return read_cookie_token(secret, morsel.value if morsel else None)
-
-
-def _meeting_id(data: Any) -> int:
-    if not isinstance(data, dict):
-        raise Invalid("bad_json")
-    meeting_id = data.get("meeting_id")
-    if not isinstance(meeting_id, int) or isinstance(meeting_id, bool):
-        raise Invalid("field_invalid", field="meeting_id")
-    return meeting_id
+    morsel = jar.get(accounts.SESSION_COOKIE)
+    return accounts.read_cookie_token(secret, morsel.value if morsel else None)
 
 
 class Hub:
@@ -73,7 +60,6 @@ class Hub:
         )
         self._outbox: asyncio.Queue[eventlog.Committed] = asyncio.Queue()
         self._pump_task: asyncio.Task[None] | None = None
-        self._services: list[tuple[Lifecycle, Lifecycle]] = []
         self.sio.on("connect", self._connect)
         self.sio.on("meeting:join", self._join)
         self.sio.on("meeting:leave", self._leave)
@@ -88,21 +74,12 @@ class Hub:
 
         self.sio.on(event, handle)
 
-    def add_service(self, start: Lifecycle, stop: Lifecycle) -> None:
-        """Run `start()` when the node starts and `stop()` when it stops (live features'
-        background work, e.g. the ballot writer closing timed polls)."""
-        self._services.append((start, stop))
-
     async def start(self) -> None:
-        """Begin emitting committed events, and start the live features' services."""
+        """Begin emitting committed events."""
         self._pump_task = asyncio.create_task(self._pump())
-        for start, _stop in self._services:
-            await start()
 
     async def stop(self) -> None:
-        """Stop the services and emitting, and release the publisher."""
-        for _start, stop in reversed(self._services):
-            await stop()
+        """Stop emitting, and release the publisher."""
         eventlog.remove_publisher(self.sessions, self._outbox.put_nowait)
         if self._pump_task is not None:
             self._pump_task.cancel()
@@ -182,38 +159,49 @@ class Hub:
             return None
         return state.get("user_id")
 
+    async def token(self, sid: str) -> str:
+        """The login session's token behind a socket, or Unauthenticated."""
+        state = await self.sio.get_session(sid)
+        token = state.get("token")
+        if not isinstance(token, str):
+            raise Unauthenticated("not_logged_in")
+        return token
+
+    async def refused(self, sid: str, exc: DomainError) -> Ack:
+        """The refusal acknowledgement for `exc`, in the language of the socket's user."""
+        return refusal_of(exc, await self.language(sid))
+
     async def run(self, sid: str, handler: Handler, data: Any) -> Ack:
         """Run `handler(session, user, data)` in one transaction as the socket's user."""
-        state = await self.sio.get_session(sid)
-        language = state.get("language", "vi")
         try:
+            token = await self.token(sid)
             async with self.sessions() as db, db.begin():
-                _login, user = await accounts.resolve_session(db, state["token"])
+                _login, user = await accounts.resolve_session(db, token)
                 result = await handler(db, user, data if isinstance(data, dict) else {})
             return {"ok": True, **result}
         except DomainError as exc:
-            message = translate(exc.code, language, exc.params)
-            return {"ok": False, "error": {"code": exc.code, "message": message}}
+            return await self.refused(sid, exc)
 
     async def _join(self, sid: str, data: Any = None) -> Ack:
         async def join(db: AsyncSession, user: User, body: dict[str, Any]) -> dict[str, Any]:
-            meeting_id = _meeting_id(body)
-            await meetings.get_meeting(db, user, meeting_id)
+            meeting = await meetings.get_meeting(db, user,
+                                                 payload.required_int(body, "meeting_id"))
             # Enter the room before reading the log, so no event falls between the two.
-            await self.sio.enter_room(sid, meeting_room(meeting_id))
-            return await catch_up(db, user, meeting_id, _last_seq(body))
+            await self.sio.enter_room(sid, meeting_room(meeting.id))
+            return await snapshot.catch_up_meeting(db, user, meeting, _last_seq(body))
 
         return await self.run(sid, join, data)
 
     async def _sync(self, sid: str, data: Any = None) -> Ack:
         async def sync(db: AsyncSession, user: User, body: dict[str, Any]) -> dict[str, Any]:
-            return await catch_up(db, user, _meeting_id(body), _last_seq(body))
+            return await snapshot.catch_up(db, user, payload.required_int(body, "meeting_id"),
+                                           _last_seq(body))
 
         return await self.run(sid, sync, data)
 
     async def _leave(self, sid: str, data: Any = None) -> Ack:
         try:
-            meeting_id = _meeting_id(data)
+            meeting_id = payload.required_int(payload.as_object(data), "meeting_id")
         except DomainError:
             return {"ok": True}
         await self.sio.leave_room(sid, meeting_room(meeting_id))
@@ -221,5 +209,8 @@ class Hub:
 
 
 def _last_seq(body: dict[str, Any]) -> int | None:
-    value = body.get("last_seq")
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    # A screen that sends no usable seq simply gets a snapshot.
+    try:
+        return payload.integer(body, "last_seq", required=False)
+    except DomainError:
+        return None

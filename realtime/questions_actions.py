@@ -6,8 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ecabinet import questions
-from ecabinet.api import payload
+from ecabinet import payload, questions
 from ecabinet.models import User
 from realtime.hub import Hub
 

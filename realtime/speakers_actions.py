@@ -6,9 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ecabinet import live_state, speakers
-from ecabinet.api import payload
-from ecabinet.errors import Invalid
+from ecabinet import live_state, payload, speakers
 from ecabinet.models import User
 from realtime.hub import Hub
 
@@ -46,10 +44,7 @@ async def end(session: AsyncSession, user: User, data: dict[str, Any]) -> dict[s
 
 async def reorder(session: AsyncSession, user: User, data: dict[str, Any]) -> dict[str, Any]:
     """`speaker:reorder` {meeting_id, order: [request ids]} (presiding)."""
-    order = data.get("order")
-    if not isinstance(order, list) or not all(
-            isinstance(i, int) and not isinstance(i, bool) for i in order):
-        raise Invalid("field_invalid", field="order")
+    order = payload.int_list(data, "order")
     rows = await speakers.reorder(session, user, payload.required_int(data, "meeting_id"), order)
     return {"order": [r.id for r in rows]}
 

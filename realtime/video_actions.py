@@ -12,9 +12,9 @@ from typing import Any
 
 import aiohttp
 
-from ecabinet import audit, eventlog, speakers, video
+from ecabinet import eventlog, payload, speakers, video
 from ecabinet.config import Settings
-from ecabinet.errors import DomainError, Invalid
+from ecabinet.errors import DomainError, refusal
 from ecabinet.i18n import translate
 from ecabinet.models import User
 from ecabinet.models.base import utcnow
@@ -26,18 +26,8 @@ log = logging.getLogger(__name__)
 NODE_TIMEOUT = aiohttp.ClientTimeout(total=30)
 
 
-def _int(data: dict[str, Any], key: str) -> int:
-    value = data.get(key)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise Invalid("field_invalid", field=key)
-    return value
-
-
-def _text(data: dict[str, Any], key: str, limit: int = 200_000) -> str:
-    value = data.get(key)
-    if not isinstance(value, str) or not value or len(value) > limit:
-        raise Invalid("field_invalid", field=key)
-    return value
+# A WebRTC offer's SDP; generous, as a browser with many codecs writes a long one.
+MAX_OFFER = 200_000
 
 
 class Video:
@@ -77,14 +67,12 @@ class Video:
     async def _refusal(self, sid: str, exc: SfuError) -> Ack:
         language = await self.hub.language(sid)
         message = translate(f"video_{exc.code}", language)
-        return {"ok": False, "error": {"code": exc.code,
-                                       "message": exc.message if message.startswith("video_")
-                                       else message}}
+        return refusal(exc.code, exc.message if message.startswith("video_") else message)
 
     async def _as_viewer(self, sid: str, data: Any) -> Ack:
         """The meeting id, if the socket's user may watch the meeting's video."""
         async def check(session: Any, user: User, body: dict[str, Any]) -> dict[str, Any]:
-            meeting_id = _int(body, "meeting_id")
+            meeting_id = payload.required_int(body, "meeting_id")
             await video.join_role(session, user, meeting_id, "viewer")
             return {"meeting_id": meeting_id}
 
@@ -112,8 +100,9 @@ class Video:
         body = data if isinstance(data, dict) else {}
 
         async def check(session: Any, user: User, body: dict[str, Any]) -> dict[str, Any]:
-            meeting_id = _int(body, "meeting_id")
-            role = await video.join_role(session, user, meeting_id, _text(body, "role", 20))
+            meeting_id = payload.required_int(body, "meeting_id")
+            role = await video.join_role(session, user, meeting_id,
+                                         payload.text(body, "role", max_length=20))
             node = await video.node_for(session, user, self.nodes) if role != "hall" else None
             holder = await speakers.floor_holder(session, meeting_id)
             return {"meeting_id": meeting_id, "role": role, "name": user.full_name,
@@ -125,10 +114,9 @@ class Video:
             return allowed
         meeting_id, participant = allowed["meeting_id"], allowed["participant"]
         try:
-            offer = _text(body, "offer")
+            offer = payload.text(body, "offer", max_length=MAX_OFFER)
         except DomainError as exc:
-            return {"ok": False, "error": {"code": exc.code, "message": translate(
-                exc.code, await self.hub.language(sid), exc.params)}}
+            return await self.hub.refused(sid, exc)
         try:
             if meeting_id not in self.sfu.rooms:
                 await self.sfu.open_room(meeting_id, self.settings.video_codec)
@@ -194,7 +182,8 @@ class Video:
 
     async def _controlled(self, sid: str, data: Any) -> Ack:
         async def check(session: Any, user: User, body: dict[str, Any]) -> dict[str, Any]:
-            meeting = await video.require_control(session, user, _int(body, "meeting_id"))
+            meeting = await video.require_control(session, user,
+                                                  payload.required_int(body, "meeting_id"))
             return {"meeting_id": meeting.id}
 
         return await self.hub.run(sid, check, data if isinstance(data, dict) else {})
@@ -244,13 +233,8 @@ class Video:
             return await self._refusal(sid, exc)
 
         async def announce(session: Any, user: User, body: dict[str, Any]) -> dict[str, Any]:
-            listed = [r.__dict__ for r in video.list_recordings(self.settings.data_dir,
-                                                                meeting_id)]
-            await eventlog.append(session, meeting_id, "video.recordings", {
-                "recording": action == "start", "recordings": listed})
-            await audit.record(session, f"video.recording_{action}", actor_id=user.id,
-                               object_type="meeting", object_id=meeting_id,
-                               meeting_id=meeting_id)
+            await video.announce_recording(session, user, self.settings.data_dir, meeting_id,
+                                           recording=action == "start")
             return {"recording": action == "start"}
 
         return await self.hub.run(sid, announce, {})

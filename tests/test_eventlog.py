@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ecabinet import db, eventlog
 from ecabinet.models import MeetingEvent, User
-from realtime.events import catch_up
+from ecabinet.snapshot import catch_up
 from tests.conftest import World
 from tests.test_meetings import make_meeting
 

@@ -8,12 +8,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ecabinet import agenda, documents, meetings
-from ecabinet.api import payload
-from ecabinet.api.context import authed, ok
+from ecabinet import agenda, documents, meetings, payload
+from ecabinet.api.context import authed, json_body, ok
 from ecabinet.api.documents import DOCUMENT, GRANTS, library_of
 from ecabinet.api.spec import ANY, BOOL, INT, STR, arr, obj, operation
-from ecabinet.errors import Invalid
 
 ITEM = obj(id=INT, meeting_id=INT, position=INT, title=STR, description=STR, presenter=STR,
            presenter_unit=obj(id=INT, name=STR), planned_minutes=INT, version=INT,
@@ -56,7 +54,7 @@ async def get_agenda(request: Request) -> Response:
            status=201)
 async def add_item(request: Request) -> Response:
     """Appended at the end of the agenda."""
-    data = _item_input(await payload.json_body(request))
+    data = _item_input(await json_body(request))
     async with authed(request) as ctx:
         item = await agenda.add_item(ctx.db, ctx.user, request.path_params["id"], data)
         _item, meeting = await agenda.get_item(ctx.db, ctx.user, item.id)
@@ -67,7 +65,7 @@ async def add_item(request: Request) -> Response:
            body=ITEM_BODY, response=ITEM)
 async def update_item(request: Request) -> Response:
     """Delegates see the item marked updated."""
-    data = _item_input(await payload.json_body(request))
+    data = _item_input(await json_body(request))
     async with authed(request) as ctx:
         item = await agenda.update_item(ctx.db, ctx.user, request.path_params["item_id"], data)
         _item, meeting = await agenda.get_item(ctx.db, ctx.user, item.id)
@@ -87,11 +85,8 @@ async def remove_item(request: Request) -> Response:
            body=obj(["item_ids"], item_ids=arr(INT)), response=arr(ITEM))
 async def reorder(request: Request) -> Response:
     """The drag-and-drop result."""
-    body = await payload.json_body(request)
-    ids = body.get("item_ids")
-    if not isinstance(ids, list) or not all(
-            isinstance(i, int) and not isinstance(i, bool) for i in ids):
-        raise Invalid("field_invalid", field="item_ids")
+    body = await json_body(request)
+    ids = payload.int_list(body, "item_ids")
     async with authed(request) as ctx:
         items = await agenda.reorder(ctx.db, ctx.user, request.path_params["id"], ids)
         meeting = await meetings.get_meeting(ctx.db, ctx.user, request.path_params["id"])

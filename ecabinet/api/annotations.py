@@ -9,8 +9,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ecabinet import annotations as overlays
-from ecabinet.api import payload
-from ecabinet.api.context import authed, ok
+from ecabinet import payload
+from ecabinet.api.context import authed, json_body, ok
 from ecabinet.api.documents import library_of
 from ecabinet.api.spec import ANY, BOOL, INT, STR, arr, obj, operation
 from ecabinet.errors import Invalid
@@ -52,7 +52,7 @@ async def list_annotations(request: Request) -> Response:
            tag="annotations", body=NEW, response=ANNOTATION, status=201)
 async def add_annotation(request: Request) -> Response:
     """Coordinates are fractions of the displayed page, origin top-left."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     async with authed(request) as ctx:
         a = await overlays.add_annotation(
             ctx.db, ctx.user, request.path_params["doc_id"],
@@ -67,7 +67,7 @@ async def add_annotation(request: Request) -> Response:
            tag="annotations", body=CHANGE, response=ANNOTATION)
 async def update_annotation(request: Request) -> Response:
     """Unsharing removes it from everyone else's screen."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     async with authed(request) as ctx:
         a = await overlays.update_annotation(
             ctx.db, ctx.user, request.path_params["annotation_id"], data=body.get("data"),

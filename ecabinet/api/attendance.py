@@ -6,9 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ecabinet import attendance, meetings
-from ecabinet.api import payload
-from ecabinet.api.context import authed, ok, settings_of
+from ecabinet import attendance, meetings, payload
+from ecabinet.api.context import authed, json_body, ok, settings_of
 from ecabinet.api.spec import ANY, BOOL, INT, STR, arr, obj, operation
 
 ENTRY = obj(user_id=INT, name=STR, title=STR, unit_id=INT, role=STR, voting=BOOL, response=STR,
@@ -36,7 +35,7 @@ async def get_attendance(request: Request) -> Response:
                     substitute_title=STR, user_id=INT), response=ATTENDANCE)
 async def respond(request: Request) -> Response:
     """Record an answer to the invitation."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     async with authed(request) as ctx:
         await attendance.respond(
             ctx.db, ctx.user, request.path_params["id"],
@@ -56,7 +55,7 @@ async def respond(request: Request) -> Response:
            response=ATTENDANCE)
 async def check_in(request: Request) -> Response:
     """Record a presence."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     async with authed(request) as ctx:
         await attendance.check_in(ctx.db, ctx.user, request.path_params["id"],
                                   user_id=payload.integer(body, "user_id", required=False),
@@ -69,7 +68,7 @@ async def check_in(request: Request) -> Response:
            tag="attendance", body=WHO, response=ATTENDANCE)
 async def check_out(request: Request) -> Response:
     """Record a departure."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     async with authed(request) as ctx:
         await attendance.check_out(ctx.db, ctx.user, request.path_params["id"],
                                    user_id=payload.integer(body, "user_id", required=False))
@@ -81,7 +80,7 @@ async def check_out(request: Request) -> Response:
            tag="attendance", body=obj(["rule"], rule=STR), response=COUNTS)
 async def set_quorum(request: Request) -> Response:
     """Change the meeting's quorum rule."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     async with authed(request) as ctx:
         return ok(await attendance.set_quorum_rule(ctx.db, ctx.user, request.path_params["id"],
                                                    payload.text(body, "rule", max_length=20)))
@@ -104,7 +103,7 @@ async def entrance_code(request: Request) -> Response:
            body=obj(["token"], token=STR), response=obj(meeting_id=INT, entry=ANY))
 async def check_in_with_code(request: Request) -> Response:
     """The phone or tablet opened /checkin/<code>; its user is now present."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     token = payload.text(body, "token", max_length=500)
     async with authed(request) as ctx:
         meeting_id, row = await attendance.check_in_with_code(

@@ -8,17 +8,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ecabinet import accounts
-from ecabinet.api import payload
+from ecabinet import accounts, payload
 from ecabinet.api.context import (
-    COOKIE,
     LANG_COOKIE,
     authed,
+    json_body,
     ok,
-    read_cookie_token,
     sessions_of,
     settings_of,
-    sign_token,
 )
 from ecabinet.api.spec import BOOL, INT, STR, obj, operation
 from ecabinet.errors import Forbidden, Invalid, TooManyRequests, Unauthenticated
@@ -49,7 +46,7 @@ async def login(request: Request) -> Response:
     client = request.client.host if request.client else "?"
     if not request.app.state.login_limiter.allow(client):
         raise TooManyRequests("too_many_logins")
-    body = await payload.json_body(request)
+    body = await json_body(request)
     username = payload.text(body, "username", max_length=80)
     password = payload.text(body, "password", max_length=200)
     policy = accounts.LoginPolicy(
@@ -71,7 +68,7 @@ async def login(request: Request) -> Response:
             raise
     response = JSONResponse({"user": user_view(user), "csrf_token": login_row.csrf_token})
     response.set_cookie(
-        COOKIE, sign_token(settings.secret_key, login_row.token),
+        accounts.SESSION_COOKIE, accounts.sign_token(settings.secret_key, login_row.token),
         max_age=settings.session_max_age, httponly=True, samesite="lax",
         secure=settings.secure_cookies,
     )
@@ -84,7 +81,7 @@ async def logout(request: Request) -> Response:
     async with authed(request) as ctx:
         await accounts.logout(ctx.db, ctx.login.token)
     response = JSONResponse({"ok": True})
-    response.delete_cookie(COOKIE)
+    response.delete_cookie(accounts.SESSION_COOKIE)
     return response
 
 
@@ -100,12 +97,13 @@ async def current(request: Request) -> Response:
            body=obj(["language"], language=STR))
 async def set_language(request: Request) -> Response:
     """Remember the language in a cookie, and on the account when logged in."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     language = payload.text(body, "language", max_length=5)
     if language not in ("vi", "en"):
         raise Invalid("field_invalid", field="language")
     settings = settings_of(request)
-    if read_cookie_token(settings.secret_key, request.cookies.get(COOKIE)):
+    if accounts.read_cookie_token(settings.secret_key,
+                                  request.cookies.get(accounts.SESSION_COOKIE)):
         async with authed(request) as ctx:
             ctx.user.language = language
     response = JSONResponse({"language": language})

@@ -10,9 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ecabinet import conclusions
-from ecabinet.api import payload
-from ecabinet.api.context import Authed, authed, ok, settings_of
+from ecabinet import conclusions, payload
+from ecabinet.api.context import Authed, authed, json_body, ok, settings_of
 from ecabinet.api.minutes import PDF, pdf_response
 from ecabinet.api.spec import ANY, BOOL, INT, STR, arr, obj, operation
 from ecabinet.errors import Invalid
@@ -35,14 +34,6 @@ def _date(data: dict[str, Any], name: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
         raise Invalid("field_invalid", field=name) from exc
-
-
-def _ids(data: dict[str, Any], name: str) -> list[int]:
-    value = data.get(name, [])
-    if not isinstance(value, list) or not all(
-            isinstance(v, int) and not isinstance(v, bool) for v in value):
-        raise Invalid("field_invalid", field=name)
-    return value
 
 
 def conclusion_input(body: dict[str, Any]) -> conclusions.ConclusionInput:
@@ -73,7 +64,7 @@ def conclusion_input(body: dict[str, Any]) -> conclusions.ConclusionInput:
         opening=payload.text(body, "opening", required=False, max_length=20000),
         closing=payload.text(body, "closing", required=False, max_length=5000),
         items=items,
-        recipient_unit_ids=_ids(body, "recipient_unit_ids"),
+        recipient_unit_ids=payload.optional_int_list(body, "recipient_unit_ids") or [],
         version=payload.integer(body, "version", required=False),
     )
 
@@ -103,7 +94,7 @@ async def create(request: Request) -> Response:
            tag="conclusions", body=BODY, response=STATE)
 async def save(request: Request) -> Response:
     """Items and tasks are matched by id; those left out are removed."""
-    data = conclusion_input(await payload.json_body(request))
+    data = conclusion_input(await json_body(request))
     async with authed(request) as ctx:
         await conclusions.save(ctx.db, ctx.user, request.path_params["id"], data)
         return await _state(ctx, request.path_params["id"])
@@ -122,7 +113,7 @@ async def submit(request: Request) -> Response:
            body=obj(["comment"], comment=STR), response=STATE)
 async def send_back(request: Request) -> Response:
     """Signing → draft; the number is kept."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     async with authed(request) as ctx:
         await conclusions.send_back(ctx.db, ctx.user, request.path_params["id"],
                                     payload.text(body, "comment", max_length=5000))
@@ -133,7 +124,7 @@ async def send_back(request: Request) -> Response:
            tag="conclusions", body=obj(passphrase=STR), response=STATE)
 async def sign(request: Request) -> Response:
     """Signing → issued."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     secret = payload.text(body, "passphrase", required=False, max_length=500)
     async with authed(request) as ctx:
         await conclusions.sign(ctx.db, ctx.user, request.path_params["id"], secret=secret,

@@ -7,18 +7,16 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse
 
-from ecabinet import accounts
+from ecabinet import accounts, payload
 from ecabinet.config import Settings
 from ecabinet.errors import Forbidden, Unauthenticated
 from ecabinet.i18n import pick_language
 from ecabinet.models import LoginSession, Role, User
 
-COOKIE = "ecabinet_session"
 LANG_COOKIE = "ecabinet_lang"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -36,24 +34,18 @@ def sessions_of(conn: HTTPConnection) -> async_sessionmaker[AsyncSession]:
     return factory
 
 
-def _serializer(secret: str) -> URLSafeSerializer:
-    return URLSafeSerializer(secret, salt="ecabinet-session")
+def session_token(conn: HTTPConnection) -> str:
+    """The login session's token from the signed cookie, or Unauthenticated."""
+    token = accounts.read_cookie_token(settings_of(conn).secret_key,
+                                       conn.cookies.get(accounts.SESSION_COOKIE))
+    if token is None:
+        raise Unauthenticated("not_logged_in")
+    return token
 
 
-def sign_token(secret: str, token: str) -> str:
-    """The cookie value for a session token."""
-    return str(_serializer(secret).dumps(token))
-
-
-def read_cookie_token(secret: str, cookie: str | None) -> str | None:
-    """The session token inside a signed cookie, or None if absent or tampered with."""
-    if not cookie:
-        return None
-    try:
-        value = _serializer(secret).loads(cookie)
-    except BadSignature:
-        return None
-    return value if isinstance(value, str) else None
+async def json_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object, or Invalid."""
+    return payload.parse_object(await request.body())
 
 
 def language_of(conn: HTTPConnection, user: User | None = None) -> str:
@@ -82,9 +74,7 @@ class Authed:
 @asynccontextmanager
 async def authed(request: HTTPConnection) -> AsyncIterator[Authed]:
     """One transaction with the logged-in user; CSRF-checked for state-changing requests."""
-    token = read_cookie_token(settings_of(request).secret_key, request.cookies.get(COOKIE))
-    if token is None:
-        raise Unauthenticated("not_logged_in")
+    token = session_token(request)
     async with sessions_of(request)() as db, db.begin():
         login, user = await accounts.resolve_session(db, token)
         # Kept as a plain string: after a rollback the User object is expired.

@@ -10,9 +10,8 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from ecabinet import documents, search
-from ecabinet.api import payload
-from ecabinet.api.context import COOKIE, authed, ok
+from ecabinet import accounts, documents, payload, search
+from ecabinet.api.context import authed, json_body, ok, session_token
 from ecabinet.api.spec import ANY, BOOL, FILE, INT, STR, arr, obj, operation
 from ecabinet.api.uploads import received_pdf
 from ecabinet.documents import Library
@@ -60,18 +59,11 @@ async def upload_document(request: Request) -> Response:
     async with authed(request) as ctx:
         await documents.check_can_add(ctx.db, ctx.user, item_id)
     async with received_pdf(request, library) as upload:
-        accepted = await library.accept(upload.path, upload.filename)
-        try:
-            async with authed(request) as ctx:
-                doc, version = await documents.add_document(
-                    ctx.db, ctx.user, item_id, accepted, title=upload.fields.get("title", ""),
-                    restricted=_flag(upload.fields.get("restricted", "")),
-                    readers=_ids(upload.fields.get("readers", "")))
-                view = await documents.view_of(ctx.db, doc)
-        except BaseException:
-            await library.discard(accepted)
-            raise
-    library.submit(version.id)
+        view = await library.upload_document(
+            session_token(request), item_id, upload.path, upload.filename,
+            title=upload.fields.get("title", ""),
+            restricted=_flag(upload.fields.get("restricted", "")),
+            readers=_ids(upload.fields.get("readers", "")))
     return ok(view, 201)
 
 
@@ -84,15 +76,8 @@ async def upload_version(request: Request) -> Response:
     async with authed(request) as ctx:
         await documents.check_can_revise(ctx.db, ctx.user, doc_id)
     async with received_pdf(request, library) as upload:
-        accepted = await library.accept(upload.path, upload.filename)
-        try:
-            async with authed(request) as ctx:
-                doc, version = await documents.add_version(ctx.db, ctx.user, doc_id, accepted)
-                view = await documents.view_of(ctx.db, doc)
-        except BaseException:
-            await library.discard(accepted)
-            raise
-    library.submit(version.id)
+        view = await library.upload_version(session_token(request), doc_id, upload.path,
+                                            upload.filename)
     return ok(view, 201)
 
 
@@ -108,14 +93,9 @@ async def get_document(request: Request) -> Response:
            body=DOC_BODY, response=DOCUMENT)
 async def update_document(request: Request) -> Response:
     """Readers who lose access are told to drop it."""
-    body = await payload.json_body(request)
-    readers = body.get("readers")
-    if readers is not None and (not isinstance(readers, list) or not all(
-            isinstance(r, int) and not isinstance(r, bool) for r in readers)):
-        raise Invalid("field_invalid", field="readers")
-    restricted = body.get("restricted")
-    if restricted is not None and not isinstance(restricted, bool):
-        raise Invalid("field_invalid", field="restricted")
+    body = await json_body(request)
+    readers = payload.optional_int_list(body, "readers")
+    restricted = payload.optional_bool(body, "restricted")
     async with authed(request) as ctx:
         doc = await documents.update_document(
             ctx.db, ctx.user, request.path_params["doc_id"],
@@ -188,7 +168,7 @@ GRANTS = PageGrants()
 async def _page(request: Request, library: Library) -> documents.PageImage:
     doc_id, version_id, page = _params(request, "doc_id", "version_id", "page")
     width = _width(request)
-    cookie = request.cookies.get(COOKIE, "")
+    cookie = request.cookies.get(accounts.SESSION_COOKIE, "")
     known = GRANTS.get(cookie, doc_id, version_id) if cookie else None
     if known is not None and 1 <= page <= known.pages and width in library.settings.render_widths:
         return replace(known, index=page - 1, width=width)

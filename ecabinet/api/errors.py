@@ -1,32 +1,25 @@
-"""Turning refusals into the error shape of DESIGN.md §4, in the user's language."""
+"""HTTP error responses: every refusal as `errors.refusal`, in the user's language."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ecabinet.api.context import language_of
-from ecabinet.errors import DomainError
+from ecabinet.errors import DomainError, refusal, refusal_of
 from ecabinet.i18n import translate
 
 log = logging.getLogger(__name__)
-
-
-def error_body(code: str, message: str) -> dict[str, Any]:
-    """The error object shared by HTTP responses and socket acknowledgements."""
-    return {"ok": False, "error": {"code": code, "message": message}}
 
 
 async def domain_error(request: Request, exc: Exception) -> Response:
     """A DomainError as JSON with its status."""
     assert isinstance(exc, DomainError)
     language = getattr(request.state, "language", None) or language_of(request)
-    message = translate(exc.code, language, exc.params)
-    return JSONResponse(error_body(exc.code, message), status_code=exc.status)
+    return JSONResponse(refusal_of(exc, language), status_code=exc.status)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -34,13 +27,13 @@ async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     message = translate(code, language_of(request))
-    return JSONResponse(error_body(code, message), status_code=exc.status_code)
+    return JSONResponse(refusal(code, message), status_code=exc.status_code)
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
     """A bug: the same shape, a translated apology, the traceback only in the log."""
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return JSONResponse(error_body("internal_error", translate("internal_error",
+    return JSONResponse(refusal("internal_error", translate("internal_error",
                                                                language_of(request))),
                         status_code=500)
 

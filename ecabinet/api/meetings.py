@@ -6,9 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ecabinet import eventlog, meetings, snapshot
-from ecabinet.api import payload
-from ecabinet.api.context import authed, ok
+from ecabinet import meetings, payload, snapshot
+from ecabinet.api.context import authed, json_body, ok
 from ecabinet.api.spec import ANY, BOOL, INT, STR, TIME, arr, obj, operation
 from ecabinet.errors import Invalid
 from ecabinet.models import ParticipantRole
@@ -65,7 +64,7 @@ async def list_meetings(request: Request) -> Response:
            response=SNAPSHOT, status=201)
 async def create_meeting(request: Request) -> Response:
     """A new meeting; 3 working days' notice unless urgent."""
-    data = _meeting_input(await payload.json_body(request))
+    data = _meeting_input(await json_body(request))
     async with authed(request) as ctx:
         meeting = await meetings.create_meeting(ctx.db, ctx.user, data)
         return ok(await snapshot.meeting_snapshot(ctx.db, ctx.user, meeting.id), 201)
@@ -82,7 +81,7 @@ async def get_meeting(request: Request) -> Response:
            response=SNAPSHOT)
 async def update_meeting(request: Request) -> Response:
     """Change title, time, place or people."""
-    data = _meeting_input(await payload.json_body(request))
+    data = _meeting_input(await json_body(request))
     async with authed(request) as ctx:
         meeting = await meetings.update_meeting(ctx.db, ctx.user, request.path_params["id"], data)
         return ok(await snapshot.meeting_snapshot(ctx.db, ctx.user, meeting.id))
@@ -92,7 +91,7 @@ async def update_meeting(request: Request) -> Response:
            tag="meetings", body=obj(comment=STR), response=SNAPSHOT)
 async def transition(request: Request) -> Response:
     """Move the meeting along its life."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     async with authed(request) as ctx:
         meeting = await meetings.transition(
             ctx.db, ctx.user, request.path_params["id"], request.path_params["name"],
@@ -101,20 +100,20 @@ async def transition(request: Request) -> Response:
         return ok(await snapshot.meeting_snapshot(ctx.db, ctx.user, meeting.id))
 
 
-@operation("Events after a seq (or null: take a fresh snapshot)", tag="meetings",
-           response=obj(events=arr(ANY)))
+@operation("Events after a seq, or a fresh snapshot when the gap is too old", tag="meetings",
+           response=obj(events=arr(ANY), snapshot=SNAPSHOT))
 async def events(request: Request) -> Response:
-    """Replay for clients that poll instead of holding a socket."""
-    try:
-        after = int(request.query_params.get("after", "0"))
-    except ValueError as exc:
-        raise Invalid("field_invalid", field="after") from exc
+    """Catch-up for clients that poll instead of holding a socket, as `meeting:sync`."""
+    after = _query_int(request, "after")
     async with authed(request) as ctx:
-        meeting = await meetings.get_meeting(ctx.db, ctx.user, request.path_params["id"])
-        rows = await eventlog.since(ctx.db, meeting.id, after)
-        if rows is None:
-            return ok({"events": None})
-        return ok({"events": [eventlog.envelope(r, ctx.user.id) for r in rows]})
+        return ok(await snapshot.catch_up(ctx.db, ctx.user, request.path_params["id"], after))
+
+
+def _query_int(request: Request, name: str) -> int:
+    try:
+        return int(request.query_params.get(name, "0"))
+    except ValueError as exc:
+        raise Invalid("field_invalid", field=name) from exc
 
 
 routes = [

@@ -6,9 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ecabinet import minutes
-from ecabinet.api import payload
-from ecabinet.api.context import Authed, authed, ok, settings_of
+from ecabinet import minutes, payload
+from ecabinet.api.context import Authed, authed, json_body, ok, settings_of
 from ecabinet.api.spec import ANY, BOOL, INT, STR, arr, obj, operation
 
 SECTION = obj(["heading", "paragraphs"], key=STR, heading=STR, paragraphs=arr(STR), summary=STR)
@@ -51,7 +50,7 @@ async def draft(request: Request) -> Response:
            body=obj(["sections"], sections=arr(SECTION), version=INT), response=STATE)
 async def update(request: Request) -> Response:
     """Replace the sections; refused if the minutes changed since `version`."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     async with authed(request) as ctx:
         await minutes.update(ctx.db, ctx.user, request.path_params["id"], body.get("sections"),
                              version=payload.integer(body, "version", required=False))
@@ -80,7 +79,7 @@ async def approve(request: Request) -> Response:
            body=obj(["comment"], comment=STR), response=STATE)
 async def send_back(request: Request) -> Response:
     """Review or approved → draft."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     async with authed(request) as ctx:
         await minutes.send_back(ctx.db, ctx.user, request.path_params["id"],
                                 payload.text(body, "comment", max_length=5000))
@@ -91,7 +90,7 @@ async def send_back(request: Request) -> Response:
            body=obj(passphrase=STR), response=STATE)
 async def sign(request: Request) -> Response:
     """Add a PAdES signature; the passphrase (or PIN) is used once and never stored."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     secret = payload.text(body, "passphrase", required=False, max_length=500)
     async with authed(request) as ctx:
         await minutes.sign(ctx.db, ctx.user, request.path_params["id"], secret=secret,

@@ -6,9 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ecabinet import meetings, questions
-from ecabinet.api import payload
-from ecabinet.api.context import authed, ok
+from ecabinet import meetings, payload, questions
+from ecabinet.api.context import authed, json_body, ok
 from ecabinet.api.spec import BOOL, INT, STR, arr, obj, operation
 from ecabinet.errors import Invalid
 
@@ -42,7 +41,7 @@ async def list_questions(request: Request) -> Response:
            body=obj(["text"], text=STR, item_id=INT, kind=STR), response=QUESTION, status=201)
 async def ask(request: Request) -> Response:
     """kind: question (default) or opinion; item_id null files it as general."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     async with authed(request) as ctx:
         question = await questions.ask(
             ctx.db, ctx.user, request.path_params["id"],
@@ -57,7 +56,7 @@ async def ask(request: Request) -> Response:
            body=obj(on=BOOL), response=QUESTION)
 async def support(request: Request) -> Response:
     """One +1 per member."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     async with authed(request) as ctx:
         question = await questions.support(ctx.db, ctx.user, request.path_params["qid"],
                                            payload.boolean(body, "on", default=True))
@@ -68,7 +67,7 @@ async def support(request: Request) -> Response:
            body=obj(["into"], into=INT), response=QUESTION)
 async def merge(request: Request) -> Response:
     """Returns the question merged into."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     async with authed(request) as ctx:
         target = await questions.merge(ctx.db, ctx.user, request.path_params["qid"],
                                        payload.required_int(body, "into"))
@@ -79,7 +78,7 @@ async def merge(request: Request) -> Response:
            tag="questions", body=obj(answered=BOOL, note=STR), response=QUESTION)
 async def answer(request: Request) -> Response:
     """answered defaults to true."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     async with authed(request) as ctx:
         question = await questions.set_answered(
             ctx.db, ctx.user, request.path_params["qid"],
@@ -92,7 +91,7 @@ async def answer(request: Request) -> Response:
            body=obj(item_id=INT), response=QUESTION)
 async def move(request: Request) -> Response:
     """item_id null: general questions."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     async with authed(request) as ctx:
         question = await questions.move(ctx.db, ctx.user, request.path_params["qid"],
                                         payload.integer(body, "item_id", required=False))

@@ -6,11 +6,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ecabinet import live_state, meetings, speakers
-from ecabinet.api import payload
-from ecabinet.api.context import authed, ok
+from ecabinet import live_state, meetings, payload, speakers
+from ecabinet.api.context import authed, json_body, ok
 from ecabinet.api.spec import BOOL, INT, STR, arr, obj, operation
-from ecabinet.errors import Invalid
 
 REQUEST = obj(id=INT, user_id=INT, name=STR, title=STR, unit=STR, remote=BOOL, item_id=INT,
               status=STR, note=STR, requested_at=STR, started_at=STR, ended_at=STR,
@@ -32,7 +30,7 @@ async def get_speakers(request: Request) -> Response:
            body=obj(note=STR), response=SPEAKERS, status=201)
 async def ask_to_speak(request: Request) -> Response:
     """A resent request keeps its place."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     async with authed(request) as ctx:
         row = await speakers.request(ctx.db, ctx.user, request.path_params["id"],
                                      payload.text(body, "note", required=False,
@@ -54,11 +52,8 @@ async def withdraw(request: Request) -> Response:
            tag="speakers", body=obj(["order"], order=arr(INT)), response=SPEAKERS)
 async def reorder(request: Request) -> Response:
     """The chair's order of speakers."""
-    body = await payload.json_body(request)
-    order = body.get("order")
-    if not isinstance(order, list) or not all(
-            isinstance(i, int) and not isinstance(i, bool) for i in order):
-        raise Invalid("field_invalid", field="order")
+    body = await json_body(request)
+    order = payload.int_list(body, "order")
     async with authed(request) as ctx:
         await speakers.reorder(ctx.db, ctx.user, request.path_params["id"], order)
         return ok(await speakers.state(ctx.db, request.path_params["id"]))
@@ -69,7 +64,7 @@ async def reorder(request: Request) -> Response:
            body=obj(request_id=INT, user_id=INT, limit_seconds=INT), response=SPEAKERS)
 async def grant(request: Request) -> Response:
     """The previous speaker's turn ends; `floor.changed` follows."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     async with authed(request) as ctx:
         await speakers.grant(ctx.db, ctx.user, request.path_params["id"],
                              request_id=payload.integer(body, "request_id", required=False),
@@ -92,7 +87,7 @@ async def end_turn(request: Request) -> Response:
            tag="speakers", body=obj(item_id=INT), response=obj(current_item_id=INT))
 async def set_item(request: Request) -> Response:
     """Every screen follows the current item."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     async with authed(request) as ctx:
         state = await live_state.set_current_item(
             ctx.db, ctx.user, request.path_params["id"],
@@ -104,7 +99,7 @@ async def set_item(request: Request) -> Response:
            tag="speakers", body=SETTINGS, response=SETTINGS)
 async def set_settings(request: Request) -> Response:
     """Either field may be left out."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     async with authed(request) as ctx:
         state = await live_state.set_settings(
             ctx.db, ctx.user, request.path_params["id"],

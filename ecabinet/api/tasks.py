@@ -13,9 +13,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from ecabinet import conclusions, reminders, tasks
-from ecabinet.api import payload
-from ecabinet.api.context import authed, ok, settings_of
+from ecabinet import conclusions, payload, reminders, tasks
+from ecabinet.api.context import authed, json_body, ok, settings_of
 from ecabinet.api.spec import ANY, FILE, INT, STR, arr, obj, operation
 from ecabinet.errors import Invalid, TooLarge
 
@@ -141,7 +140,7 @@ async def get_task(request: Request) -> Response:
            body=obj(["progress"], progress=INT, note=STR), response=ANY)
 async def progress(request: Request) -> Response:
     """0–99 %; handing in the deliverable completes the task."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     async with authed(request) as ctx:
         task = await tasks.report_progress(
             ctx.db, ctx.user, request.path_params["task_id"],
@@ -160,7 +159,7 @@ async def deliver(request: Request) -> Response:
         # may not touch; the upload is read outside the transaction.
         await tasks.get_task(ctx.db, ctx.user, request.path_params["task_id"])
     if request.headers.get("content-type", "").startswith("application/json"):
-        body: dict[str, Any] = await payload.json_body(request)
+        body: dict[str, Any] = await json_body(request)
         note_field = body.get("note")
         form = Form({"note": note_field if isinstance(note_field, str) else ""}, {})
     else:
@@ -179,7 +178,7 @@ async def deliver(request: Request) -> Response:
            body=obj(["comment"], comment=STR), response=ANY)
 async def reopen(request: Request) -> Response:
     """Done → in progress."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     async with authed(request) as ctx:
         task = await tasks.reopen(ctx.db, ctx.user, request.path_params["task_id"],
                                   payload.text(body, "comment", max_length=5000))

@@ -8,9 +8,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ecabinet import units
-from ecabinet.api import payload
-from ecabinet.api.context import authed, ok
+from ecabinet import payload, units
+from ecabinet.api.context import authed, json_body, ok
 from ecabinet.api.spec import INT, STR, arr, obj, operation
 from ecabinet.models import Role, Unit
 
@@ -41,7 +40,7 @@ async def list_units(request: Request) -> Response:
 @operation("Add a unit (admin)", tag="units", body=UNIT_BODY, response=UNIT_SCHEMA, status=201)
 async def create_unit(request: Request) -> Response:
     """Create a unit under a parent."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     async with authed(request) as ctx:
         ctx.require(Role.admin)
         unit = await units.create_unit(
@@ -57,7 +56,7 @@ async def create_unit(request: Request) -> Response:
 @operation("Rename or move a unit (admin)", tag="units", body=UNIT_BODY, response=UNIT_SCHEMA)
 async def update_unit(request: Request) -> Response:
     """Change a unit."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     async with authed(request) as ctx:
         ctx.require(Role.admin)
         unit = await units.update_unit(

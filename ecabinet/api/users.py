@@ -6,10 +6,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ecabinet import accounts
-from ecabinet.api import payload
+from ecabinet import accounts, payload
 from ecabinet.api.auth import USER_SCHEMA, user_view
-from ecabinet.api.context import authed, ok
+from ecabinet.api.context import authed, json_body, ok
 from ecabinet.api.spec import BOOL, INT, STR, arr, obj, operation
 from ecabinet.models import Role
 
@@ -31,7 +30,7 @@ async def list_users(request: Request) -> Response:
            status=201)
 async def create_user(request: Request) -> Response:
     """Add an account with a role and a unit."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     async with authed(request) as ctx:
         ctx.require(Role.admin)
         user = await accounts.create_user(
@@ -51,7 +50,7 @@ async def create_user(request: Request) -> Response:
 @operation("Change an account (admin)", tag="users", body=USER_BODY, response=USER_SCHEMA)
 async def update_user(request: Request) -> Response:
     """Edit, deactivate, unlock or reset the password of an account."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     async with authed(request) as ctx:
         ctx.require(Role.admin)
         user = await accounts.update_user(

@@ -6,9 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ecabinet import signatures
-from ecabinet.api import payload
-from ecabinet.api.context import authed, ok, settings_of
+from ecabinet import payload, signatures
+from ecabinet.api.context import authed, json_body, ok, settings_of
 from ecabinet.api.spec import ANY, BOOL, FILE, INT, STR, arr, obj, operation
 from ecabinet.api.tasks import read_form
 from ecabinet.errors import Invalid
@@ -109,7 +108,7 @@ async def add_pkcs12(request: Request) -> Response:
            response=KEY, status=201)
 async def add_pkcs11(request: Request) -> Response:
     """`certificate`: the signer's certificate in PEM, optionally followed by its chain."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     async with authed(request) as ctx:
         key = await signatures.configure_pkcs11(
             ctx.db, ctx.user, payload.required_int(body, "user_id"),

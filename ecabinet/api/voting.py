@@ -12,11 +12,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ecabinet import audit, ballot_writer, live_state, meetings, voting
-from ecabinet.api import payload
-from ecabinet.api.context import COOKIE, authed, ok, read_cookie_token, sessions_of, settings_of
+from ecabinet import ballot_writer, meetings, payload, voting
+from ecabinet.api.context import authed, json_body, ok, session_token
 from ecabinet.api.spec import ANY, BOOL, INT, STR, arr, obj, operation
-from ecabinet.errors import Forbidden, Invalid, Unauthenticated
 
 POLL = obj(id=INT, meeting_id=INT, item_id=INT, question=STR, options=arr(STR), kind=STR,
            visibility=STR, rule=STR, allow_change=BOOL, tie_break_chair=BOOL,
@@ -29,22 +27,13 @@ OUTCOME = obj(poll_id=INT, receipt=STR, choice=INT, already=BOOL, changed=BOOL)
 
 
 def writer_of(request: Request) -> ballot_writer.BallotWriter:
-    """This node's ballot writer."""
-    return ballot_writer.writer_for(sessions_of(request), settings_of(request).ballot_batch_max)
-
-
-def _token(request: Request) -> str:
-    token = read_cookie_token(settings_of(request).secret_key, request.cookies.get(COOKIE))
-    if token is None:
-        raise Unauthenticated("not_logged_in")
-    return token
+    """This node's ballot writer, made by the app's lifespan."""
+    writer: ballot_writer.BallotWriter = request.app.state.ballot_writer
+    return writer
 
 
 def _poll_input(body: dict[str, Any]) -> voting.PollInput:
-    options = body.get("options")
-    if options is not None and (not isinstance(options, list)
-                                or not all(isinstance(o, str) for o in options)):
-        raise Invalid("field_invalid", field="options")
+    options = payload.str_list(body, "options")
     limit = payload.integer(body, "time_limit_seconds", required=False)
     return voting.PollInput(
         question=payload.text(body, "question", max_length=voting.MAX_QUESTION),
@@ -73,21 +62,19 @@ async def list_polls(request: Request) -> Response:
            tag="voting", body=POLL_BODY, response=POLL, status=201)
 async def create_poll(request: Request) -> Response:
     """Options default to Tán thành / Không tán thành / Không biểu quyết."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     data = _poll_input(body)
     async with authed(request) as ctx:
         poll = await voting.create_poll(ctx.db, ctx.user, request.path_params["id"], data)
         if payload.boolean(body, "open"):
             poll = await voting.open_poll(ctx.db, ctx.user, poll.id)
-        view = voting.poll_view(poll)
-    writer_of(request).watch(poll.id, poll.closes_at)
-    return ok(view, 201)
+        return ok(voting.poll_view(poll), 201)
 
 
 @operation("Change a draft poll (chair, secretary)", tag="voting", body=POLL_BODY, response=POLL)
 async def update_poll(request: Request) -> Response:
     """Only before it opens."""
-    data = _poll_input(await payload.json_body(request))
+    data = _poll_input(await json_body(request))
     async with authed(request) as ctx:
         poll = await voting.update_poll(ctx.db, ctx.user, request.path_params["pid"], data)
         return ok(voting.poll_view(poll))
@@ -99,9 +86,7 @@ async def open_poll(request: Request) -> Response:
     """Checked-in voting members may vote from now on."""
     async with authed(request) as ctx:
         poll = await voting.open_poll(ctx.db, ctx.user, request.path_params["pid"])
-        view = voting.poll_view(poll)
-    writer_of(request).watch(poll.id, poll.closes_at)
-    return ok(view)
+        return ok(voting.poll_view(poll))
 
 
 @operation("Close a poll and compute its result once (chair, secretary)", tag="voting",
@@ -110,7 +95,7 @@ async def close_poll(request: Request) -> Response:
     """Every ballot acknowledged before is counted."""
     async with authed(request):
         pass  # authenticated and CSRF-checked; the writer re-checks who may close
-    return ok(await writer_of(request).close(_token(request), request.path_params["pid"]))
+    return ok(await writer_of(request).close(session_token(request), request.path_params["pid"]))
 
 
 @operation("Withdraw a poll without a result (chair, secretary)", tag="voting", response=POLL)
@@ -127,12 +112,12 @@ async def cancel_poll(request: Request) -> Response:
            response=OUTCOME)
 async def cast(request: Request) -> Response:
     """Acknowledged once committed."""
-    body = await payload.json_body(request)
+    body = await json_body(request)
     choice = payload.required_int(body, "choice")
     client_id = payload.text(body, "client_ballot_id", max_length=64)
     async with authed(request):
         pass  # the writer resolves the session again inside its group transaction
-    outcome = await writer_of(request).cast(_token(request), request.path_params["pid"],
+    outcome = await writer_of(request).cast(session_token(request), request.path_params["pid"],
                                             choice, client_id)
     return ok(outcome.view())
 
@@ -150,15 +135,7 @@ async def ballots(request: Request) -> Response:
 async def verify(request: Request) -> Response:
     """Empty problems and chain_ok: nothing was changed after counting."""
     async with authed(request) as ctx:
-        poll_id = request.path_params["pid"]
-        published = await voting.published_ballots(ctx.db, ctx.user, poll_id)
-        meeting = await meetings.get_meeting(ctx.db, ctx.user, published["poll"]["meeting_id"])
-        if ctx.user.role.value != "admin" and not await live_state.presides(
-                ctx.db, ctx.user, meeting):
-            raise Forbidden("forbidden")
-        problems = await voting.verify_poll(ctx.db, poll_id)
-        broken = await audit.verify_chain(ctx.db)
-        return ok({"problems": problems, "chain_ok": broken is None})
+        return ok(await voting.verify(ctx.db, ctx.user, request.path_params["pid"]))
 
 
 routes = [

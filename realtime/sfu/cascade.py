@@ -44,11 +44,8 @@ _STATUS = {
 }
 
 
-def _error(code: str, message: str) -> JSONResponse:
-    return JSONResponse(
-        {"ok": False, "error": {"code": code, "message": message}},
-        status_code=_STATUS.get(code, 502),
-    )
+def _error(exc: SfuError) -> JSONResponse:
+    return JSONResponse(exc.as_ack(), status_code=_STATUS.get(exc.code, 502))
 
 
 async def _body(request: Request, token: str) -> dict[str, Any]:
@@ -85,7 +82,7 @@ def cascade_routes(service: SfuService, token: str) -> list[Route]:
             node_id = _text(data, "node_id")
             answer = await service.join_node(request.path_params["meeting_id"], node_id, offer)
         except SfuError as exc:
-            return _error(exc.code, exc.message)
+            return _error(exc)
         return JSONResponse({"ok": True, "answer": answer})
 
     async def join(request: Request) -> JSONResponse:
@@ -99,7 +96,7 @@ def cascade_routes(service: SfuService, token: str) -> list[Route]:
                 _text(data, "offer", MAX_BODY),
             )
         except SfuError as exc:
-            return _error(exc.code, exc.message)
+            return _error(exc)
         return JSONResponse({"ok": True, "answer": answer})
 
     async def leave(request: Request) -> JSONResponse:
@@ -108,7 +105,7 @@ def cascade_routes(service: SfuService, token: str) -> list[Route]:
             data = await _body(request, token)
             await service.leave(request.path_params["meeting_id"], _text(data, "participant_id"))
         except SfuError as exc:
-            return _error(exc.code, exc.message)
+            return _error(exc)
         return JSONResponse({"ok": True})
 
     return [

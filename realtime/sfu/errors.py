@@ -1,4 +1,8 @@
-"""The SFU's one error type, carrying a machine code for acknowledgements."""
+"""The SFU's one error type, carrying a machine code for acknowledgements.
+
+The SFU is a package of its own that imports nothing from ecabinet, so it keeps this one
+builder of the project's refusal shape for its own HTTP answers between nodes.
+"""
 
 from __future__ import annotations
 

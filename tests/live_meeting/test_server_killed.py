@@ -21,7 +21,6 @@ import socketio
 from sqlalchemy import select
 
 from ecabinet import accounts, attendance, audit, db, meetings, units, voting
-from ecabinet.api.context import COOKIE, sign_token
 from ecabinet.models import (
     AgendaItem,
     Ballot,
@@ -83,7 +82,7 @@ async def prepare(tmp: Path, visibility: str = "named"
                 token = secrets.token_urlsafe(32)
                 s.add(LoginSession(token=token, csrf_token="-", user_id=person.id,
                                    expires_at=utcnow() + timedelta(hours=2)))
-                cookies[person.username] = sign_token(secret, token)
+                cookies[person.username] = accounts.sign_token(secret, token)
             for delegate in delegates:
                 await attendance.check_in(s, delegate, meeting.id)
             poll = await voting.create_poll(s, chair, meeting.id, voting.PollInput(
@@ -125,7 +124,7 @@ async def serving(node: Node) -> AsyncIterator[asyncio.subprocess.Process]:
 
 async def connect(node: Node, cookie: str) -> socketio.AsyncClient:
     client = socketio.AsyncClient(reconnection=False)
-    await client.connect(node.url, headers={"Cookie": f"{COOKIE}={cookie}"},
+    await client.connect(node.url, headers={"Cookie": f"{accounts.SESSION_COOKIE}={cookie}"},
                          transports=["websocket"], wait_timeout=10)
     return client
 

@@ -1,4 +1,8 @@
-"""Reading JSON request bodies into typed values, with errors the UI can show."""
+"""Reading request bodies and live-action data into typed values, with errors the UI can show.
+
+Both transports use these checks, the HTTP routes and the socket.io live actions, so a
+field is refused alike whichever way it arrives.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +10,26 @@ import json
 from datetime import datetime
 from typing import Any
 
-from starlette.requests import Request
-
 from ecabinet.errors import Invalid
 
 MAX_JSON_BYTES = 1024 * 1024
 
 
-async def json_body(request: Request) -> dict[str, Any]:
-    """The request's JSON object, or Invalid."""
-    raw = await request.body()
+def parse_object(raw: bytes) -> dict[str, Any]:
+    """A JSON object from raw bytes (empty means `{}`), or Invalid."""
     if len(raw) > MAX_JSON_BYTES:
         raise Invalid("body_too_large")
     try:
         data = json.loads(raw or b"{}")
     except (ValueError, UnicodeDecodeError) as exc:
         raise Invalid("bad_json") from exc
+    if not isinstance(data, dict):
+        raise Invalid("bad_json")
+    return data
+
+
+def as_object(data: Any) -> dict[str, Any]:
+    """A live action's data, which must be a JSON object."""
     if not isinstance(data, dict):
         raise Invalid("bad_json")
     return data
@@ -42,6 +50,11 @@ def text(data: dict[str, Any], name: str, *, required: bool = True, max_length: 
     return value.strip()
 
 
+def _is_int(value: Any) -> bool:
+    # JSON true/false arrive as Python bools, which are ints: never accept them as numbers.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def integer(data: dict[str, Any], name: str, *, required: bool = True) -> int | None:
     """An integer field (booleans refused)."""
     value = data.get(name)
@@ -49,9 +62,9 @@ def integer(data: dict[str, Any], name: str, *, required: bool = True) -> int | 
         if required:
             raise Invalid("field_required", field=name)
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not _is_int(value):
         raise Invalid("field_invalid", field=name)
-    return value
+    return int(value)
 
 
 def required_int(data: dict[str, Any], name: str) -> int:
@@ -61,10 +74,46 @@ def required_int(data: dict[str, Any], name: str) -> int:
     return value
 
 
+def int_list(data: dict[str, Any], name: str) -> list[int]:
+    """A list of integers that must be present (booleans refused)."""
+    value = optional_int_list(data, name)
+    if value is None:
+        raise Invalid("field_required", field=name)
+    return value
+
+
+def optional_int_list(data: dict[str, Any], name: str) -> list[int] | None:
+    """A list of integers (booleans refused); None when absent."""
+    value = data.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(_is_int(v) for v in value):
+        raise Invalid("field_invalid", field=name)
+    return [int(v) for v in value]
+
+
+def str_list(data: dict[str, Any], name: str) -> list[str] | None:
+    """A list of strings; None when absent."""
+    value = data.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise Invalid("field_invalid", field=name)
+    return value
+
+
 def boolean(data: dict[str, Any], name: str, *, default: bool = False) -> bool:
     """A boolean field."""
     value = data.get(name, default)
     if not isinstance(value, bool):
+        raise Invalid("field_invalid", field=name)
+    return value
+
+
+def optional_bool(data: dict[str, Any], name: str) -> bool | None:
+    """A boolean field that may be absent (None: leave as it is)."""
+    value = data.get(name)
+    if value is not None and not isinstance(value, bool):
         raise Invalid("field_invalid", field=name)
     return value
 
