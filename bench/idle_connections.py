@@ -3,7 +3,7 @@
 Starts `ecabinet serve` on a temporary SQLite file, logs one delegate in, then opens N
 websocket connections (default 5,000) from worker processes, each joining the meeting's
 room, and reads the server's resident memory before and after. Prints KB per connection
-(target in DESIGN.md §10: ≤ 40 KB) and, as the baseline in the same run, the same
+(target: ≤ 40 KB) and, as the baseline in the same run, the same
 connections to a bare python-socketio server with no application on it.
 """
 

@@ -1,4 +1,4 @@
-"""Meetings: create, edit, list, and move through their life (DESIGN.md §2)."""
+"""Meetings: create, edit, list, and move through their life."""
 
 from __future__ import annotations
 

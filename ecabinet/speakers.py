@@ -1,7 +1,7 @@
 """The speaker queue and the floor: ask to speak, reorder, give and end the floor, history.
 
 `floor.changed` events name who holds the floor, so the video SFU can forward that
-speaker's stream to every room (DESIGN.md §7).
+speaker's stream to every room.
 """
 
 from __future__ import annotations

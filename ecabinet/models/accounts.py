@@ -12,7 +12,7 @@ from ecabinet.models.base import Base, Timestamped
 
 
 class Role(enum.StrEnum):
-    """What an account may do across the system (DESIGN.md §1)."""
+    """What an account may do across the system."""
 
     admin = "admin"
     secretary = "secretary"

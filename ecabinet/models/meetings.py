@@ -12,7 +12,7 @@ from ecabinet.models.base import Base, Timestamped, utcnow
 
 
 class MeetingStatus(enum.StrEnum):
-    """The life of a meeting (DESIGN.md §2)."""
+    """The life of a meeting: draft → submitted → approved → published → in session → closed."""
 
     draft = "draft"
     submitted = "submitted"

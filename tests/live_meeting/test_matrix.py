@@ -1,4 +1,4 @@
-"""Authorisation: every role against every live action (DESIGN.md §11)."""
+"""Authorisation: every role against every live action."""
 
 from __future__ import annotations
 
