@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ecabinet import audit, eventlog, meetings, minutes, signatures, tasks
+from ecabinet import audit, eventlog, meetings, signatures, tasks
 from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
 from ecabinet.minutes import access, drafting_audience
 from ecabinet.models import (
@@ -564,7 +564,7 @@ async def _publish(session: AsyncSession, meeting: Meeting, conclusion: Conclusi
 
 
 async def require_issued_if_started(session: AsyncSession, meeting: Meeting) -> None:
-    """Guard of "close": a notice that was started must be issued first (DESIGN §2)."""
+    """Guard of "close": a notice that was started must be issued first."""
     status = await session.scalar(
         select(Conclusion.status).where(Conclusion.meeting_id == meeting.id))
     if status is not None and status != C.issued:
@@ -616,75 +616,3 @@ async def snapshot(session: AsyncSession, user: User, meeting: Meeting) -> dict[
         "deadline": deadline(due, tasks.today()),
         "conclusion": await view(session, conclusion) if conclusion else None,
     }
-
-
-# -- demo ----------------------------------------------------------------------------
-
-# (item index, task, responsible unit code or username, days after the meeting, deliverable)
-_DEMO_TASKS = (
-    (0, "Hoàn thiện hạ tầng kết nối phòng họp trực tuyến đến 100% UBND cấp xã", "TTH-PL", 10,
-     "Báo cáo kết quả kết nối"),
-    (0, "Rà soát, cập nhật danh mục thủ tục hành chính thực hiện trực tuyến toàn trình",
-     "daibieu3", 20, "Danh mục thủ tục được cập nhật"),
-    (1, "Xây dựng kế hoạch đào tạo kỹ năng số cho cán bộ, công chức cấp xã", "TTH-PD", 45,
-     "Dự thảo Kế hoạch đào tạo"),
-    (2, "Tham mưu kiện toàn Ban Chỉ đạo chuyển đổi số tỉnh", "daibieu2", 12,
-     "Dự thảo Quyết định kiện toàn"),
-)
-
-
-async def demo_follow_up(session: AsyncSession, meeting_id: int, step: str) -> None:
-    """Demo data of this feature, called before each transition the demo takes.
-
-    The first call creates the demo signing keys (passphrase demo12345) and trusts the
-    demo CA. Before "close" it gives the meeting what closing needs: minutes drafted,
-    approved and signed by secretary and chair, and a conclusion notice issued with
-    tasks, some handed in, some overdue.
-    """
-    names = {u.id: u.name for u in (await session.scalars(select(Unit))).all()}
-    await signatures.create_demo_keys(session, names)
-    if step != "close":
-        return
-    meeting = await session.get(Meeting, meeting_id)
-    assert meeting is not None
-    secretary = await session.get(User, meeting.created_by_id)
-    chair = await session.get(User, meeting.chair_id)
-    assert secretary is not None and chair is not None
-    secret = signatures.DEMO_PASSPHRASE.decode()
-    drafted = await minutes.draft(session, secretary, meeting_id)
-    summary = ("Chủ trì đánh giá cao sự chuẩn bị của các sở, ngành; yêu cầu các địa phương "
-               "khẩn trương hoàn thành các nhiệm vụ chuyển đổi số được giao trong năm 2026.")
-    await minutes.update(session, secretary, meeting_id, [
-        {**s, "summary": summary} if s["key"] == "summary" else dict(s)
-        for s in drafted.sections])
-    await minutes.submit(session, secretary, meeting_id)
-    await minutes.approve(session, chair, meeting_id)
-    await minutes.sign(session, secretary, meeting_id, secret=secret)
-    await minutes.sign(session, chair, meeting_id, secret=secret)
-
-    notice = await create(session, secretary, meeting_id)
-    draft = await view(session, notice)
-    codes = {u.code: u.id for u in (await session.scalars(select(Unit))).all() if u.code}
-    people = {u.username: u.id for u in (await session.scalars(select(User))).all()}
-    day = meeting_day(meeting)
-    items = [ItemInput(id=i["id"], agenda_item_id=i["agenda_item_id"], title=i["title"],
-                       text="Thống nhất với nội dung trình; giao các đơn vị triển khai như sau:")
-             for i in draft["items"]]
-    for index, content, who, days, deliverable in _DEMO_TASKS:
-        items[min(index, len(items) - 1)].tasks.append(TaskInput(
-            content=content, deadline=add_working_days(day, days), deliverable=deliverable,
-            responsible_unit_id=codes.get(who), responsible_user_id=people.get(who)))
-    await save(session, secretary, meeting_id, ConclusionInput(
-        summary=draft["summary"], opening=draft["opening"], closing=draft["closing"],
-        items=items, recipient_unit_ids=[r["id"] for r in draft["recipients"]]))
-    await submit(session, secretary, meeting_id)
-    issued = await sign(session, chair, meeting_id, secret=secret)
-    first = await session.scalar(select(Task).where(Task.conclusion_id == issued.id)
-                                 .order_by(Task.id).limit(1))
-    unit_secretary = await session.scalar(select(User).where(User.username == "thukyphuloc"))
-    if first is not None and unit_secretary is not None:
-        await tasks.report_progress(session, unit_secretary, first.id, progress=70,
-                                    note="Đã kết nối 12/15 xã; 3 xã đang lắp đặt thiết bị.")
-        await tasks.submit_deliverable(
-            session, unit_secretary, first.id,
-            note="Đã hoàn thành kết nối 15/15 xã; gửi kèm báo cáo số 112/BC-UBND.")

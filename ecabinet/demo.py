@@ -10,13 +10,27 @@ from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ecabinet import accounts, agenda, conclusions, documents, meetings, units
-from ecabinet.models import Meeting, MeetingStatus, ParticipantRole, Role, User
+from ecabinet import (
+    accounts,
+    agenda,
+    conclusions,
+    documents,
+    meetings,
+    minutes,
+    signatures,
+    tasks,
+    units,
+)
+from ecabinet.models import Meeting, MeetingStatus, ParticipantRole, Role, Task, Unit, User
 from ecabinet.models.base import utcnow
-from ecabinet.workdays import VIETNAM
+from ecabinet.signing import ca
+from ecabinet.signing.stamp import demo_seal_png
+from ecabinet.workdays import VIETNAM, add_working_days
 
 DEMO_PASSWORD = "demo12345"
 
@@ -135,7 +149,7 @@ async def load(session: AsyncSession) -> list[DemoLogin]:
         assert meeting_chair is not None
         for step in _PATH[status]:
             actor = meeting_chair if step == "approve" else secretary
-            await conclusions.demo_follow_up(session, meeting.id, step)
+            await before_transition(session, meeting.id, step)
             await meetings.transition(session, actor, meeting.id, step,
                                       now=created - timedelta(days=1) if days < 5 else None)
     await live_demo(session, people)
@@ -160,9 +174,9 @@ async def live_demo(session: AsyncSession, people: dict[str, User]) -> None:
         return
     items = await live_state.items(session, meeting.id)
     if not items:
-        for position, (title, presenter, minutes) in enumerate(LIVE_AGENDA, start=1):
+        for position, (title, presenter, planned) in enumerate(LIVE_AGENDA, start=1):
             session.add(AgendaItem(meeting_id=meeting.id, position=position, title=title,
-                                   presenter=presenter, planned_minutes=minutes))
+                                   presenter=presenter, planned_minutes=planned))
         await session.flush()
         items = await live_state.items(session, meeting.id)
     chair = await session.get(User, meeting.chair_id)
@@ -285,10 +299,10 @@ async def add_agenda(session: AsyncSession, meeting: Meeting, people: dict[str, 
                      unit_ids: dict[str, int]) -> None:
     """Give a demo meeting its agenda and documents (processed when the node starts)."""
     secretary = people["thuky"]
-    for title, presenter, minutes, papers in AGENDA:
+    for title, presenter, planned, papers in AGENDA:
         item = await agenda.add_item(session, secretary, meeting.id, agenda.ItemInput(
             title=title, presenter=presenter, presenter_unit_id=unit_ids["province"],
-            planned_minutes=minutes))
+            planned_minutes=planned))
         for seed, doc_title, restricted in papers:
             doc, _version = await documents.stage_document(
                 session, secretary, item.id, document_pdf(seed, doc_title),
@@ -298,3 +312,128 @@ async def add_agenda(session: AsyncSession, meeting: Meeting, people: dict[str, 
                     session, secretary, doc.id, restricted=True,
                     readers=[people[name].id for name in RESTRICTED_READERS])
 
+
+# -- signing keys, minutes and the conclusion notice -----------------------------------
+
+# Demo accounts that get a demo certificate; the chairs' keys also carry the unit's seal.
+DEMO_SIGNERS = ("thuky", "chutich", "phochutich")
+DEMO_PASSPHRASE = b"demo12345"
+KEY_LABEL = "Khóa thử nghiệm (demo)"
+# (item index, task, responsible unit code or username, days after the meeting, deliverable)
+CONCLUSION_TASKS = (
+    (0, "Hoàn thiện hạ tầng kết nối phòng họp trực tuyến đến 100% UBND cấp xã", "TTH-PL", 10,
+     "Báo cáo kết quả kết nối"),
+    (0, "Rà soát, cập nhật danh mục thủ tục hành chính thực hiện trực tuyến toàn trình",
+     "daibieu3", 20, "Danh mục thủ tục được cập nhật"),
+    (1, "Xây dựng kế hoạch đào tạo kỹ năng số cho cán bộ, công chức cấp xã", "TTH-PD", 45,
+     "Dự thảo Kế hoạch đào tạo"),
+    (2, "Tham mưu kiện toàn Ban Chỉ đạo chuyển đổi số tỉnh", "daibieu2", 12,
+     "Dự thảo Quyết định kiện toàn"),
+)
+MINUTES_SUMMARY = (
+    "Chủ trì đánh giá cao sự chuẩn bị của các sở, ngành; yêu cầu các địa phương "
+    "khẩn trương hoàn thành các nhiệm vụ chuyển đổi số được giao trong năm 2026.")
+ITEM_TEXT = "Thống nhất với nội dung trình; giao các đơn vị triển khai như sau:"
+# The unit secretary who reports on the notice's first task, and what they report.
+REPORTER = "thukyphuloc"
+PROGRESS_NOTE = "Đã kết nối 12/15 xã; 3 xã đang lắp đặt thiết bị."
+DELIVERABLE_NOTE = "Đã hoàn thành kết nối 15/15 xã; gửi kèm báo cáo số 112/BC-UBND."
+
+
+@cache
+def _authority() -> tuple[ca.IssuedCertificate, ca.IssuedCertificate]:
+    # One demo CA per process: every demo database then trusts the same root.
+    root = ca.create_root_ca()
+    return root, ca.create_intermediate_ca(root)
+
+
+@cache
+def _keystore(common_name: str, organization: str
+              ) -> tuple[bytes, x509.Certificate, tuple[x509.Certificate, ...]]:
+    root, intermediate = _authority()
+    issued = ca.issue_signer_certificate(
+        intermediate, common_name=common_name, organization=organization
+    )
+    chain = (intermediate.certificate, root.certificate)
+    return ca.pkcs12_bytes(issued, DEMO_PASSPHRASE, chain=chain), issued.certificate, chain
+
+
+@cache
+def _seal(organization: str) -> bytes:
+    return demo_seal_png(organization.upper())
+
+
+async def create_signing_keys(session: AsyncSession, unit_names: dict[int, str]) -> None:
+    """A demo CA (trusted) and a PKCS#12 for each demo signer; passphrase demo12345."""
+    root, _ = _authority()
+    if not await signatures.is_trusted_root(session, root.certificate):
+        await signatures.add_trust_root(session, None, root.certificate.public_bytes(
+            serialization.Encoding.PEM))
+    users = (await session.scalars(select(User).where(User.username.in_(DEMO_SIGNERS)))).all()
+    for user in users:
+        if await signatures.active_key(session, user.id) is not None:
+            continue
+        organization = unit_names.get(user.unit_id or 0, "")
+        store, certificate, chain = _keystore(user.full_name, organization)
+        await signatures.configure_issued_pkcs12(
+            session, None, user.id, store, certificate, chain, label=KEY_LABEL,
+            seal_png=_seal(organization) if user.role == Role.chair else None, demo=True)
+
+
+async def before_transition(session: AsyncSession, meeting_id: int, step: str) -> None:
+    """Called before each transition the demo takes: keys first, and what closing needs.
+
+    The first call creates the demo signing keys and trusts the demo CA; before "close"
+    the meeting gets its signed minutes and its conclusion notice.
+    """
+    names = {u.id: u.name for u in (await session.scalars(select(Unit))).all()}
+    await create_signing_keys(session, names)
+    if step == "close":
+        await minutes_and_notice(session, meeting_id)
+
+
+async def minutes_and_notice(session: AsyncSession, meeting_id: int) -> None:
+    """What closing a demo meeting needs: signed minutes and an issued notice with tasks.
+
+    The minutes are drafted, approved and signed by secretary and chair; the notice's
+    tasks are some handed in, some overdue.
+    """
+    meeting = await session.get(Meeting, meeting_id)
+    assert meeting is not None
+    secretary = await session.get(User, meeting.created_by_id)
+    chair = await session.get(User, meeting.chair_id)
+    assert secretary is not None and chair is not None
+    secret = DEMO_PASSPHRASE.decode()
+    drafted = await minutes.draft(session, secretary, meeting_id)
+    await minutes.update(session, secretary, meeting_id, [
+        {**s, "summary": MINUTES_SUMMARY} if s["key"] == "summary" else dict(s)
+        for s in drafted.sections])
+    await minutes.submit(session, secretary, meeting_id)
+    await minutes.approve(session, chair, meeting_id)
+    await minutes.sign(session, secretary, meeting_id, secret=secret)
+    await minutes.sign(session, chair, meeting_id, secret=secret)
+
+    notice = await conclusions.create(session, secretary, meeting_id)
+    draft = await conclusions.view(session, notice)
+    codes = {u.code: u.id for u in (await session.scalars(select(Unit))).all() if u.code}
+    people = {u.username: u.id for u in (await session.scalars(select(User))).all()}
+    day = conclusions.meeting_day(meeting)
+    items = [conclusions.ItemInput(id=i["id"], agenda_item_id=i["agenda_item_id"],
+                                   title=i["title"], text=ITEM_TEXT)
+             for i in draft["items"]]
+    for index, content, who, days, deliverable in CONCLUSION_TASKS:
+        items[min(index, len(items) - 1)].tasks.append(conclusions.TaskInput(
+            content=content, deadline=add_working_days(day, days), deliverable=deliverable,
+            responsible_unit_id=codes.get(who), responsible_user_id=people.get(who)))
+    await conclusions.save(session, secretary, meeting_id, conclusions.ConclusionInput(
+        summary=draft["summary"], opening=draft["opening"], closing=draft["closing"],
+        items=items, recipient_unit_ids=[r["id"] for r in draft["recipients"]]))
+    await conclusions.submit(session, secretary, meeting_id)
+    issued = await conclusions.sign(session, chair, meeting_id, secret=secret)
+    first = await session.scalar(select(Task).where(Task.conclusion_id == issued.id)
+                                 .order_by(Task.id).limit(1))
+    reporter = await session.scalar(select(User).where(User.username == REPORTER))
+    if first is not None and reporter is not None:
+        await tasks.report_progress(session, reporter, first.id, progress=70,
+                                    note=PROGRESS_NOTE)
+        await tasks.submit_deliverable(session, reporter, first.id, note=DELIVERABLE_NOTE)

@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -44,7 +43,6 @@ from ecabinet.models import (
 )
 from ecabinet.models.base import utcnow
 from ecabinet.pdf.official import ComposedDocument, OfficialDocument, compose_official_document
-from ecabinet.signing import ca
 from ecabinet.signing.keystore import (
     KeyStoreError,
     Pkcs11SignerSpec,
@@ -54,7 +52,7 @@ from ecabinet.signing.keystore import (
 )
 from ecabinet.signing.placement import SignatureBox
 from ecabinet.signing.sign import PdfSigningError, sign_pdf
-from ecabinet.signing.stamp import SignatureAppearance, demo_seal_png
+from ecabinet.signing.stamp import SignatureAppearance
 from ecabinet.signing.verify import (
     PdfVerificationError,
     SignatureReport,
@@ -69,9 +67,6 @@ MAX_KEYSTORE_BYTES = 64 * 1024
 MAX_SEAL_BYTES = 2 * 1024 * 1024
 MAX_VERIFY_BYTES = 50 * 1024 * 1024
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-# Demo accounts that get a demo certificate, and whose keys carry the unit's seal.
-DEMO_SIGNERS = ("thuky", "chutich", "phochutich")
-DEMO_PASSPHRASE = b"demo12345"
 
 
 # -- the worker process ------------------------------------------------------
@@ -245,6 +240,13 @@ async def list_trust_roots(session: AsyncSession, actor: User) -> list[TrustRoot
     return list((await session.scalars(select(TrustRoot).order_by(TrustRoot.id))).all())
 
 
+async def is_trusted_root(session: AsyncSession, certificate: x509.Certificate) -> bool:
+    """Whether this CA certificate is already among the roots trusted here."""
+    return await session.scalar(
+        select(TrustRoot.id).where(TrustRoot.fingerprint == fingerprint(certificate))
+    ) is not None
+
+
 async def add_trust_root(session: AsyncSession, actor: User | None, data: bytes) -> TrustRoot:
     """Trust a CA certificate (PEM or DER) for verification; admin only."""
     if actor is not None:
@@ -258,9 +260,9 @@ async def add_trust_root(session: AsyncSession, actor: User | None, data: bytes)
     constraints = _basic_constraints(certificate)
     if constraints is None or not constraints.ca:
         raise Invalid("not_a_ca_certificate")
-    digest = fingerprint(certificate)
-    if await session.scalar(select(TrustRoot.id).where(TrustRoot.fingerprint == digest)):
+    if await is_trusted_root(session, certificate):
         raise Conflict("trust_root_exists")
+    digest = fingerprint(certificate)
     root = TrustRoot(
         name=(_attribute(certificate.subject, NameOID.COMMON_NAME)
               or certificate.subject.rfc4514_string()),
@@ -358,6 +360,30 @@ async def _replace_key(session: AsyncSession, actor: User | None, key: SignerKey
     return key
 
 
+async def _check_pkcs12(session: AsyncSession, actor: User | None, user_id: int, data: bytes,
+                        seal_png: bytes | None) -> None:
+    if actor is not None:
+        _require_admin(actor)
+    await _signer_user(session, user_id)
+    if len(data) > MAX_KEYSTORE_BYTES:
+        raise TooLarge("upload_file_too_large")
+    _check_seal(seal_png)
+
+
+async def _store_pkcs12(
+    session: AsyncSession, actor: User | None, user_id: int, data: bytes,
+    certificate: x509.Certificate, chain: Sequence[x509.Certificate], *, label: str,
+    passphrase_env: str, seal_png: bytes | None, demo: bool,
+) -> SignerKey:
+    key = SignerKey(
+        user_id=user_id, kind=SignerKeyKind.pkcs12, label=label.strip(), pkcs12=data,
+        passphrase_env=_env_name(passphrase_env), seal_png=seal_png, demo=demo,
+        chain_pem="".join(_pem(c) for c in chain), created_by_id=actor.id if actor else None,
+    )
+    _describe_certificate(key, certificate)
+    return await _replace_key(session, actor, key)
+
+
 async def configure_pkcs12(
     session: AsyncSession, actor: User | None, user_id: int, data: bytes, passphrase: str, *,
     label: str = "", passphrase_env: str = "", seal_png: bytes | None = None, demo: bool = False,
@@ -367,25 +393,31 @@ async def configure_pkcs12(
     The passphrase only proves the store opens; it is not kept. An unencrypted
     store is refused.
     """
-    if actor is not None:
-        _require_admin(actor)
-    await _signer_user(session, user_id)
-    if len(data) > MAX_KEYSTORE_BYTES:
-        raise TooLarge("upload_file_too_large")
-    _check_seal(seal_png)
+    await _check_pkcs12(session, actor, user_id, data, seal_png)
     try:
         certificate, chain = await asyncio.to_thread(
             read_pkcs12, data, passphrase.encode("utf-8")
         )
     except KeyStoreError as exc:
         raise Invalid("keystore_unusable", detail=str(exc)) from exc
-    key = SignerKey(
-        user_id=user_id, kind=SignerKeyKind.pkcs12, label=label.strip(), pkcs12=data,
-        passphrase_env=_env_name(passphrase_env), seal_png=seal_png, demo=demo,
-        chain_pem="".join(_pem(c) for c in chain), created_by_id=actor.id if actor else None,
-    )
-    _describe_certificate(key, certificate)
-    return await _replace_key(session, actor, key)
+    return await _store_pkcs12(session, actor, user_id, data, certificate, chain, label=label,
+                               passphrase_env=passphrase_env, seal_png=seal_png, demo=demo)
+
+
+async def configure_issued_pkcs12(
+    session: AsyncSession, actor: User | None, user_id: int, data: bytes,
+    certificate: x509.Certificate, chain: Sequence[x509.Certificate], *, label: str = "",
+    seal_png: bytes | None = None, demo: bool = False,
+) -> SignerKey:
+    """Give a secretary or chair a PKCS#12 store the caller itself just issued (admin only).
+
+    The caller vouches that `data` holds `certificate` and `chain`, so the store is not
+    opened: each opening runs the slow key derivation, which a loader issuing many keys
+    (the demo) would otherwise pay once more per key.
+    """
+    await _check_pkcs12(session, actor, user_id, data, seal_png)
+    return await _store_pkcs12(session, actor, user_id, data, certificate, chain, label=label,
+                               passphrase_env="", seal_png=seal_png, demo=demo)
 
 
 def _env_name(name: str) -> str:
@@ -737,53 +769,3 @@ async def verification_view(
             if known else None
         ),
     }
-
-
-# -- demo keys ---------------------------------------------------------------
-
-
-@cache
-def _demo_authority() -> tuple[ca.IssuedCertificate, ca.IssuedCertificate]:
-    # One demo CA per process: every demo database then trusts the same root.
-    root = ca.create_root_ca()
-    return root, ca.create_intermediate_ca(root)
-
-
-@cache
-def _demo_keystore(common_name: str, organization: str
-                   ) -> tuple[bytes, x509.Certificate, tuple[x509.Certificate, ...]]:
-    root, intermediate = _demo_authority()
-    issued = ca.issue_signer_certificate(
-        intermediate, common_name=common_name, organization=organization
-    )
-    chain = (intermediate.certificate, root.certificate)
-    return ca.pkcs12_bytes(issued, DEMO_PASSPHRASE, chain=chain), issued.certificate, chain
-
-
-@cache
-def _demo_seal(organization: str) -> bytes:
-    return demo_seal_png(organization.upper())
-
-
-async def create_demo_keys(session: AsyncSession, unit_names: dict[int, str]) -> None:
-    """A demo CA (trusted) and a PKCS#12 for each demo signer; passphrase demo12345."""
-    root, _ = _demo_authority()
-    if not await session.scalar(
-        select(TrustRoot.id).where(TrustRoot.fingerprint == fingerprint(root.certificate))
-    ):
-        await add_trust_root(session, None, root.certificate.public_bytes(
-            serialization.Encoding.PEM))
-    users = (await session.scalars(select(User).where(User.username.in_(DEMO_SIGNERS)))).all()
-    for user in users:
-        if await active_key(session, user.id) is not None:
-            continue
-        organization = unit_names.get(user.unit_id or 0, "")
-        store, certificate, chain = _demo_keystore(user.full_name, organization)
-        # Made just above by us, so not opened again (each opening runs the slow KDF).
-        key = SignerKey(
-            user_id=user.id, kind=SignerKeyKind.pkcs12, label="Khóa thử nghiệm (demo)",
-            pkcs12=store, demo=True, chain_pem="".join(_pem(c) for c in chain),
-            seal_png=_demo_seal(organization) if user.role == Role.chair else None,
-        )
-        _describe_certificate(key, certificate)
-        await _replace_key(session, None, key)

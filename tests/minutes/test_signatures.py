@@ -153,6 +153,32 @@ async def test_admin_configures_keys_never_storing_a_secret(
             ",")[0]
 
 
+async def test_a_store_issued_here_is_configured_without_opening_it(
+        sessions: Any, world: World, pki: Pki) -> None:
+    issued = ca.issue_signer_certificate(pki.intermediate, common_name=world["chair"].full_name,
+                                         organization="UBND tỉnh")
+    chain = (pki.intermediate.certificate, pki.root.certificate)
+    store = ca.pkcs12_bytes(issued, PASSPHRASE.encode(), chain=chain)
+    async with db.transaction(sessions) as s:
+        secretary = await s.get(User, world["secretary"].id)
+        assert secretary is not None
+        with pytest.raises(Forbidden):
+            await signatures.configure_issued_pkcs12(s, secretary, world["chair"].id, store,
+                                                     issued.certificate, chain)
+        with pytest.raises(Invalid):  # keys are for secretaries and chairs
+            await signatures.configure_issued_pkcs12(s, None, world["delegate"].id, store,
+                                                     issued.certificate, chain)
+        key = await signatures.configure_issued_pkcs12(
+            s, None, world["chair"].id, store, issued.certificate, chain, label=" Thử ",
+            demo=True)
+        assert (key.label, key.demo, key.pkcs12, key.passphrase_env) == ("Thử", True, store, "")
+        assert key.subject_name == world["chair"].full_name and key.organization == "UBND tỉnh"
+        assert (await signatures.active_key(s, world["chair"].id)) is key
+        assert not await signatures.is_trusted_root(s, pki.root.certificate)
+        await signatures.add_trust_root(s, None, pki.root_pem)
+        assert await signatures.is_trusted_root(s, pki.root.certificate)
+
+
 async def test_verification_recognises_a_version_issued_here(
         sessions: Any, world: World, pki: Pki) -> None:
     async with db.transaction(sessions) as s:
