@@ -1,4 +1,4 @@
-// A tiny DOM builder and the shared bits of page chrome.
+// A tiny DOM builder, in-place re-rendering for live views, and the shared bits of page chrome.
 import { t } from "./i18n.js";
 
 /** h("div", {class: "x", onclick: fn}, child, "text") builds an element. */
@@ -9,6 +9,8 @@ export function h(tag, attrs = {}, ...children) {
     if (key.startsWith("on") && typeof value === "function") el.addEventListener(key.slice(2), value);
     else if (key === "class") el.className = value;
     else if (key === "dataset") Object.assign(el.dataset, value);
+    // Through the CSSOM: the CSP refuses inline style attributes (setAttribute("style")).
+    else if (key === "style") el.style.cssText = value;
     else if (key in el && typeof value !== "string") el[key] = value;
     else el.setAttribute(key, value === true ? "" : value);
   }
@@ -46,6 +48,27 @@ export async function attempt(action, button) {
   } finally {
     if (button) button.disabled = false;
   }
+}
+
+/** Replace an element's children, skipping the empty (null, false) ones. */
+export function fill(el, ...children) {
+  el.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
+  return el;
+}
+
+/**
+ * Keep one view per tab container and update it in place on every event, so a form
+ * being typed into or a button being pressed survives the live updates.
+ */
+export function keepView(container, id, build) {
+  const kept = container.__liveView;
+  if (!kept || kept.id !== id || kept.root.parentNode !== container) {
+    const view = build();
+    view.id = id;
+    container.replaceChildren(view.root);
+    container.__liveView = view;
+  }
+  return container.__liveView;
 }
 
 export function mount(...children) {

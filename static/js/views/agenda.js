@@ -7,7 +7,6 @@ import { attempt, h, statusBadge, toast } from "../ui.js";
 import { briefcaseProgress, dropBriefcase, dropDocument, onBriefcase, syncBriefcase } from "./briefcase.js";
 import { markMatch, markSeen, precheck, statusLabel, unseen, uploadPdf } from "./document_upload.js";
 import "./documents_i18n.js";
-import { registerReducer, registerTab } from "./meeting_tabs.js";
 
 const READABLE = ["published", "in_session", "adjourned", "closed"];
 const BRIEFCASE = ["published", "in_session", "adjourned"];
@@ -24,38 +23,67 @@ function limitsOf(meetingId) {
 
 // -- live state ---------------------------------------------------------------------
 
-registerReducer("agenda.item_updated", (state, event) => {
-  if (!state.agenda) return;
-  const item = event.data.item;
-  state.agenda.items = [...state.agenda.items.filter((i) => i.id !== item.id), item].sort(byPosition);
-});
-registerReducer("agenda.item_removed", (state, event) => {
-  if (!state.agenda) return;
-  state.agenda.items = state.agenda.items.filter((i) => i.id !== event.data.item_id);
-  state.documents = (state.documents || []).filter((d) => d.item_id !== event.data.item_id);
-});
-registerReducer("agenda.order", (state, event) => {
-  if (!state.agenda) return;
-  const position = new Map(event.data.item_ids.map((id, index) => [id, index + 1]));
-  for (const item of state.agenda.items) item.position = position.get(item.id) ?? item.position;
-  state.agenda.items.sort(byPosition);
-});
-registerReducer("document.updated", (state, event) => {
-  const doc = event.data.document;
-  state.documents = [...(state.documents || []).filter((d) => d.id !== doc.id), doc];
-});
-registerReducer("document.removed", (state, event) => {
-  const before = (state.documents || []).length;
-  state.documents = (state.documents || []).filter((d) => d.id !== event.data.document_id);
-  dropDocument(event.data.document_id);
-  if (before !== state.documents.length && !(state.agenda && state.agenda.manages)) toast(t("doc_withdrawn"));
-});
-registerReducer("meeting.status", (state, event) => {
-  // Who may read and edit the agenda follows the meeting's status: fetch it again.
-  state.agendaStale = true;
-  if (event.data.status === "published" && !(state.agenda && state.agenda.manages)) toast(t("published_toast"));
-  if (event.data.status === "closed") dropBriefcase(state.meeting.id);
-});
+/** The agenda's items: their text, their order, their removal (the hall follows these too). */
+export const agendaItemReducers = {
+  "agenda.item_updated": (state, event) => {
+    if (!state.agenda) return;
+    const item = event.data.item;
+    state.agenda.items = [...state.agenda.items.filter((i) => i.id !== item.id), item].sort(byPosition);
+  },
+  "agenda.item_removed": (state, event) => {
+    if (!state.agenda) return;
+    state.agenda.items = state.agenda.items.filter((i) => i.id !== event.data.item_id);
+    state.documents = (state.documents || []).filter((d) => d.item_id !== event.data.item_id);
+  },
+  "agenda.order": (state, event) => {
+    if (!state.agenda) return;
+    const position = new Map(event.data.item_ids.map((id, index) => [id, index + 1]));
+    for (const item of state.agenda.items) item.position = position.get(item.id) ?? item.position;
+    state.agenda.items.sort(byPosition);
+  },
+};
+
+/** The agenda tab's state: the items, their documents, and when to fetch them again. */
+export const agendaReducers = {
+  ...agendaItemReducers,
+  "document.updated": (state, event) => {
+    const doc = event.data.document;
+    state.documents = [...(state.documents || []).filter((d) => d.id !== doc.id), doc];
+  },
+  "document.removed": (state, event) => {
+    state.documents = (state.documents || []).filter((d) => d.id !== event.data.document_id);
+  },
+  "meeting.status": (state) => {
+    // Who may read and edit the agenda follows the meeting's status: fetch it again.
+    state.agendaStale = true;
+  },
+};
+
+/**
+ * What the meeting page does as its state changes, besides drawing it: the briefcase
+ * follows the meeting's status, a document withdrawn from the reader leaves it, and the
+ * reader hears of that and of the publication. (An item taken off the agenda takes its
+ * documents along; that is no withdrawal.)
+ */
+export const agendaWatcher = {
+  note: (state) => ({
+    status: state.meeting.status,
+    items: new Set(state.agenda ? state.agenda.items.map((i) => i.id) : []),
+    documents: (state.documents || []).map((d) => ({ id: d.id, itemId: d.item_id })),
+  }),
+  react(before, state) {
+    keepOffline(state);
+    if (!before) return;
+    const manages = Boolean(state.agenda && state.agenda.manages);
+    const items = new Set(state.agenda ? state.agenda.items.map((i) => i.id) : []);
+    const removedItems = new Set([...before.items].filter((id) => !items.has(id)));
+    const documents = new Set((state.documents || []).map((d) => d.id));
+    const withdrawn = before.documents.filter((d) => !documents.has(d.id) && !removedItems.has(d.itemId));
+    for (const d of withdrawn) dropDocument(d.id);
+    if (withdrawn.length && !manages) toast(t("doc_withdrawn"));
+    if (state.meeting.status === "published" && before.status !== "published" && !manages) toast(t("published_toast"));
+  },
+};
 
 async function refresh(ctx) {
   const fresh = await get(`/api/meetings/${ctx.meetingId}/agenda`);
@@ -66,7 +94,6 @@ async function refresh(ctx) {
 }
 
 function keepOffline(state) {
-  // The tab registry has no "meeting loaded" hook; visibility is asked on every render.
   const id = state.meeting.id;
   if (BRIEFCASE.includes(state.meeting.status)) limitsOf(id).then((l) => syncBriefcase(id, l.widths));
   else if (state.meeting.status === "closed") dropBriefcase(id);
@@ -471,12 +498,9 @@ function render(container, ctx) {
   return onBriefcase(show);
 }
 
-registerTab({
+export const agendaTab = {
   id: "agenda",
   label: () => t("agenda_tab"),
-  visible: (state) => {
-    keepOffline(state);
-    return true;
-  },
+  visible: () => true,
   render,
-});
+};

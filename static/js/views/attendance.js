@@ -3,12 +3,11 @@
 import qrcode from "/static/node_modules/qrcode-generator/dist/qrcode.mjs";
 import { get, post, put } from "../api.js";
 import { extend, formatDateTime, t } from "../i18n.js";
-import { call, MeetingChannel } from "../live.js";
+import { call } from "../live.js";
+import { followMeeting, meetingReducers, reducerTable } from "../meeting_state.js";
 import { navigate } from "../router.js";
 import { session } from "../session.js";
-import { attempt, h, mount, toast } from "../ui.js";
-import { reduce, registerReducer } from "./meeting_tabs.js";
-import { fill, keepView } from "./speakers.js";
+import { attempt, fill, h, keepView, mount, toast } from "../ui.js";
 
 extend({
   vi: {
@@ -49,13 +48,15 @@ extend({
   },
 });
 
-registerReducer("attendance.updated", (state, event) => {
-  const list = state.attendance.entries;
-  const index = list.findIndex((e) => e.user_id === event.data.entry.user_id);
-  if (index < 0) list.push(event.data.entry); else list[index] = event.data.entry;
-  state.attendance.counts = event.data.counts;
-});
-registerReducer("attendance.counts", (state, event) => { state.attendance.counts = event.data.counts; });
+export const attendanceReducers = {
+  "attendance.updated": (state, event) => {
+    const list = state.attendance.entries;
+    const index = list.findIndex((e) => e.user_id === event.data.entry.user_id);
+    if (index < 0) list.push(event.data.entry); else list[index] = event.data.entry;
+    state.attendance.counts = event.data.counts;
+  },
+  "attendance.counts": (state, event) => { state.attendance.counts = event.data.counts; },
+};
 
 export function myEntry(state) {
   const me = session.user && session.user.id;
@@ -177,6 +178,9 @@ export const attendanceTab = {
 
 // -- the entrance screen: a QR code that changes every half minute ----------------------
 
+// The entrance shows the meeting's title and its attendance: it follows nothing else.
+const entranceReducers = reducerTable(meetingReducers, attendanceReducers);
+
 function qrSvg(text) {
   const qr = qrcode(0, "M");
   qr.addData(text);
@@ -201,17 +205,16 @@ export async function entranceView(params) {
   const counts = h("div", {});
   const hint = h("p", { class: "muted" });
   mount(h("div", { class: "entrance" }, title, h("h2", {}, t("at_entrance")), code, h("p", { class: "scan-hint" }, t("at_scan")), hint, counts));
-  let state = null;
-  const show = () => {
-    if (!state) return;
+  const show = (state) => {
     title.textContent = state.meeting.title;
     counts.replaceChildren(countsBlock(state, { big: true }));
   };
-  const channel = new MeetingChannel(meetingId, {
-    onSnapshot: (snapshot) => { state = snapshot; show(); },
-    onEvent: (event) => { if (state) { reduce(state, event); show(); } },
+  const meeting = followMeeting(meetingId, {
+    reducers: entranceReducers,
+    onSnapshot: show,
+    onEvent: show,
     onError: (error) => toast(error ? error.message : t("network_error"), "error"),
-  }).open();
+  });
   let timer = null;
   const refresh = async () => {
     try {
@@ -226,7 +229,7 @@ export async function entranceView(params) {
     }
   };
   await refresh();
-  return () => { clearTimeout(timer); channel.close(); document.body.classList.remove("hall-mode"); };
+  return () => { clearTimeout(timer); meeting.close(); document.body.classList.remove("hall-mode"); };
 }
 
 /** /checkin/<code>: the phone or tablet that scanned the entrance code. */

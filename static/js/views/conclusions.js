@@ -4,7 +4,6 @@
 import { get, post, put } from "../api.js";
 import { extend, t } from "../i18n.js";
 import { attempt, h, toast } from "../ui.js";
-import { registerReducer, registerTab } from "./meeting_tabs.js";
 import { docBadge, formatDay, signDialog, signaturesBlock } from "./minutes.js";
 
 extend({
@@ -64,18 +63,20 @@ extend({
 
 const OPEN = ["in_session", "adjourned", "closed"];
 
-registerReducer("conclusion.updated", (state, event) => {
-  state.conclusion = state.conclusion || { access: {} };
-  state.conclusion.conclusion = event.data.conclusion;
-  state.conclusion.deadline = event.data.conclusion.deadline;
-});
-registerReducer("task.updated", (state, event) => {
-  const notice = state.conclusion && state.conclusion.conclusion;
-  if (!notice) return;
-  for (const item of notice.items) {
-    item.tasks = item.tasks.map((task) => (task.id === event.data.task.id ? event.data.task : task));
-  }
-});
+export const conclusionReducers = {
+  "conclusion.updated": (state, event) => {
+    state.conclusion = state.conclusion || { access: {} };
+    state.conclusion.conclusion = event.data.conclusion;
+    state.conclusion.deadline = event.data.conclusion.deadline;
+  },
+  "task.updated": (state, event) => {
+    const notice = state.conclusion && state.conclusion.conclusion;
+    if (!notice) return;
+    for (const item of notice.items) {
+      item.tasks = item.tasks.map((task) => (task.id === event.data.task.id ? event.data.task : task));
+    }
+  },
+};
 
 export function deadlineBanner(info) {
   if (!info) return null;
@@ -275,10 +276,10 @@ async function render(container, ctx) {
   }
 }
 
-registerTab({
+export const conclusionTab = {
   id: "conclusion",
   label: () => t("conclusion_tab"),
   visible: (state) => OPEN.includes(state.meeting.status) && Boolean(
     state.conclusion && (state.conclusion.access.manage || state.conclusion.access.chair || state.conclusion.conclusion)),
   render,
-});
+};

@@ -6,7 +6,6 @@ import { call, onNotice } from "../live.js";
 import { session } from "../session.js";
 import { attempt, h, toast } from "../ui.js";
 import { joinVideo, listDevices } from "../video.js";
-import { registerReducer, registerTab } from "./meeting_tabs.js";
 
 extend({
   vi: {
@@ -54,7 +53,9 @@ let active = null;
 const elements = {};
 let lastVideoState = null;
 
-registerReducer("video.recordings", (state, event) => { state.recordings = event.data; });
+export const videoReducers = {
+  "video.recordings": (state, event) => { state.recordings = event.data; },
+};
 
 function canControl(state) {
   const user = session.user;
@@ -227,11 +228,11 @@ export function roomsPanel(meetingId, control, id = undefined) {
   return { el, stop };
 }
 
-registerTab({
+export const videoTab = {
   id: "video", label: () => t("video_tab"),
   visible: (state) => OPEN.includes(state.meeting.status),
   render,
-});
+};
 
 document.addEventListener("routechange", (event) => {
   if (active && !event.detail.startsWith(`/meetings/${active.meetingId}`)) {

@@ -1,16 +1,16 @@
-// The chair's console (and the registration of every live-meeting tab): which item is before the hall, attendance and quorum, the floor,
+// The chair's console: which item is before the hall, attendance and quorum, the floor,
 // the polls, and the gathered questions of the current item in order of support.
 import { put } from "../api.js";
+import { clockText, observeServerTime } from "../clock.js";
 import { extend, t } from "../i18n.js";
 import { call } from "../live.js";
-import { attempt, h } from "../ui.js";
-import { attendanceTab, countsBlock } from "./attendance.js";
+import { itemsOf } from "../meeting_state.js";
+import { attempt, fill, h, keepView } from "../ui.js";
+import { countsBlock } from "./attendance.js";
 import { roomsPanel } from "./conference.js";
-import { registerTab } from "./meeting_tabs.js";
-import { forItem, questionCard, questionsTab } from "./questions.js";
-import { clockText, fill, floorConsole, itemsOf, keepView, observeServerTime } from "./speakers.js";
-import { tabletTab } from "./tablet.js";
-import { pollConsole, pollEditor, pollsTab } from "./voting.js";
+import { forItem, questionCard } from "./questions.js";
+import { floorConsole } from "./speakers.js";
+import { pollConsole, pollEditor } from "./voting.js";
 
 extend({
   vi: {
@@ -94,11 +94,8 @@ function consoleView(container, ctx) {
     : h("p", { class: "muted" }, "—"));
 }
 
-const consoleTab = {
+export const consoleTab = {
   id: "console", label: () => t("cs_tab"),
   visible: (state) => Boolean(state.live && state.live.presides) && ["published", "in_session", "adjourned"].includes(state.meeting.status),
   render: consoleView,
 };
-
-// The live meeting's tabs, in the order a meeting's users need them.
-for (const tab of [tabletTab, consoleTab, attendanceTab, questionsTab, pollsTab]) registerTab(tab);

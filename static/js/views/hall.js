@@ -1,15 +1,16 @@
 // The hall display for the projector: the current item, who speaks and for how long, the
 // live vote count, the result, and the attendance with the quorum. Read-only; it follows
 // the meeting channel like every other screen, and catches up by itself after a drop.
+import { resetServerTime, serverNow, tick } from "../clock.js";
 import { extend, t } from "../i18n.js";
-import { call, MeetingChannel, onNotice } from "../live.js";
-import { h, mount, toast } from "../ui.js";
+import { call, onNotice } from "../live.js";
+import { followMeeting, itemsOf, meetingReducers, reducerTable } from "../meeting_state.js";
+import { fill, h, mount, toast } from "../ui.js";
 import { joinVideo } from "../video.js";
-import { countsBlock } from "./attendance.js";
-import { reduce } from "./meeting_tabs.js";
-import { currentSpeakerBlock, fill, itemsOf, nextSpeakers, resetServerTime, serverNow, tick } from "./speakers.js";
-import { countdown, lastClosedPoll, openPoll, pollMeta, progressBar, resultBlock } from "./voting.js";
-import "./questions.js";
+import { agendaItemReducers } from "./agenda.js";
+import { attendanceReducers, countsBlock } from "./attendance.js";
+import { currentSpeakerBlock, floorReducers, nextSpeakers } from "./speakers.js";
+import { countdown, lastClosedPoll, openPoll, pollMeta, pollReducers, progressBar, resultBlock } from "./voting.js";
 
 extend({
   vi: { hall_waiting: "Phiên họp chưa bắt đầu", hall_ended: "Phiên họp đã kết thúc", hall_agenda: "Chương trình họp",
@@ -17,6 +18,10 @@ extend({
   en: { hall_waiting: "The session has not started", hall_ended: "The session is over", hall_agenda: "Agenda",
         hall_vote_now: "VOTING NOW", hall_result: "RESULT", hall_remote: "Remote room speaking" },
 });
+
+// What the display follows: the meeting, its agenda items, the attendance, the floor and
+// the polls. Nothing else, and no watchers: no toasts, no briefcase on the projector.
+const reducers = reducerTable(meetingReducers, agendaItemReducers, attendanceReducers, floorReducers, pollReducers);
 
 // The projector shows the remote room that holds the floor. Its sound comes from the hall
 // publisher's PC, which feeds the hall's loudspeakers; the display stays muted so the
@@ -135,7 +140,8 @@ export async function hallView(params) {
     screen.state = vs;
     redraw();
   });
-  const channel = new MeetingChannel(meetingId, {
+  const meeting = followMeeting(meetingId, {
+    reducers,
     onSnapshot: (snapshot) => {
       state = snapshot;
       resetServerTime(snapshot.live && snapshot.live.server_time);
@@ -144,17 +150,14 @@ export async function hallView(params) {
         watchFloor(meetingId, redraw).catch(() => { /* no video here: the display goes on */ });
       }
     },
-    onEvent: (event) => {
-      if (!state) return;
-      reduce(state, event);
-      state.seq = event.seq;
+    onEvent: (_, event) => {
       // The result must reach the screen at once, even in a background tab.
       if (event.type === "poll.updated") draw(root, state); else redraw();
     },
     onError: (error) => toast(error ? error.message : t("network_error"), "error"),
-  }).open();
+  });
   return () => {
-    channel.close();
+    meeting.close();
     offVideo();
     screen.session?.close();
     Object.assign(screen, { session: null, meetingId: null, state: null });

@@ -1,19 +1,14 @@
 // The meeting page: a live state fed by the meeting's channel, shown through feature tabs.
 import { get } from "../api.js";
 import { t } from "../i18n.js";
-import { MeetingChannel } from "../live.js";
+import { followMeeting } from "../meeting_state.js";
 import { navigate } from "../router.js";
 import { h, mount, toast } from "../ui.js";
-import "./meeting_overview.js";
-import "./agenda.js";
-import "./conference.js";
-import "./console.js";
-import "./conclusions.js"; // registers the minutes tab too
-import { reduce, tabs } from "./meeting_tabs.js";
+import { reducers, tabs, watchers } from "./meeting_tabs.js";
 
 export async function meetingView(params) {
   const meetingId = Number(params.id);
-  const ctx = { meetingId, state: null, channel: null, rerender: null, tab: params.tab || "overview" };
+  const ctx = { meetingId, state: null, rerender: null, tab: params.tab || "overview" };
   const title = h("h1", { id: "meeting-title" }, t("loading"));
   const tabBar = h("nav", { class: "tabs" });
   const body = h("section", { id: "tab-body" });
@@ -40,22 +35,19 @@ export async function meetingView(params) {
     tabCleanup = visible.find((tab) => tab.id === ctx.tab).render(body, ctx);
   };
 
-  ctx.channel = new MeetingChannel(meetingId, {
-    onSnapshot: (snapshot) => { ctx.state = snapshot; ctx.rerender(); },
-    onEvent: (event) => {
-      if (!ctx.state) return;
-      reduce(ctx.state, event);
-      ctx.state.seq = event.seq;
-      ctx.rerender();
-    },
+  const meeting = followMeeting(meetingId, {
+    reducers,
+    watchers,
+    onSnapshot: (state) => { ctx.state = state; ctx.rerender(); },
+    onEvent: () => ctx.rerender(),
     onError: (error) => {
       toast(error ? error.message : t("network_error"), "error");
       if (error && error.code === "meeting_not_found") navigate("/", { replace: true });
     },
-  }).open();
+  });
 
   return () => {
-    ctx.channel.close();
+    meeting.close();
     if (typeof tabCleanup === "function") tabCleanup();
   };
 }

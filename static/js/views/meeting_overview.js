@@ -2,15 +2,7 @@
 import { get, post } from "../api.js";
 import { formatDateTime, t } from "../i18n.js";
 import { hasRole } from "../session.js";
-import { attempt, h, statusBadge, toast } from "../ui.js";
-import { registerReducer, registerTab } from "./meeting_tabs.js";
-
-registerReducer("meeting.updated", (state, event) => { state.meeting = event.data.meeting; });
-registerReducer("meeting.status", (state, event) => {
-  state.meeting.status = event.data.status;
-  state.meeting.return_comment = event.data.comment;
-  state.stale = true; // the user's allowed transitions changed: refetch
-});
+import { attempt, h, statusBadge } from "../ui.js";
 
 function transitionButton(ctx, name) {
   const button = h("button", { type: "button", class: name === "return" ? "ghost" : "",
@@ -71,6 +63,4 @@ function recordings(m) {
   return box;
 }
 
-registerTab({ id: "overview", label: () => t("overview"), visible: () => true, render: overview });
-
-export { toast };
+export const overviewTab = { id: "overview", label: () => t("overview"), visible: () => true, render: overview };

@@ -4,7 +4,6 @@ import { get, post, put } from "../api.js";
 import { extend, formatDateTime, t } from "../i18n.js";
 import { session } from "../session.js";
 import { attempt, h, toast } from "../ui.js";
-import { registerReducer, registerTab } from "./meeting_tabs.js";
 
 extend({
   vi: {
@@ -59,10 +58,12 @@ extend({
 
 const OPEN = ["in_session", "adjourned", "closed"];
 
-registerReducer("minutes.updated", (state, event) => {
-  state.minutes = state.minutes || { access: {} };
-  state.minutes.minutes = event.data.minutes;
-});
+export const minutesReducers = {
+  "minutes.updated": (state, event) => {
+    state.minutes = state.minutes || { access: {} };
+    state.minutes.minutes = event.data.minutes;
+  },
+};
 
 /** "27/11/2026" from "2026-11-27". */
 export function formatDay(iso) {
@@ -253,10 +254,10 @@ function render(container, ctx) {
   }
 }
 
-registerTab({
+export const minutesTab = {
   id: "minutes",
   label: () => t("minutes_tab"),
   visible: (state) => OPEN.includes(state.meeting.status) && Boolean(
     state.minutes && (state.minutes.access.manage || state.minutes.access.chair || state.minutes.minutes)),
   render,
-});
+};

@@ -3,10 +3,9 @@
 import { post, put } from "../api.js";
 import { extend, t } from "../i18n.js";
 import { call } from "../live.js";
+import { itemsOf } from "../meeting_state.js";
 import { session } from "../session.js";
-import { attempt, h, toast } from "../ui.js";
-import { registerReducer } from "./meeting_tabs.js";
-import { itemsOf, keepView } from "./speakers.js";
+import { attempt, h, keepView, toast } from "../ui.js";
 
 extend({
   vi: {
@@ -31,12 +30,14 @@ extend({
   },
 });
 
-registerReducer("question.updated", (state, event) => {
-  const list = state.questions.questions;
-  const q = event.data.question;
-  const index = list.findIndex((x) => x.id === q.id);
-  if (index < 0) list.push(q); else list[index] = q;
-});
+export const questionReducers = {
+  "question.updated": (state, event) => {
+    const list = state.questions.questions;
+    const q = event.data.question;
+    const index = list.findIndex((x) => x.id === q.id);
+    if (index < 0) list.push(q); else list[index] = q;
+  },
+};
 
 /** Open before answered, most supported first, then oldest first (as the server orders). */
 export function ordered(questions) {

@@ -1,10 +1,10 @@
 // The floor: which agenda item is on, who asked to speak, who speaks now and for how long.
-// Also the pieces every live screen shares: the server clock and in-place re-rendering.
+import { clockText, observeServerTime, serverNow, tick } from "../clock.js";
 import { extend, t } from "../i18n.js";
 import { call } from "../live.js";
+import { itemsOf } from "../meeting_state.js";
 import { session } from "../session.js";
 import { attempt, h, toast } from "../ui.js";
-import { registerReducer } from "./meeting_tabs.js";
 
 extend({
   vi: {
@@ -33,72 +33,20 @@ extend({
   },
 });
 
-// -- the server's clock: timers on every screen count from the same instant -------------
-let offset = null;
-
-/** Learn the server clock from a timestamp it just sent (latency only makes it earlier). */
-export function observeServerTime(iso) {
-  if (!iso) return;
-  const sample = Date.parse(iso) - Date.now();
-  if (offset === null || sample > offset) offset = sample;
-}
-
-export function resetServerTime(iso) {
-  offset = null;
-  observeServerTime(iso);
-}
-
-export function serverNow() { return Date.now() + (offset || 0); }
-
-/** Seconds as m:ss (or h:mm:ss). */
-export function clockText(seconds) {
-  const s = Math.max(0, Math.floor(seconds));
-  const hh = Math.floor(s / 3600), mm = Math.floor((s % 3600) / 60), ss = s % 60;
-  const two = (n) => String(n).padStart(2, "0");
-  return hh ? `${hh}:${two(mm)}:${two(ss)}` : `${mm}:${two(ss)}`;
-}
-
-/** Ticks `fn` every interval while `el` is on screen. */
-export function tick(el, fn, ms = 250) {
-  fn();
-  const timer = setInterval(() => { if (!el.isConnected) clearInterval(timer); else fn(); }, ms);
-  return timer;
-}
-
-/**
- * Keep one view per tab container and update it in place on every event, so a form
- * being typed into or a button being pressed survives the live updates.
- */
-export function keepView(container, id, build) {
-  const kept = container.__liveView;
-  if (!kept || kept.id !== id || kept.root.parentNode !== container) {
-    const view = build();
-    view.id = id;
-    container.replaceChildren(view.root);
-    container.__liveView = view;
-  }
-  return container.__liveView;
-}
-
-/** Replace an element's children, skipping the empty (null, false) ones. */
-export function fill(el, ...children) {
-  el.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
-  return el;
-}
+/** The floor's live state: the current item, the settings, the speakers. */
+export const floorReducers = {
+  "live.item": (state, event) => {
+    state.live.current_item = event.data.current_item;
+    observeServerTime(event.at);
+  },
+  "live.settings": (state, event) => { Object.assign(state.live, event.data); },
+  "speakers.updated": (state, event) => {
+    state.speakers = event.data;
+    observeServerTime(event.at);
+  },
+};
 
 // -- the current item -----------------------------------------------------------------
-
-/** The agenda items: the agenda feature's list when present, else the live outline. */
-export function itemsOf(state) {
-  const agenda = state.agenda && state.agenda.items;
-  return agenda && agenda.length ? agenda : (state.live ? state.live.items : []);
-}
-
-export function itemLabel(state, itemId) {
-  const items = itemsOf(state);
-  const index = items.findIndex((i) => i.id === itemId);
-  return index < 0 ? "" : `${index + 1}. ${items[index].title}`;
-}
 
 export function currentItemCard(state, meetingId, { documents = true } = {}) {
   const item = state.live && state.live.current_item;
@@ -120,18 +68,7 @@ function itemDocuments(state, meetingId, itemId) {
     h("a", { class: "button ghost", href: `/meetings/${meetingId}/agenda`, "data-link": true }, t("live_documents")));
 }
 
-registerReducer("live.item", (state, event) => {
-  state.live.current_item = event.data.current_item;
-  observeServerTime(event.at);
-});
-registerReducer("live.settings", (state, event) => { Object.assign(state.live, event.data); });
-
 // -- the speakers --------------------------------------------------------------------
-
-registerReducer("speakers.updated", (state, event) => {
-  state.speakers = event.data;
-  observeServerTime(event.at);
-});
 
 export function mySpeakerRequest(state) {
   const me = session.user && session.user.id;

@@ -1,11 +1,12 @@
 // The delegate's tablet during the meeting: check in, the current item and its documents,
 // the open vote, asking to speak, and the questions on this item. Everything follows the
 // meeting channel; after a drop the channel catches up and this screen is redrawn.
+import { observeServerTime } from "../clock.js";
 import { extend, t } from "../i18n.js";
-import { h } from "../ui.js";
+import { fill, h, keepView } from "../ui.js";
 import { checkInStrip } from "./attendance.js";
 import { composer, forItem, questionCard } from "./questions.js";
-import { askToSpeak, currentItemCard, currentSpeakerBlock, fill, keepView, observeServerTime } from "./speakers.js";
+import { askToSpeak, currentItemCard, currentSpeakerBlock } from "./speakers.js";
 import { ballotCard, lastClosedPoll, openPoll, pollMeta, resultBlock } from "./voting.js";
 
 extend({

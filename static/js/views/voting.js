@@ -2,12 +2,12 @@
 // A ballot carries a random id kept on the tablet: resending it after a drop is answered with
 // the stored ballot, never counted twice. Secret ballots' receipts live only on the tablet.
 import { get, post } from "../api.js";
+import { clockText, observeServerTime, serverNow, tick } from "../clock.js";
 import { extend, t } from "../i18n.js";
 import { call, onConnectionChange } from "../live.js";
+import { itemLabel, itemsOf } from "../meeting_state.js";
 import { session } from "../session.js";
-import { attempt, h, toast } from "../ui.js";
-import { registerReducer } from "./meeting_tabs.js";
-import { clockText, itemLabel, itemsOf, keepView, observeServerTime, serverNow, tick } from "./speakers.js";
+import { attempt, h, keepView, toast } from "../ui.js";
 
 extend({
   vi: {
@@ -65,15 +65,17 @@ function upsert(list, poll) {
   if (index < 0) list.push(poll); else list[index] = { ...list[index], ...poll };
 }
 
-registerReducer("poll.updated", (state, event) => {
-  upsert(state.polls.polls, event.data.poll);
-  observeServerTime(event.at);
-});
-registerReducer("poll.progress", (state, event) => {
-  const poll = state.polls.polls.find((p) => p.id === event.data.poll_id);
-  if (poll && poll.voted < event.data.voted) poll.voted = event.data.voted;
-  state.polls.present = event.data.present;
-});
+export const pollReducers = {
+  "poll.updated": (state, event) => {
+    upsert(state.polls.polls, event.data.poll);
+    observeServerTime(event.at);
+  },
+  "poll.progress": (state, event) => {
+    const poll = state.polls.polls.find((p) => p.id === event.data.poll_id);
+    if (poll && poll.voted < event.data.voted) poll.voted = event.data.voted;
+    state.polls.present = event.data.present;
+  },
+};
 
 export function openPoll(state) {
   return (state.polls ? state.polls.polls : []).find((p) => p.status === "open") || null;
