@@ -1,8 +1,9 @@
-"""Accounts: Argon2 passwords, login with lock-out, sessions, and account administration."""
+"""Accounts: Argon2 passwords, login, sessions, and account administration."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,9 +16,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecabinet import audit, eventlog
-from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
+from ecabinet.errors import Conflict, Invalid, NotFound, Unauthenticated
+from ecabinet.i18n import LANGUAGES
 from ecabinet.models import LoginSession, Role, Unit, User
 from ecabinet.models.base import utcnow
+from ecabinet.ratelimit import Backoff
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so both paths cost one Argon2 check
@@ -51,16 +54,50 @@ def check_password(password_hash: str, password: str) -> bool:
 
 @dataclass(frozen=True)
 class LoginPolicy:
-    """How many failures lock an account, and for how long."""
+    """How long a session lasts, and when failed logins start to wait (see `login_throttle`).
+
+    No account is ever locked: anyone could lock anyone out, the administrator included,
+    by typing wrong passwords. After `max_failures` failures for one account from one
+    client address, that address waits 1, 2, 4 ... seconds (at most `max_delay_seconds`)
+    before each further try for that account; the owner at another address is not held.
+    """
 
     max_failures: int = 5
-    lock_seconds: int = 900
+    max_delay_seconds: int = 900
     session_seconds: int = 12 * 3600
 
 
 def _validate_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid("password_too_short", min=MIN_PASSWORD_LENGTH)
+
+
+# Usernames are typed at login on any keyboard and shown in audit logs: plain letters,
+# digits and . _ - only, so no look-alike or right-to-left trick can pose as another.
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
+MAX_NAME = 200
+MAX_TITLE = 200
+
+
+def clean_username(username: str) -> str:
+    """A username as stored (lower case), or Invalid."""
+    cleaned = username.strip().lower()
+    if not USERNAME.match(cleaned):
+        raise Invalid("username_invalid")
+    return cleaned
+
+
+def _language(language: str) -> str:
+    if language not in LANGUAGES:
+        raise Invalid("field_invalid", field="language")
+    return language
+
+
+def _bounded(value: str, field: str, limit: int) -> str:
+    value = value.strip()
+    if len(value) > limit:
+        raise Invalid("field_too_long", field=field, max=limit)
+    return value
 
 
 async def create_user(
@@ -76,9 +113,11 @@ async def create_user(
     actor_id: int | None = None,
 ) -> User:
     """Create an account; usernames are unique and lower-case."""
-    username = username.strip().lower()
-    if not username or not full_name.strip():
+    if not username.strip() or not full_name.strip():
         raise Invalid("required_fields")
+    username = clean_username(username)
+    full_name = _bounded(full_name, "full_name", MAX_NAME)
+    title = _bounded(title, "title", MAX_TITLE)
     try:
         role = Role(role)
     except ValueError as exc:
@@ -95,7 +134,7 @@ async def create_user(
         role=role,
         unit_id=unit_id,
         title=title.strip(),
-        language=language if language in ("vi", "en") else "vi",
+        language=_language(language),
     )
     session.add(user)
     await session.flush()
@@ -125,9 +164,9 @@ async def update_user(
         raise NotFound("user_not_found")
     changed: dict[str, object] = {}
     if full_name is not None and full_name.strip():
-        user.full_name = changed["full_name"] = full_name.strip()
+        user.full_name = changed["full_name"] = _bounded(full_name, "full_name", MAX_NAME)
     if title is not None:
-        user.title = changed["title"] = title.strip()
+        user.title = changed["title"] = _bounded(title, "title", MAX_TITLE)
     if role is not None:
         try:
             user.role = Role(role)
@@ -138,7 +177,8 @@ async def update_user(
         if await session.get(Unit, unit_id) is None:
             raise Invalid("unknown_unit")
         user.unit_id = changed["unit_id"] = unit_id
-    if language is not None and language in ("vi", "en"):
+    if language is not None:
+        language = _language(language)
         user.language = changed["language"] = language
     if active is not None:
         if not active and user_id == actor_id:
@@ -176,29 +216,33 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
     return user
 
 
+def canonical_username(username: str) -> str:
+    """A username as stored: trimmed and lower-case."""
+    return username.strip().lower()
+
+
+def login_throttle(policy: LoginPolicy) -> Backoff:
+    """The delays for failed logins, keyed by (canonical username, client address)."""
+    return Backoff(policy.max_failures, policy.max_delay_seconds)
+
+
 async def authenticate(
     session: AsyncSession, username: str, password: str, policy: LoginPolicy
 ) -> LoginSession:
-    """Check a login and open a session; on refusal the caller runs `record_failure`.
+    """Check a login and open a session, or refuse with `bad_credentials`.
 
-    The failure is counted in a transaction of its own, since the refusal rolls
-    this one back and a brute-force attempt must not undo its own count.
+    An unknown account, an inactive one and a wrong password get the same refusal after
+    the same Argon2 work, so neither the answer nor its time says which accounts exist.
+    Repeated failures are slowed down by the caller, per account and client address.
     """
     now = utcnow()
-    user = await session.scalar(select(User).where(User.username == username.strip().lower()))
-    if user is None:
-        check_password(_DUMMY_HASH, password)
-        raise Unauthenticated("bad_credentials")
-    if user.locked_until is not None and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        raise Forbidden("account_locked", minutes=minutes)
-    if not user.active:
+    user = await session.scalar(
+        select(User).where(User.username == canonical_username(username)))
+    if user is None or not user.active:
         check_password(_DUMMY_HASH, password)
         raise Unauthenticated("bad_credentials")
     if not check_password(user.password_hash, password):
         raise Unauthenticated("bad_credentials")
-    user.failed_logins = 0
-    user.locked_until = None
     login = LoginSession(
         token=secrets.token_urlsafe(32),
         csrf_token=secrets.token_urlsafe(32),
@@ -210,21 +254,6 @@ async def authenticate(
     await audit.record(session, "user.login", actor_id=user.id, object_type="user",
                        object_id=user.id)
     return login
-
-
-async def record_failure(session: AsyncSession, username: str, policy: LoginPolicy) -> bool:
-    """Count a wrong password; returns True when this failure locked the account."""
-    user = await session.scalar(select(User).where(User.username == username.strip().lower()))
-    if user is None or not user.active or is_locked(user):
-        return False
-    user.failed_logins += 1
-    if user.failed_logins < policy.max_failures:
-        return False
-    user.locked_until = utcnow() + timedelta(seconds=policy.lock_seconds)
-    user.failed_logins = 0
-    await audit.record(session, "user.locked", actor_id=None, object_type="user",
-                       object_id=user.id)
-    return True
 
 
 def _serializer(secret: str) -> URLSafeSerializer:
@@ -307,8 +336,3 @@ async def revoke_user_sessions(session: AsyncSession, user_id: int) -> None:
 async def count_users(session: AsyncSession) -> int:
     """How many accounts exist."""
     return int(await session.scalar(select(func.count(User.id))) or 0)
-
-
-def is_locked(user: User, now: datetime | None = None) -> bool:
-    """Whether the account is currently locked out."""
-    return user.locked_until is not None and user.locked_until > (now or utcnow())

@@ -161,7 +161,10 @@ async def get_item(session: AsyncSession, user: User, item_id: int) -> tuple[Age
     item = await session.get(AgendaItem, item_id)
     if item is None:
         raise NotFound("item_not_found")
-    meeting = await meetings.get_meeting(session, user, item.meeting_id)
+    try:
+        meeting = await meetings.get_meeting(session, user, item.meeting_id)
+    except NotFound as exc:
+        raise NotFound("item_not_found") from exc  # as if absent: ids reveal nothing
     if not await can_read(session, user, meeting):
         raise NotFound("item_not_found")
     return item, meeting

@@ -108,6 +108,17 @@ def annotation_view(a: Annotation, author: str) -> dict[str, Any]:
             "updated_at": a.updated_at.isoformat()}
 
 
+async def shown_ids(session: AsyncSession, user: User, ids: set[int],
+                    readable: set[int]) -> set[int]:
+    """Which of these annotations the user may see now: their own, or shared ones, on a
+    document in `readable` (the ids of the documents the user may read)."""
+    rows = await session.execute(
+        select(Annotation.id, Annotation.user_id, Annotation.shared, Annotation.document_id)
+        .where(Annotation.id.in_(ids)))
+    return {aid for aid, author, shared, doc in rows
+            if doc in readable and (author == user.id or shared)}
+
+
 async def _audience(session: AsyncSession, a: Annotation, doc: Document, meeting: Meeting
                     ) -> list[int] | None:
     if not a.shared:
@@ -175,7 +186,10 @@ async def _own(session: AsyncSession, user: User, annotation_id: int
     a = await session.get(Annotation, annotation_id)
     if a is None:
         raise NotFound("annotation_not_found")
-    doc, meeting = await documents.get_document(session, user, a.document_id)
+    try:
+        doc, meeting = await documents.get_document(session, user, a.document_id)
+    except NotFound as exc:
+        raise NotFound("annotation_not_found") from exc  # as if absent: ids reveal nothing
     if a.user_id != user.id:
         if a.shared:
             raise Forbidden("annotation_not_yours")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -54,10 +55,31 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
 ]
+# Only what the UI uses: its own scripts, styles and API; page images, recordings and the
+# service worker from the same origin (blob: and data: for images, media and workers built
+# in the page). No inline script or style, no plugins, no framing, no foreign form targets.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data: blob:; media-src 'self' blob:; worker-src 'self' blob:; "
+    "connect-src 'self'{sockets}; font-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+_HOST = re.compile(rb"^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$")
+
+
+def content_security_policy(host: bytes) -> bytes:
+    """The CSP header for a page served under `host` (the request's Host header)."""
+    # 'self' covers the live channel's websocket in CSP3 browsers (Chromium, Firefox,
+    # current Safari); Safari on iPads not updated for years needs the host spelled out.
+    sockets = ""
+    if _HOST.match(host):
+        name = host.decode("ascii")
+        sockets = f" wss://{name} ws://{name}"
+    return CONTENT_SECURITY_POLICY.format(sockets=sockets).encode("ascii")
 
 
 class SecurityHeaders:
-    """Adds conservative security headers to every HTTP response."""
+    """Adds conservative security headers, the CSP included, to every HTTP response."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -67,10 +89,17 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        host = next((value for name, value in scope.get("headers", []) if name == b"host"), b"")
 
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", []).extend(SECURITY_HEADERS)
+                headers = message.setdefault("headers", [])
+                headers.extend(SECURITY_HEADERS)
+                content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+                # Browsers show a PDF in a viewer page of their own, which a CSP breaks
+                # (Chromium then refuses the viewer's own styles); a PDF runs no page script.
+                if not content_type.startswith(b"application/pdf"):
+                    headers.append((b"content-security-policy", content_security_policy(host)))
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -45,8 +45,9 @@ class _Cast:
 
 @dataclass
 class _Close:
-    token: str | None  # None: close only if the poll's time is up
+    token: str | None  # None: the node itself, only if the poll's time is up
     poll_id: int
+    due_only: bool
     done: asyncio.Future[dict[str, Any]] = field(repr=False)
 
 
@@ -91,11 +92,13 @@ class BallotWriter:
         queue.put_nowait(_Cast(token, poll_id, choice, client_ballot_id, done))
         return await done
 
-    async def close(self, token: str | None, poll_id: int) -> dict[str, Any]:
-        """Close a poll after every ballot queued before; None as token: only if it is due."""
+    async def close(self, token: str | None, poll_id: int, *, due_only: bool = False
+                    ) -> dict[str, Any]:
+        """Close a poll after every ballot queued before; `due_only` (or no token): only
+        if its time is up."""
         queue = self._ensure_running()
         done: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        queue.put_nowait(_Close(token, poll_id, done))
+        queue.put_nowait(_Close(token, poll_id, due_only, done))
         return await done
 
     def _follow_polls(self, batch: eventlog.Committed) -> None:
@@ -222,7 +225,8 @@ class BallotWriter:
                     actor = (await accounts.users_by_token(session, [job.token])).get(job.token)
                     if actor is None:
                         raise Unauthenticated("session_expired")
-                poll = await voting.close_poll(session, actor, job.poll_id)
+                poll = await voting.close_poll(session, actor, job.poll_id,
+                                               due_only=job.due_only)
                 view = voting.poll_view(poll)
             self._deadlines.pop(job.poll_id, None)
             _settle(job.done, view)

@@ -63,6 +63,8 @@ class Settings:
     render_widths: tuple[int, ...] = (480, 1024, 1280)
     thumbnail_width: int = 160
     pdf_workers: int = 2
+    # The most memory (MB) one PDF worker process may allocate; 0: no limit.
+    pdf_worker_memory_mb: int = 1024
     ice_servers: tuple[str, ...] = field(default_factory=tuple)
     # The meetings' video codec: VP8 (every browser), or H264 where hall and room
     # equipment decode it in hardware. Cascaded nodes take the province's.
@@ -80,6 +82,9 @@ class Settings:
     # argon2-cffi's default profile (RFC 9106 low-memory: t=3, 64 MiB).
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
+    # PKCS#11 modules (absolute paths to .so files) an admin may point a signing key at;
+    # empty: PKCS#11 tokens are disabled. Loading a module runs its code in the server.
+    pkcs11_modules: tuple[str, ...] = ()
 
     @property
     def documents_dir(self) -> Path:
@@ -95,6 +100,19 @@ class Settings:
     def keys_dir(self) -> Path:
         """Where signing key stores (encrypted PKCS#12) live."""
         return self.data_dir / "keys"
+
+
+def _pkcs11_modules(data_dir: Path) -> tuple[str, ...]:
+    modules = _env_list("PKCS11_MODULES")
+    for module in modules:
+        path = Path(module)
+        if not path.is_absolute():
+            raise ValueError(f"ECABINET_PKCS11_MODULES must list absolute paths, got {module!r}")
+        # Files under the data directory were written by the server (uploads, keys):
+        # none of them may ever be loaded as code.
+        if path.resolve().is_relative_to(data_dir):
+            raise ValueError(f"ECABINET_PKCS11_MODULES: {module!r} is inside the data directory")
+    return modules
 
 
 def load_settings() -> Settings:
@@ -130,6 +148,7 @@ def load_settings() -> Settings:
         render_widths=tuple(int(w) for w in widths) if widths else (480, 1024, 1280),
         thumbnail_width=_env_int("THUMBNAIL_WIDTH", 160),
         pdf_workers=_env_int("PDF_WORKERS", 2),
+        pdf_worker_memory_mb=_env_int("PDF_WORKER_MEMORY_MB", 1024),
         ice_servers=_env_list("ICE_SERVERS"),
         video_codec=_env_choice("VIDEO_CODEC", "VP8", ("VP8", "H264")),
         turn_username=_env("TURN_USERNAME", ""),
@@ -144,4 +163,5 @@ def load_settings() -> Settings:
         ballot_batch_max=_env_int("BALLOT_BATCH_MAX", 500),
         argon2_time_cost=_env_int("ARGON2_TIME_COST", 3),
         argon2_memory_kib=_env_int("ARGON2_MEMORY_KIB", 65536),
+        pkcs11_modules=_pkcs11_modules(data_dir),
     )

@@ -642,7 +642,8 @@ class Library:
         self.sessions = sessions
         self.root = settings.documents_dir
         self.pdf = workers or PdfWorkers(settings.cache_dir, workers=settings.pdf_workers,
-                                         thumbnail_width=settings.thumbnail_width)
+                                         thumbnail_width=settings.thumbnail_width,
+                                         memory_mb=settings.pdf_worker_memory_mb)
         self._queue: asyncio.Queue[int] = asyncio.Queue()
         self._consumer: asyncio.Task[None] | None = None
         self._purger: asyncio.Task[None] | None = None
@@ -728,6 +729,28 @@ class Library:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(temp, target)
         return Accepted(info, clean_filename(filename), target, created)
+
+    async def page_file(self, image: PageImage) -> Path:
+        """The page image's file: from the cache, else rendered once in a worker."""
+        path = self.pdf.cached_page(image.sha, image.index, image.width, image.watermark)
+        return path or await self._render(image.blob, image.sha, image.index, image.width,
+                                          image.watermark)
+
+    async def thumbnail_file(self, sha: str, index: int) -> tuple[Path, bool]:
+        """(file, whether it is the PNG thumbnail made at processing, else a JPEG now)."""
+        path = self.pdf.cached_thumbnail(sha, index)
+        if path is not None:
+            return path, True
+        return await self._render(self.blob(sha), sha, index,
+                                  self.settings.thumbnail_width), False
+
+    async def _render(self, blob: Path, sha: str, index: int, width: int,
+                      watermark: Watermark | None = None) -> Path:
+        try:
+            return await self.pdf.render_page(blob, sha, index, width, watermark)
+        except RuntimeError as exc:  # PdfWorkerCrashed, out of memory, MuPDF failing
+            log.warning("rendering page %d of %s failed: %s", index + 1, sha, exc)
+            raise Conflict("page_unrenderable", page=index + 1) from exc
 
     async def upload_document(self, token: str, item_id: int, temp: Path, filename: str, *,
                               title: str = "", restricted: bool = False,
@@ -836,7 +859,8 @@ class Library:
         except DomainError as exc:
             await self._set_status(version_id, V.failed, exc.code)
             return
-        except (PdfWorkerCrashed, ValueError, OSError, IndexError):
+        # RuntimeError: PdfWorkerCrashed (and out of memory), or MuPDF failing on a page.
+        except (RuntimeError, ValueError, OSError, IndexError):
             log.exception("document version %s could not be processed", version_id)
             await self._set_status(version_id, V.failed, "processing_failed")
             return

@@ -118,10 +118,15 @@ def visible_to(row: MeetingEvent, user_id: int) -> bool:
     return row.audience is None or user_id in row.audience
 
 
+def placeholder(row: MeetingEvent) -> dict[str, Any]:
+    """What one outside an event's audience receives: its seq, so seq stays continuous."""
+    return {"meeting_id": row.meeting_id, "seq": row.seq, "type": "hidden", "data": {}}
+
+
 def envelope(row: MeetingEvent, user_id: int | None = None) -> dict[str, Any]:
     """The wire form of an event; outside its audience, a placeholder that keeps seq continuous."""
     if user_id is not None and not visible_to(row, user_id):
-        return {"meeting_id": row.meeting_id, "seq": row.seq, "type": "hidden", "data": {}}
+        return placeholder(row)
     return {
         "meeting_id": row.meeting_id,
         "seq": row.seq,

@@ -156,7 +156,8 @@ def _check_lead_time(starts_at: datetime, urgent: bool, now: datetime) -> None:
         raise Invalid("lead_time_too_short", days=INVITATION_LEAD_WORKING_DAYS, lead=lead)
 
 
-async def _validate(session: AsyncSession, data: MeetingInput) -> None:
+async def _validate(session: AsyncSession, actor: User, data: MeetingInput) -> None:
+    # One check for create and update alike: an edit must not reach what creating could not.
     if not data.title.strip():
         raise Invalid("required_fields")
     if data.ends_at is not None and data.ends_at <= data.starts_at:
@@ -176,6 +177,8 @@ async def _validate(session: AsyncSession, data: MeetingInput) -> None:
         found = set((await session.scalars(select(Unit.id).where(Unit.id.in_(unit_ids)))).all())
         if found != unit_ids:
             raise Invalid("unknown_unit")
+    if actor.unit_id is None or data.unit_id not in await _managed_unit_ids(session, actor):
+        raise Forbidden("unit_not_managed")
 
 
 async def _write_members(session: AsyncSession, meeting: Meeting, data: MeetingInput) -> None:
@@ -199,9 +202,7 @@ async def create_meeting(
     """A new draft meeting; its invitation must leave 3 working days unless urgent."""
     if actor.role != Role.secretary:
         raise Forbidden("forbidden")
-    await _validate(session, data)
-    if actor.unit_id is None or data.unit_id not in await _managed_unit_ids(session, actor):
-        raise Forbidden("unit_not_managed")
+    await _validate(session, actor, data)
     _check_lead_time(data.starts_at, data.urgent, now or utcnow())
     meeting = Meeting(
         title=data.title.strip(), description=data.description.strip(), unit_id=data.unit_id,
@@ -230,7 +231,7 @@ async def update_meeting(
         raise Forbidden("forbidden")
     if meeting.status not in (S.draft, S.submitted, S.approved, S.published):
         raise Conflict("meeting_not_editable", status=meeting.status.value)
-    await _validate(session, data)
+    await _validate(session, actor, data)
     if data.starts_at != meeting.starts_at or data.urgent != meeting.urgent:
         _check_lead_time(data.starts_at, data.urgent, now or utcnow())
     before = await member_ids(session, meeting)

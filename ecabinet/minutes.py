@@ -335,6 +335,12 @@ async def _concluded(session: AsyncSession, meeting_id: int) -> list[str]:
             f"- {' '.join(text.split())}" for title, text in rows if text.strip()]
 
 
+def _full_stop(text: str) -> str:
+    """The sentence ended once: "bao lâu?" stays as it is, "đồng ý" gets its full stop."""
+    text = text.rstrip()
+    return text if text.endswith((".", "?", "!", "…")) else text + "."
+
+
 def _section(key: str, heading: str, paragraphs: Sequence[str], summary: str = ""
              ) -> dict[str, Any]:
     return {"key": key, "heading": heading, "paragraphs": list(paragraphs), "summary": summary}
@@ -365,8 +371,8 @@ async def compose_sections(
             if q.support_count:
                 line += f" ({q.support_count} đại biểu cùng ý kiến)"
             if q.answer_note:
-                line += f". Trả lời: {q.answer_note.strip()}"
-            lines.append(line.rstrip(".") + ".")
+                line = _full_stop(line) + f" Trả lời: {q.answer_note.strip()}"
+            lines.append(_full_stop(line))
         if lines:
             lines.insert(0, "Câu hỏi, ý kiến của đại biểu:")
         names: list[str] = []

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -16,6 +14,7 @@ from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
 from ecabinet.models import Meeting, Question, QuestionSupport, Unit, User
 from ecabinet.models.base import utcnow
 from ecabinet.models.questions import QuestionKind, QuestionStatus
+from ecabinet.spreadsheet import csv_text
 
 MAX_TEXT = 4000
 
@@ -268,19 +267,14 @@ async def export_csv(session: AsyncSession, user: User, meeting_id: int, item_id
         raise Forbidden("forbidden")
     rows = await gathered(session, user, meeting_id, item_id)
     texts = {q.id: q.text for q in await _meeting_questions(session, meeting.id)}
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(["STT", "Loại", "Nội dung", "Người gửi", "Chức vụ", "Đơn vị", "Ủng hộ",
-                     "Trạng thái", "Trả lời", "Câu hỏi trùng đã gộp"])
-    for number, q in enumerate(rows, start=1):
-        writer.writerow([
-            number, "Câu hỏi" if q["kind"] == "question" else "Ý kiến", q["text"],
-            q["author"]["name"], q["author"]["title"], q["author"]["unit"] or "",
-            q["support_count"], "Đã trả lời" if q["status"] == "answered" else "Chưa trả lời",
-            q["answer_note"], " | ".join(texts[m] for m in q["merged"] if m in texts),
-        ])
-    return out.getvalue()
+    return csv_text(
+        ["STT", "Loại", "Nội dung", "Người gửi", "Chức vụ", "Đơn vị", "Ủng hộ", "Trạng thái",
+         "Trả lời", "Câu hỏi trùng đã gộp"],
+        ([number, "Câu hỏi" if q["kind"] == "question" else "Ý kiến", q["text"],
+          q["author"]["name"], q["author"]["title"], q["author"]["unit"] or "",
+          q["support_count"], "Đã trả lời" if q["status"] == "answered" else "Chưa trả lời",
+          q["answer_note"], " | ".join(texts[m] for m in q["merged"] if m in texts)]
+         for number, q in enumerate(rows, start=1)))
 
 
 async def snapshot(session: AsyncSession, user: User, meeting: Meeting) -> dict[str, Any]:

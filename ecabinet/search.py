@@ -2,7 +2,9 @@
 
 Page text is stored folded (lower case, diacritics removed, đ → d: `vntext.fold`), so
 "ke hoach" and "Kế hoạch" both find "KẾ HOẠCH"; snippets are cut from the original text
-so results read with their diacritics. Only documents the user may see are searched.
+so results read with their diacritics. Only documents the user may see are searched,
+and a hit in a restricted document is audited as a view of its pages: the snippet is
+its text.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ecabinet import documents, meetings
+from ecabinet import audit, documents, meetings
 from ecabinet.errors import Invalid
 from ecabinet.models import Document, DocumentPage, DocumentVersion, User, VersionStatus
 from ecabinet.vntext import fold, snippet
@@ -67,7 +69,7 @@ async def _latest_ready(session: AsyncSession, docs: list[Document]) -> dict[int
     return {version_id: by_id[doc_id] for doc_id, (version_id, _n) in best.items()}
 
 
-async def _search(session: AsyncSession, versions: dict[int, Document], query: str,
+async def _search(session: AsyncSession, user: User, versions: dict[int, Document], query: str,
                   limit: int) -> list[Hit]:
     if not versions:
         return []
@@ -83,7 +85,22 @@ async def _search(session: AsyncSession, versions: dict[int, Document], query: s
             snippet(text, query))
         for vid, number, text in rows
     ]
-    return sorted(hits, key=lambda h: (order[h.version_id], h.page))
+    hits.sort(key=lambda h: (order[h.version_id], h.page))
+    await _audit_restricted(session, user, versions, hits, query)
+    return hits
+
+
+async def _audit_restricted(session: AsyncSession, user: User, versions: dict[int, Document],
+                            hits: list[Hit], query: str) -> None:
+    pages: dict[int, list[int]] = {}
+    for hit in hits:
+        if versions[hit.version_id].restricted:
+            pages.setdefault(hit.version_id, []).append(hit.page)
+    for version_id, numbers in pages.items():
+        doc = versions[version_id]
+        await audit.record(session, "document.search", actor_id=user.id,
+                           object_type="document", object_id=doc.id, meeting_id=doc.meeting_id,
+                           data={"version_id": version_id, "pages": numbers, "query": query})
 
 
 async def search_meeting(session: AsyncSession, user: User, meeting_id: int, query: str,
@@ -92,7 +109,7 @@ async def search_meeting(session: AsyncSession, user: User, meeting_id: int, que
     folded = folded_query(query)
     meeting = await meetings.get_meeting(session, user, meeting_id)
     docs = await documents.visible_documents(session, user, meeting)
-    return await _search(session, await _latest_ready(session, docs), folded, limit)
+    return await _search(session, user, await _latest_ready(session, docs), folded, limit)
 
 
 async def search_document(session: AsyncSession, user: User, document_id: int, query: str,
@@ -100,4 +117,4 @@ async def search_document(session: AsyncSession, user: User, document_id: int, q
     """Pages of one document's readable version where the query occurs."""
     folded = folded_query(query)
     doc, _meeting, version = await documents.readable_version(session, user, document_id)
-    return await _search(session, {version.id: doc}, folded, limit)
+    return await _search(session, user, {version.id: doc}, folded, limit)

@@ -427,27 +427,71 @@ def _env_name(name: str) -> str:
     return name
 
 
+PKCS11_MODULES_VARIABLE = "ECABINET_PKCS11_MODULES"
+
+
+def _same_file(requested: str, allowed: Sequence[str]) -> str | None:
+    """The allow-list entry naming the same file as `requested` once links are resolved."""
+    path = Path(requested)
+    if not path.is_absolute():
+        return None
+    target = path.resolve()
+    return next((entry for entry in allowed
+                 if Path(entry).is_absolute() and Path(entry).resolve() == target), None)
+
+
+async def allowed_pkcs11_module(requested: str, allowed: Sequence[str]) -> str:
+    """The operator's allow-list entry for the module `requested`, or a refusal.
+
+    Loading a PKCS#11 module runs its code inside the server, so only a library the
+    operator listed in ECABINET_PKCS11_MODULES is ever loaded; with none listed, PKCS#11
+    tokens are off. Nothing an admin or a user can upload is on that list.
+    """
+    if not allowed:
+        raise Invalid("pkcs11_disabled")
+    entry = await asyncio.to_thread(_same_file, requested, allowed)
+    if entry is None:
+        raise Invalid("pkcs11_module_not_allowed")
+    if not await asyncio.to_thread(Path(entry).is_file):
+        raise Invalid("pkcs11_module_missing")
+    return entry
+
+
+def _environment_modules() -> tuple[str, ...]:
+    raw = os.environ.get(PKCS11_MODULES_VARIABLE, "")
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+async def _check_module_at_signing(module_path: str, allowed: Sequence[str]) -> None:
+    # A key configured before the allow-list existed, or whose module the operator has
+    # since taken off the list, must not load it.
+    if not allowed:
+        raise Conflict("pkcs11_disabled")
+    if await asyncio.to_thread(_same_file, module_path, allowed) is None:
+        raise Conflict("pkcs11_module_not_allowed")
+
+
 async def configure_pkcs11(
     session: AsyncSession, actor: User, user_id: int, *, module_path: str, token_label: str,
-    key_label: str, certificate: bytes, cert_label: str = "", slot: int | None = None,
-    label: str = "", passphrase_env: str = "", seal_png: bytes | None = None,
+    key_label: str, certificate: bytes, allowed_modules: Sequence[str], cert_label: str = "",
+    slot: int | None = None, label: str = "", passphrase_env: str = "",
+    seal_png: bytes | None = None,
 ) -> SignerKey:
     """Point a signer at a key on a PKCS#11 token (admin only); the PIN is typed when signing.
 
-    `certificate` is the signer's certificate, PEM, optionally followed by its CA chain.
+    `certificate` is the signer's certificate, PEM, optionally followed by its CA chain;
+    `module_path` must be one of `allowed_modules` (the node's ECABINET_PKCS11_MODULES).
     """
     _require_admin(actor)
     await _signer_user(session, user_id)
-    module = Path(module_path)
-    if not module.is_absolute() or not await asyncio.to_thread(module.is_file):
-        raise Invalid("pkcs11_module_missing")
+    module = await allowed_pkcs11_module(module_path, allowed_modules)
     if not token_label.strip() or not key_label.strip():
         raise Invalid("pkcs11_labels_required")
     _check_seal(seal_png)
     certificates = _load_certificates(certificate)
     key = SignerKey(
         user_id=user_id, kind=SignerKeyKind.pkcs11, label=label.strip(),
-        module_path=str(module), token_label=token_label.strip(), key_label=key_label.strip(),
+        module_path=module, token_label=token_label.strip(), key_label=key_label.strip(),
         cert_label=cert_label.strip(), slot=slot, passphrase_env=_env_name(passphrase_env),
         seal_png=seal_png, chain_pem="".join(_pem(c) for c in certificates[1:]),
         created_by_id=actor.id,
@@ -630,8 +674,13 @@ async def pdf_view(session: AsyncSession, pdf: OfficialPdf) -> dict[str, Any]:
 
 async def sign(
     session: AsyncSession, actor: User, pdf_id: int, *, secret: str, timestamp_url: str = "",
+    pkcs11_modules: Sequence[str] | None = None,
 ) -> OfficialPdf:
-    """Add the actor's signature in its turn; the stored versions are never rewritten."""
+    """Add the actor's signature in its turn; the stored versions are never rewritten.
+
+    A PKCS#11 key's module is checked again against `pkcs11_modules` (None: the
+    ECABINET_PKCS11_MODULES variable the node's settings come from) before it is loaded.
+    """
     pdf = await session.get(OfficialPdf, pdf_id, with_for_update=True)
     if pdf is None:
         raise NotFound("official_pdf_not_found")
@@ -657,6 +706,9 @@ async def sign(
             raise Conflict("unattended_secret_missing", variable=key.passphrase_env)
     if not secret:
         raise Invalid("passphrase_required")
+    if key.kind == SignerKeyKind.pkcs11:
+        await _check_module_at_signing(
+            key.module_path, _environment_modules() if pkcs11_modules is None else pkcs11_modules)
     material = KeyMaterial(
         kind=key.kind.value, pkcs12=key.pkcs12, module_path=key.module_path,
         token_label=key.token_label, key_label=key.key_label, cert_label=key.cert_label,

@@ -7,6 +7,7 @@ HTTP events route all answer with it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +25,8 @@ from ecabinet import (
     speakers,
     voting,
 )
-from ecabinet.models import Meeting, User
+from ecabinet import annotations as overlays
+from ecabinet.models import Meeting, MeetingEvent, User
 
 
 async def meeting_snapshot(session: AsyncSession, user: User, meeting_id: int) -> dict[str, Any]:
@@ -47,8 +49,29 @@ async def catch_up_meeting(
     if last_seq is not None and 0 <= last_seq <= meeting.last_seq:
         rows = await eventlog.since(session, meeting.id, last_seq)
         if rows is not None:
-            return {"events": [eventlog.envelope(row, user.id) for row in rows]}
+            hidden = await _hidden_now(session, user, meeting, rows)
+            return {"events": [eventlog.placeholder(row) if row.seq in hidden
+                               else eventlog.envelope(row, user.id) for row in rows]}
     return {"snapshot": await snapshot_of(session, user, meeting)}
+
+
+async def _hidden_now(session: AsyncSession, user: User, meeting: Meeting,
+                      rows: Sequence[MeetingEvent]) -> set[int]:
+    """The seqs of replayed events about documents and notes the user may no longer see.
+
+    An event went to its audience of then; a document restricted since, or a note
+    unshared, must not reach anyone else through a replay of the old event.
+    """
+    shown = [r for r in rows if eventlog.visible_to(r, user.id)]
+    docs = {r.seq: r.data["document"]["id"] for r in shown if r.type == "document.updated"}
+    notes = {r.seq: r.data["annotation"]["id"] for r in shown if r.type == "annotation.updated"}
+    if not docs and not notes:
+        return set()
+    readable = {d.id for d in await documents.visible_documents(session, user, meeting)}
+    visible_notes = await overlays.shown_ids(session, user, set(notes.values()), readable) \
+        if notes else set()
+    return ({seq for seq, doc in docs.items() if doc not in readable}
+            | {seq for seq, note in notes.items() if note not in visible_notes})
 
 
 async def snapshot_of(session: AsyncSession, user: User, meeting: Meeting) -> dict[str, Any]:

@@ -5,12 +5,11 @@ and submits its deliverable; the office sees every task, overdue ones first.
 from __future__ import annotations
 
 import asyncio
-import csv
 import datetime as dt
 import hashlib
-import io
 import os
 import re
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +34,7 @@ from ecabinet.models import (
     User,
 )
 from ecabinet.models.base import utcnow
+from ecabinet.spreadsheet import csv_text
 from ecabinet.units import descendant_ids
 from ecabinet.workdays import VIETNAM, local_date, working_days_between
 
@@ -267,6 +267,8 @@ async def list_tasks(session: AsyncSession, user: User, flt: TaskFilter | None =
     flt = flt or TaskFilter()
     if flt.scope not in ("all", "mine", "office"):
         raise Invalid("field_invalid", field="scope")
+    if flt.state is not None and flt.state != "open" and flt.state not in STATE_LABELS:
+        raise Invalid("field_invalid", field="state")
     conditions: list[ColumnElement[bool]] = []
     if flt.scope in ("all", "mine"):
         conditions.append(_mine_condition(user))
@@ -327,28 +329,20 @@ STATE_LABELS = {
 
 def csv_export(views: Sequence[dict[str, Any]]) -> str:
     """The list as CSV for Excel (UTF-8 with BOM, Vietnamese headers)."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(["STT", "Cuộc họp", "Số thông báo", "Nội dung kết luận", "Nhiệm vụ",
-                     "Đơn vị, cá nhân chủ trì", "Thời hạn", "Sản phẩm", "Tình trạng",
-                     "Tiến độ (%)", "Ngày hoàn thành"])
+    rows = []
     for index, view in enumerate(views, start=1):
         deadline = dt.date.fromisoformat(view["deadline"])
         completed = (dt.datetime.fromisoformat(view["completed_at"]).astimezone(VIETNAM)
                      .strftime("%d/%m/%Y") if view["completed_at"] else "")
-        writer.writerow([
+        rows.append([
             index, view["meeting"]["title"], view["number"], view["item_title"],
-            _spreadsheet_safe(view["content"]), _spreadsheet_safe(view["responsible"]),
-            deadline.strftime("%d/%m/%Y"), _spreadsheet_safe(view["deliverable"]),
-            STATE_LABELS.get(view["state"], view["state"]), view["progress"], completed,
+            view["content"], view["responsible"], deadline.strftime("%d/%m/%Y"),
+            view["deliverable"], STATE_LABELS.get(view["state"], view["state"]),
+            view["progress"], completed,
         ])
-    return out.getvalue()
-
-
-def _spreadsheet_safe(text: str) -> str:
-    # A cell starting with = + - @ would run as a formula in Excel.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return csv_text(["STT", "Cuộc họp", "Số thông báo", "Nội dung kết luận", "Nhiệm vụ",
+                     "Đơn vị, cá nhân chủ trì", "Thời hạn", "Sản phẩm", "Tình trạng",
+                     "Tiến độ (%)", "Ngày hoàn thành"], rows)
 
 
 # -- acting on a task --------------------------------------------------------
@@ -407,16 +401,22 @@ def _safe_name(name: str) -> str:
     return base[:200] or "tep-dinh-kem"
 
 
-def _store(files_dir: Path, data: bytes) -> str:
-    """Write `data` under its SHA-256 (content addressed, never overwritten); return the hash."""
-    digest = hashlib.sha256(data).hexdigest()
-    target = files_dir / digest[:2] / digest
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{digest}.{os.getpid()}.tmp")
-        temporary.write_bytes(data)
-        os.replace(temporary, target)
-    return digest
+def _store(files_dir: Path, data: bytes) -> tuple[str, str]:
+    """Write `data` under a fresh random name; return (that name, the content's SHA-256).
+
+    Not under its hash, which anyone holding the file can compute: nobody may know
+    where an upload lies, so that no setting, path or request can be pointed at it. The
+    file is owner read/write only, never executable.
+    """
+    name = secrets.token_hex(32)
+    target = files_dir / name[:2] / name
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    temporary = target.with_name(f".{name}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    with os.fdopen(os.open(temporary, flags, 0o600), "wb") as out:
+        out.write(data)
+    os.replace(temporary, target)
+    return name, hashlib.sha256(data).hexdigest()
 
 
 async def submit_deliverable(
@@ -434,12 +434,14 @@ async def submit_deliverable(
         raise Invalid("deliverable_required")
     report = TaskReport(task_id=task.id, author_id=actor.id, kind="deliverable",
                         note=note.strip(), progress=100)
+    digest = ""
     if upload is not None and upload.data:
         if files_dir is None:
             raise RuntimeError("no directory for task files configured")
         if max_bytes and len(upload.data) > max_bytes:
             raise TooLarge("upload_file_too_large")
-        report.file_sha = await asyncio.to_thread(_store, files_dir, upload.data)
+        # `file_sha` names the stored file: a random token (older rows: the content's hash).
+        report.file_sha, digest = await asyncio.to_thread(_store, files_dir, upload.data)
         report.file_name = _safe_name(upload.name)
         report.file_size = len(upload.data)
         report.file_type = (upload.content_type if upload.content_type in _SAFE_TYPES
@@ -449,7 +451,7 @@ async def submit_deliverable(
     task.progress = 100
     task.completed_at = utcnow()
     await _changed(session, actor, task, "deliver",
-                   {"file": report.file_name, "sha256": report.file_sha})
+                   {"file": report.file_name, "sha256": digest})
     return task
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -10,6 +11,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ecabinet import audit
 from ecabinet.errors import Conflict, Invalid, NotFound
 from ecabinet.models import Unit, User
+
+
+class UnitKind(enum.StrEnum):
+    """What a unit is; the tree's depth is data (a province may have two tiers or three)."""
+
+    province = "province"
+    district = "district"
+    commune = "commune"
+    department = "department"  # a provincial department (sở, ngành)
+    village = "village"  # a village or residential group under a commune (thôn, tổ dân phố)
+
+
+def unit_kind(kind: str) -> UnitKind:
+    """The kind named, or Invalid listing the kinds there are."""
+    try:
+        return UnitKind(kind.strip())
+    except ValueError:
+        raise Invalid("unit_kind_invalid", kinds=", ".join(k.value for k in UnitKind)) from None
 
 
 @dataclass
@@ -27,11 +46,12 @@ async def create_unit(
     """Add a unit under `parent_id` (None for the root)."""
     if not name.strip() or not kind.strip():
         raise Invalid("required_fields")
+    kind = unit_kind(kind).value
     if parent_id is not None and await session.get(Unit, parent_id) is None:
         raise Invalid("unknown_unit")
     if code and await session.scalar(select(Unit.id).where(Unit.code == code)):
         raise Conflict("unit_code_taken", unit_code=code)
-    unit = Unit(name=name.strip(), kind=kind.strip(), parent_id=parent_id, code=code or None)
+    unit = Unit(name=name.strip(), kind=kind, parent_id=parent_id, code=code or None)
     session.add(unit)
     await session.flush()
     await audit.record(session, "unit.create", actor_id=actor_id, object_type="unit",
@@ -50,7 +70,7 @@ async def update_unit(
     if name is not None and name.strip():
         unit.name = name.strip()
     if kind is not None and kind.strip():
-        unit.kind = kind.strip()
+        unit.kind = unit_kind(kind).value
     if code is not None and code.strip() != (unit.code or ""):
         code = code.strip()
         if code and await session.scalar(select(Unit.id).where(Unit.code == code,

@@ -150,11 +150,28 @@ async def announce_recording(session: AsyncSession, user: User, data_dir: Path,
                        object_type="meeting", object_id=meeting.id, meeting_id=meeting.id)
 
 
+async def _recorded_meeting(session: AsyncSession, user: User, meeting_id: int) -> Meeting:
+    # A recording is what was said in the room: the meeting's members and the secretaries
+    # who manage it may have it; an administrator who is neither may not (NotFound alike).
+    meeting = await meetings.get_meeting(session, user, meeting_id)
+    if not await meetings.is_member(session, user, meeting) \
+            and not await meetings.can_manage(session, user, meeting):
+        raise NotFound("meeting_not_found")
+    return meeting
+
+
+async def recordings(session: AsyncSession, user: User, data_dir: Path, meeting_id: int
+                     ) -> list[Recording]:
+    """The meeting's recordings, for its members and managing secretaries."""
+    meeting = await _recorded_meeting(session, user, meeting_id)
+    return list_recordings(data_dir, meeting.id)
+
+
 async def recording_file(
     session: AsyncSession, user: User, data_dir: Path, meeting_id: int, name: str
 ) -> Path:
-    """A recording the user may download (members of the meeting); the view is audited."""
-    meeting = await meetings.get_meeting(session, user, meeting_id)
+    """A recording the user may download (members, managing secretaries); audited."""
+    meeting = await _recorded_meeting(session, user, meeting_id)
     path = recordings_dir(data_dir, meeting.id) / name
     # The name pattern keeps user input from ever naming another path.
     if not RECORDING_NAME.match(name) or not path.is_file():

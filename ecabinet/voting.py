@@ -308,17 +308,26 @@ def _digest(rows: Sequence[tuple[str, int]]) -> str:
 
 
 async def close_poll(session: AsyncSession, actor: User | None, poll_id: int,
-                     now: datetime | None = None) -> Poll:
-    """Close the vote and compute its result, once. `actor=None` closes a poll whose
-    time is up (refused before then)."""
+                     now: datetime | None = None, *, due_only: bool = False) -> Poll:
+    """Close the vote and compute its result, once.
+
+    The presiding close it at any time. With `due_only`, any member may ask for a poll
+    whose time is up (a screen whose countdown ran out), refused before then; `actor=None`
+    is the node itself closing at the deadline.
+    """
     now = now or utcnow()
-    if actor is None:
-        poll = await session.get(Poll, poll_id, with_for_update=True, populate_existing=True)
-        if poll is None:
-            raise NotFound("poll_not_found")
-        meeting_row = await session.get(Meeting, poll.meeting_id)
-        assert meeting_row is not None
-        meeting = meeting_row
+    if actor is None or due_only:
+        if actor is None:
+            poll = await session.get(Poll, poll_id, with_for_update=True,
+                                     populate_existing=True)
+            if poll is None:
+                raise NotFound("poll_not_found")
+            meeting_row = await session.get(Meeting, poll.meeting_id)
+            assert meeting_row is not None
+            meeting = meeting_row
+        else:
+            # Who may not see the meeting learns nothing, not even that the poll exists.
+            poll, meeting = await _poll_for(session, actor, poll_id, lock=True)
         if poll.status == PollStatus.open and (poll.closes_at is None or poll.closes_at > now):
             raise Conflict("poll_not_due")
     else:
@@ -376,9 +385,14 @@ async def due_polls(session: AsyncSession, now: datetime | None = None
 # -- ballots ------------------------------------------------------------------------
 
 
-def ballot_key(poll_id: int, client_ballot_id: str) -> tuple[str, str]:
-    """(key hash stored with the ballot, receipt code shown to the voter)."""
-    key = hashlib.sha256(f"{poll_id}:{client_ballot_id}".encode()).hexdigest()
+def ballot_key(poll_id: int, voter_id: int, client_ballot_id: str) -> tuple[str, str]:
+    """(key hash stored with the ballot, receipt code shown to the voter).
+
+    The key binds the client's ballot id to its voter: another voter sending the same id
+    names a ballot of their own, never the first voter's. Without the client's id, which
+    the server does not keep, the hash cannot be traced back to a voter.
+    """
+    key = hashlib.sha256(f"{poll_id}:{voter_id}:{client_ballot_id}".encode()).hexdigest()
     mix = hashlib.sha256(f"receipt:{key}".encode()).digest()
     code = "".join(RECEIPT_ALPHABET[b % len(RECEIPT_ALPHABET)] for b in mix[:10])
     return key, f"{code[:5]}-{code[5:]}"
@@ -428,7 +442,7 @@ async def _load_batch(session: AsyncSession, poll: Poll, requests: list[BallotRe
     meeting = await session.get(Meeting, poll.meeting_id)
     assert meeting is not None
     user_ids = {r.user.id for r in requests}
-    keys = {ballot_key(poll.id, r.client_ballot_id)[0] for r in requests
+    keys = {ballot_key(poll.id, r.user.id, r.client_ballot_id)[0] for r in requests
             if CLIENT_BALLOT_ID.match(r.client_ballot_id)}
     voters = {v.voter_id: v for v in (await session.scalars(
         select(PollVoter).where(PollVoter.poll_id == poll.id, PollVoter.voter_id.in_(user_ids))
@@ -460,7 +474,7 @@ def _one(batch: _PollBatch, request: BallotRequest, now: datetime) -> BallotOutc
         raise Forbidden("not_eligible")
     if voter_id not in batch.present:
         raise Forbidden("not_checked_in")
-    key, receipt = ballot_key(poll.id, request.client_ballot_id)
+    key, receipt = ballot_key(poll.id, voter_id, request.client_ballot_id)
     secret = poll.visibility == PollVisibility.secret
     ballot = batch.by_key.get(key) if secret else batch.by_voter.get(voter_id)
     if secret and ballot is None and batch.voters[voter_id].voted:
@@ -470,15 +484,17 @@ def _one(batch: _PollBatch, request: BallotRequest, now: datetime) -> BallotOutc
     if ballot is not None:
         if not secret and ballot.key_hash != key and not poll.allow_change:
             raise Conflict("already_voted")
-        if ballot.choice == request.choice or not poll.allow_change:
+        if ballot.choice == request.choice:
             return BallotOutcome(poll.id, ballot.receipt, ballot.choice, already=True)
+        if not poll.allow_change:
+            # A resend carries the same choice; another choice is an attempt to change
+            # a final vote, which must be told, not silently answered with the first.
+            raise Conflict("already_voted")
         ballot.choice = request.choice
         ballot.changes += 1
         if ballot not in batch.new and ballot not in batch.changed:
             batch.changed.append(ballot)
         return BallotOutcome(poll.id, ballot.receipt, ballot.choice, changed=True)
-    if key in batch.by_key:
-        raise Invalid("field_invalid", field="client_ballot_id")  # another voter's id
     ballot = Ballot(poll_id=poll.id, voter_id=None if secret else voter_id,
                     choice=request.choice, key_hash=key, receipt=receipt, changes=0)
     if secret:
@@ -523,7 +539,10 @@ async def cast_many(session: AsyncSession, requests: Sequence[BallotRequest],
     for request in requests:
         batch = batches.get(request.poll_id)
         try:
-            if batch is None:
+            if batch is None or (
+                    request.user.id not in batch.members
+                    and not await meetings.can_view(session, request.user, batch.meeting)):
+                # Outside the meeting, a poll is "not found" exactly as a missing one.
                 raise NotFound("poll_not_found")
             outcomes.append(_one(batch, request, now))
         except DomainError as exc:

@@ -13,13 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ecabinet import accounts, eventlog, meetings, payload, snapshot
 from ecabinet.config import Settings
-from ecabinet.errors import DomainError, Unauthenticated, refusal_of
+from ecabinet.errors import DomainError, Unauthenticated, refusal, refusal_of
+from ecabinet.i18n import translate
 from ecabinet.models import User
 
 log = logging.getLogger(__name__)
 
 Ack = dict[str, Any]
 Handler = Callable[[AsyncSession, User, dict[str, Any]], Awaitable[dict[str, Any]]]
+RawHandler = Callable[[str, Any], Awaitable[Ack]]
 
 
 def meeting_room(meeting_id: int) -> str:
@@ -61,9 +63,9 @@ class Hub:
         self._outbox: asyncio.Queue[eventlog.Committed] = asyncio.Queue()
         self._pump_task: asyncio.Task[None] | None = None
         self.sio.on("connect", self._connect)
-        self.sio.on("meeting:join", self._join)
-        self.sio.on("meeting:leave", self._leave)
-        self.sio.on("meeting:sync", self._sync)
+        self.action("meeting:join", self._join)
+        self.action("meeting:leave", self._leave)
+        self.action("meeting:sync", self._sync)
         eventlog.add_publisher(sessions, self._outbox.put_nowait)
 
     def on(self, event: str, handler: Handler) -> None:
@@ -71,6 +73,25 @@ class Hub:
 
         async def handle(sid: str, data: Any = None) -> Ack:
             return await self.run(sid, handler, data)
+
+        self.action(event, handle)
+
+    def action(self, event: str, handler: RawHandler) -> None:
+        """Register `handler(sid, data)` for a socket event; whatever happens, it answers.
+
+        A refusal is acknowledged in the user's language and a bug as `internal_error`:
+        a client waiting for its acknowledgement never waits for nothing.
+        """
+
+        async def handle(sid: str, data: Any = None) -> Ack:
+            try:
+                return await handler(sid, data)
+            except DomainError as exc:
+                return await self.refused(sid, exc)
+            except Exception:
+                log.exception("live action %s failed", event)
+                return refusal("internal_error",
+                               translate("internal_error", await self.language(sid)))
 
         self.sio.on(event, handle)
 
@@ -147,8 +168,11 @@ class Hub:
         await self.sio.enter_room(sid, login_room(accounts.session_key(token)))
 
     async def language(self, sid: str) -> str:
-        """The language of the user behind a socket."""
-        state = await self.sio.get_session(sid)
+        """The language of the user behind a socket (Vietnamese once it has gone)."""
+        try:
+            state = await self.sio.get_session(sid)
+        except KeyError:
+            return "vi"
         return str(state.get("language", "vi"))
 
     async def user_id(self, sid: str) -> int | None:
@@ -177,7 +201,7 @@ class Hub:
             token = await self.token(sid)
             async with self.sessions() as db, db.begin():
                 _login, user = await accounts.resolve_session(db, token)
-                result = await handler(db, user, data if isinstance(data, dict) else {})
+                result = await handler(db, user, payload.as_object(data))
             return {"ok": True, **result}
         except DomainError as exc:
             return await self.refused(sid, exc)

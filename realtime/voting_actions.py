@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecabinet import payload, voting
 from ecabinet.ballot_writer import BallotWriter
-from ecabinet.errors import DomainError
 from ecabinet.models import User
 from realtime.hub import Ack, Hub
 
@@ -26,13 +25,9 @@ Queued = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 def register(hub: Hub, writer: BallotWriter) -> None:
     """Attach the voting actions to the live channel, queueing to the node's writer."""
 
-    def queued(action: Queued) -> Callable[..., Awaitable[Ack]]:
+    def queued(action: Queued) -> Callable[[str, Any], Awaitable[Ack]]:
         async def handle(sid: str, data: Any = None) -> Ack:
-            try:
-                return {"ok": True, **await action(await hub.token(sid),
-                                                   payload.as_object(data))}
-            except DomainError as exc:
-                return await hub.refused(sid, exc)
+            return {"ok": True, **await action(await hub.token(sid), payload.as_object(data))}
 
         return handle
 
@@ -47,10 +42,11 @@ def register(hub: Hub, writer: BallotWriter) -> None:
         """`vote:close` {poll_id} (presiding): after every ballot queued before it."""
         return {"poll": await writer.close(token, payload.required_int(body, "poll_id"))}
 
-    async def close_due(_token: str, body: dict[str, Any]) -> dict[str, Any]:
-        """`vote:close_due` {poll_id}: any screen whose countdown ran out may ask; the poll
-        closes only if its time is really up."""
-        return {"poll": await writer.close(None, payload.required_int(body, "poll_id"))}
+    async def close_due(token: str, body: dict[str, Any]) -> dict[str, Any]:
+        """`vote:close_due` {poll_id}: a member's screen whose countdown ran out may ask;
+        the poll closes only if its time is really up."""
+        return {"poll": await writer.close(token, payload.required_int(body, "poll_id"),
+                                           due_only=True)}
 
     async def open_poll(session: AsyncSession, user: User, data: dict[str, Any]
                         ) -> dict[str, Any]:
@@ -58,7 +54,7 @@ def register(hub: Hub, writer: BallotWriter) -> None:
         poll = await voting.open_poll(session, user, payload.required_int(data, "poll_id"))
         return {"poll": voting.poll_view(poll)}
 
-    hub.sio.on("vote:cast", queued(cast))
-    hub.sio.on("vote:close", queued(close))
-    hub.sio.on("vote:close_due", queued(close_due))
+    hub.action("vote:cast", queued(cast))
+    hub.action("vote:close", queued(close))
+    hub.action("vote:close_due", queued(close_due))
     hub.on("poll:open", open_poll)

@@ -275,3 +275,65 @@ async def test_is_member_agrees_with_the_member_list(sessions: Any, world: World
         assert {world[n].id for n in ("chair", "secretary", "delegate", "room")} <= members
         for name, user in world.users.items():
             assert await meetings.is_member(s, user, meeting) == (user.id in members), name
+
+
+async def test_an_edit_cannot_take_a_meeting_where_creating_could_not(
+        sessions: Any, world: World) -> None:
+    # A district secretary may not create a province meeting; editing their own district
+    # meeting into the province must be refused the same way, and leave it unchanged.
+    async with db.transaction(sessions) as s:
+        district = await s.get(User, world["district_secretary"].id)
+        assert district is not None
+        with pytest.raises(Forbidden) as refused:
+            await meetings.create_meeting(s, district, meeting_input(world))
+        assert refused.value.code == "unit_not_managed"
+        own = await meetings.create_meeting(s, district,
+                                            meeting_input(world, unit_id=world.district))
+        meeting_id = own.id
+    with pytest.raises(Forbidden) as refused:
+        async with db.transaction(sessions) as s:
+            district = await s.get(User, world["district_secretary"].id)
+            assert district is not None
+            await meetings.update_meeting(s, district, meeting_id, meeting_input(world))
+    assert refused.value.code == "unit_not_managed"
+    async with sessions() as s:
+        stored = await s.get(Meeting, meeting_id)
+        assert stored is not None and stored.unit_id == world.district
+
+
+def test_working_days_far_ahead_are_counted_without_walking_each_day() -> None:
+    # The closed form must agree with counting day by day, weekends, the fixed holidays
+    # and configured ones included, over many spans; and a span of millennia is then
+    # as cheap as a week (it used to take seconds on the event loop).
+    extra = frozenset({date(2026, 2, 16), date(2026, 2, 17), date(2027, 4, 16)})
+
+    def walked(start: date, end: date) -> int:
+        count, day = 0, start + timedelta(days=1)
+        while day <= end:
+            weekday = day.weekday() < 5 and (day.month, day.day) not in {
+                (1, 1), (4, 30), (5, 1), (9, 1), (9, 2)} and day not in extra
+            count += weekday
+            day += timedelta(days=1)
+        return count
+
+    start = date(2025, 12, 20)
+    for offset in range(0, 800, 7):
+        for length in (-3, 0, 1, 4, 6, 30, 365, 500):
+            first = start + timedelta(days=offset)
+            last = first + timedelta(days=length)
+            assert working_days_between(first, last, extra) == walked(first, last), (first, last)
+    assert working_days_between(date(2026, 1, 1), date(9990, 1, 1), frozenset()) > 2_000_000
+
+
+async def test_a_meeting_dated_far_ahead_is_refused_before_any_arithmetic(
+        client_factory: Any, world: World) -> None:
+    secretary = await client_factory("secretary")
+    body = {"title": "Họp", "unit_id": world.province, "chair_id": world["chair"].id,
+            "starts_at": "9990-12-02T08:00:00+07:00"}
+    response = await secretary.post("/api/meetings", json=body)
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "date_out_of_range"
+    body["starts_at"] = "9999-12-31T23:00:00-14:00"
+    response = await secretary.post("/api/meetings", json=body)
+    assert response.status_code == 422, response.text
+    assert (await secretary.get("/healthz")).status_code == 200

@@ -38,9 +38,9 @@ async def test_moves_deletes_and_permissions(world: World, client_factory: Any) 
     assert has_users.json()["error"]["code"] == "unit_has_users"
     empty = await admin.post("/api/units", json={"name": "Xã mới", "kind": "commune"})
     assert (await admin.delete(f"/api/units/{empty.json()['id']}")).status_code == 200
-    duplicate = await admin.post("/api/units", json={"name": "A", "kind": "c", "code": "X1"})
+    duplicate = await admin.post("/api/units", json={"name": "A", "kind": "commune", "code": "X1"})
     assert duplicate.status_code == 201
-    again = await admin.post("/api/units", json={"name": "B", "kind": "c", "code": "X1"})
+    again = await admin.post("/api/units", json={"name": "B", "kind": "commune", "code": "X1"})
     assert again.status_code == 409
     # A code can be given or corrected later, never to one another unit holds.
     recoded = await admin.put(f"/api/units/{world.commune}", json={"code": "TTH-PL-LA"})

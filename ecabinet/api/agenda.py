@@ -11,16 +11,39 @@ from starlette.routing import Route
 from ecabinet import agenda, documents, meetings, payload
 from ecabinet.api.context import authed, json_body, ok
 from ecabinet.api.documents import DOCUMENT, GRANTS, library_of
-from ecabinet.api.spec import ANY, BOOL, INT, STR, arr, obj, operation
+from ecabinet.api.spec import (
+    BOOL,
+    COUNT,
+    EMPTY,
+    ID,
+    INT,
+    STR,
+    TIME,
+    arr,
+    enum_of,
+    named,
+    nullable,
+    obj,
+    operation,
+    record,
+)
+from ecabinet.models import MeetingStatus
 
-ITEM = obj(id=INT, meeting_id=INT, position=INT, title=STR, description=STR, presenter=STR,
-           presenter_unit=obj(id=INT, name=STR), planned_minutes=INT, version=INT,
-           updated_at=STR, updated=BOOL)
-ITEM_BODY = obj(["title"], title=STR, description=STR, presenter=STR, presenter_unit_id=INT,
-                planned_minutes=INT)
-AGENDA = obj(agenda=obj(readable=BOOL, editable=BOOL, manages=BOOL, items=arr(ITEM)),
-             documents=arr(DOCUMENT), limits=obj(max_bytes=INT, max_pages=INT, widths=arr(INT)),
-             status=STR)
+ITEM = named("AgendaItem", record(
+    id=ID, meeting_id=ID, position=INT, title=STR, description=STR, presenter=STR,
+    presenter_unit=nullable(record(id=ID, name=STR)), planned_minutes=INT, version=ID,
+    updated_at=TIME, updated=BOOL))
+ITEM_BODY = obj(["title"], title=STR, description=nullable(STR), presenter=nullable(STR),
+                presenter_unit_id=nullable(ID), planned_minutes=nullable(INT))
+# The agenda part of a meeting's snapshot.
+AGENDA_PART = named("Agenda", record(readable=BOOL, editable=BOOL, manages=BOOL,
+                                     items=arr(ITEM)))
+AGENDA = record(agenda=AGENDA_PART, documents=arr(DOCUMENT),
+                limits=record(max_bytes=COUNT, max_pages=COUNT, widths=arr(INT)),
+                status=enum_of(MeetingStatus))
+# An item as it read before a change: the text fields, with the version they made.
+REVISION = record(version=ID, changed_at=TIME, title=STR, description=STR, presenter=STR,
+                  presenter_unit_id=nullable(ID), planned_minutes=INT)
 
 
 def _item_input(body: dict[str, Any]) -> agenda.ItemInput:
@@ -51,7 +74,7 @@ async def get_agenda(request: Request) -> Response:
 
 
 @operation("Add an agenda item (secretary)", tag="agenda", body=ITEM_BODY, response=ITEM,
-           status=201)
+           status=201, errors=[409])
 async def add_item(request: Request) -> Response:
     """Appended at the end of the agenda."""
     data = _item_input(await json_body(request))
@@ -62,7 +85,7 @@ async def add_item(request: Request) -> Response:
 
 
 @operation("Change an agenda item (secretary); versioned once published", tag="agenda",
-           body=ITEM_BODY, response=ITEM)
+           body=ITEM_BODY, response=ITEM, errors=[409])
 async def update_item(request: Request) -> Response:
     """Delegates see the item marked updated."""
     data = _item_input(await json_body(request))
@@ -72,7 +95,8 @@ async def update_item(request: Request) -> Response:
         return ok(await agenda.item_view(ctx.db, item, meeting))
 
 
-@operation("Remove an agenda item and its documents (secretary)", tag="agenda", response=obj())
+@operation("Remove an agenda item and its documents (secretary)", tag="agenda", response=EMPTY,
+           errors=[409])
 async def remove_item(request: Request) -> Response:
     """Everyone's screens drop it."""
     async with authed(request) as ctx:
@@ -82,7 +106,7 @@ async def remove_item(request: Request) -> Response:
 
 
 @operation("Reorder the agenda (secretary): every item id, in the new order", tag="agenda",
-           body=obj(["item_ids"], item_ids=arr(INT)), response=arr(ITEM))
+           body=obj(["item_ids"], item_ids=arr(ID)), response=arr(ITEM), errors=[409])
 async def reorder(request: Request) -> Response:
     """The drag-and-drop result."""
     body = await json_body(request)
@@ -94,7 +118,7 @@ async def reorder(request: Request) -> Response:
 
 
 @operation("Earlier versions of an agenda item changed after publication", tag="agenda",
-           response=arr(ANY))
+           response=arr(REVISION))
 async def revisions(request: Request) -> Response:
     """Newest first."""
     async with authed(request) as ctx:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -12,21 +13,54 @@ from ecabinet import annotations as overlays
 from ecabinet import payload
 from ecabinet.api.context import authed, json_body, ok
 from ecabinet.api.documents import library_of
-from ecabinet.api.spec import ANY, BOOL, INT, STR, arr, obj, operation
+from ecabinet.api.spec import (
+    BOOL,
+    EMPTY,
+    FILE,
+    ID,
+    STR,
+    TIME,
+    arr,
+    enum_of,
+    named,
+    nullable,
+    obj,
+    operation,
+    record,
+)
 from ecabinet.errors import Invalid
-
-ANNOTATION = obj(id=INT, document_id=INT, version_id=INT, user_id=INT, author=STR, page=INT,
-                 kind=STR, data=ANY, colour=STR, shared=BOOL, updated_at=STR)
-NEW = obj(["version_id", "page", "kind", "data"], version_id=INT, page=INT, kind=STR, data=ANY,
-          colour=STR, shared=BOOL)
-CHANGE = obj(data=ANY, colour=STR, shared=BOOL)
+from ecabinet.models import AnnotationKind
 
 
-def _shared(body: dict[str, object]) -> bool | None:
-    value = body.get("shared")
-    if value is not None and not isinstance(value, bool):
-        raise Invalid("field_invalid", field="shared")
-    return value
+# Geometry is in fractions of the page, origin top-left: `rects` [x0, y0, x1, y1] for a
+# highlight, `strokes` of [x, y] points and a `width` for ink, a point and `text` for a note.
+def _geometry(unit: dict[str, Any]) -> list[dict[str, Any]]:
+    pair = {**arr(unit), "minItems": 2, "maxItems": 2}
+    quad = {**arr(unit), "minItems": 4, "maxItems": 4}
+    return [
+        record(rects={**arr(quad), "minItems": 1, "maxItems": overlays.MAX_RECTS}),
+        record(strokes={**arr({**arr(pair), "minItems": 1, "maxItems": overlays.MAX_POINTS}),
+                        "minItems": 1, "maxItems": overlays.MAX_STROKES},
+               width={"type": "number", "minimum": 0.0005, "maximum": 0.05}),
+        record(x=unit, y=unit, text={"type": "string", "minLength": 1,
+                                     "maxLength": overlays.MAX_NOTE}),
+    ]
+
+
+KIND = enum_of(AnnotationKind)
+COLOUR = {"type": "string", "pattern": "^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$"}
+ANNOTATION = named("Annotation", record(
+    id=ID, document_id=ID, version_id=ID, user_id=ID, author=STR, page=ID, kind=KIND,
+    data={"anyOf": _geometry({"type": "number", "minimum": 0, "maximum": 1})}, colour=COLOUR,
+    shared=BOOL, updated_at=TIME))
+# The geometry of the annotation's kind (a point a hair off the page is moved onto it).
+DATA = {"anyOf": [{**g, "additionalProperties": True} for g in _geometry(
+    {"type": "number", "minimum": -0.001, "maximum": 1.001})]}
+# A colour as sent: empty or left out means the kind's default.
+COLOUR_IN = {"type": "string", "pattern": "^(?:#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}))?$"}
+NEW = obj(["version_id", "page", "kind", "data"], version_id=ID, page=ID, kind=KIND, data=DATA,
+          colour=nullable(COLOUR_IN), shared=nullable(BOOL))
+CHANGE = obj(data=nullable(DATA), colour=nullable(COLOUR_IN), shared=nullable(BOOL))
 
 
 def _colour(body: dict[str, object]) -> str | None:
@@ -37,15 +71,15 @@ def _colour(body: dict[str, object]) -> str | None:
 
 
 @operation("My annotations on a document version and those shared with the meeting",
-           tag="annotations", response=arr(ANNOTATION))
+           tag="annotations", response=arr(ANNOTATION), query=obj(["version"], version=ID))
 async def list_annotations(request: Request) -> Response:
     """`?version=<id>` picks the version (its pages are what the overlays sit on)."""
-    raw = request.query_params.get("version", "")
-    if not raw.isdigit():
+    version = payload.query_int(request.query_params.get("version"), "version")
+    if version is None:
         raise Invalid("field_required", field="version")
     async with authed(request) as ctx:
         return ok(await overlays.list_annotations(ctx.db, ctx.user,
-                                                     request.path_params["doc_id"], int(raw)))
+                                                     request.path_params["doc_id"], version))
 
 
 @operation("Add a highlight, ink stroke or sticky note (private unless `shared`)",
@@ -59,7 +93,7 @@ async def add_annotation(request: Request) -> Response:
             version_id=payload.required_int(body, "version_id"),
             page=payload.required_int(body, "page"),
             kind=payload.text(body, "kind", max_length=20), data=body.get("data"),
-            colour=_colour(body), shared=bool(_shared(body)))
+            colour=_colour(body), shared=payload.boolean(body, "shared"))
         return ok(overlays.annotation_view(a, ctx.user.full_name), 201)
 
 
@@ -71,11 +105,11 @@ async def update_annotation(request: Request) -> Response:
     async with authed(request) as ctx:
         a = await overlays.update_annotation(
             ctx.db, ctx.user, request.path_params["annotation_id"], data=body.get("data"),
-            colour=_colour(body), shared=_shared(body))
+            colour=_colour(body), shared=payload.optional_bool(body, "shared"))
         return ok(overlays.annotation_view(a, ctx.user.full_name))
 
 
-@operation("Delete my annotation", tag="annotations", response=obj())
+@operation("Delete my annotation", tag="annotations", response=EMPTY)
 async def remove_annotation(request: Request) -> Response:
     """Only the author may."""
     async with authed(request) as ctx:
@@ -86,7 +120,7 @@ async def remove_annotation(request: Request) -> Response:
 
 @operation("My annotated copy: the document's PDF with my overlays as PDF annotations "
            "(never for restricted documents)", tag="annotations", content="application/pdf",
-           response={"type": "string", "format": "binary"})
+           response=FILE, errors=[409])
 async def annotated_copy(request: Request) -> Response:
     """Composed on request in a worker; the original stays untouched."""
     library = library_of(request)

@@ -8,16 +8,40 @@ from starlette.routing import Route
 
 from ecabinet import attendance, meetings, payload
 from ecabinet.api.context import authed, json_body, ok, settings_of
-from ecabinet.api.spec import ANY, BOOL, INT, STR, arr, obj, operation
+from ecabinet.api.spec import (
+    BOOL,
+    COUNT,
+    ID,
+    STR,
+    TIME,
+    arr,
+    enum_of,
+    named,
+    nullable,
+    obj,
+    operation,
+    record,
+)
+from ecabinet.live_state import QUORUM_RULES
+from ecabinet.models import ParticipantRole
+from ecabinet.models.attendance import AttendanceResponse, CheckInMethod
 
-ENTRY = obj(user_id=INT, name=STR, title=STR, unit_id=INT, role=STR, voting=BOOL, response=STR,
-            reason=STR, substitute_name=STR, substitute_title=STR, present=BOOL,
-            checked_in_at=STR, method=STR, remote=BOOL)
-COUNTS = obj(members=INT, present=INT, in_hall=INT, remote=INT, absent=INT, excused=INT,
-             substitutes=INT, rooms=INT, rooms_connected=INT, attendees=INT, rule=STR,
-             needed=INT, quorum=BOOL)
-ATTENDANCE = obj(entries=arr(ENTRY), counts=COUNTS, manages=BOOL)
-WHO = obj(user_id=INT)
+RULE = enum_of(QUORUM_RULES)
+# How a presence was recorded; "" for nobody checked in yet.
+METHOD = enum_of([""], CheckInMethod)
+ENTRY = named("AttendanceEntry", record(
+    user_id=ID, name=STR, title=STR, unit_id=nullable(ID), role=enum_of(ParticipantRole),
+    voting=BOOL, response=enum_of(AttendanceResponse), reason=STR, substitute_name=STR,
+    substitute_title=STR, present=BOOL, checked_in_at=nullable(TIME), method=METHOD,
+    remote=BOOL))
+COUNTS = named("AttendanceCounts", record(
+    members=COUNT, present=COUNT, in_hall=COUNT, remote=COUNT, absent=COUNT, excused=COUNT,
+    substitutes=COUNT, rooms=COUNT, rooms_connected=COUNT, attendees=COUNT, rule=RULE,
+    needed=COUNT, quorum=BOOL))
+ATTENDANCE = named("Attendance", record(entries=arr(ENTRY), counts=COUNTS, manages=BOOL))
+WHO = obj(user_id=nullable(ID))
+# An invitation is answered with one of these ("pending" is where it starts).
+ANSWER = enum_of([r for r in AttendanceResponse if r != AttendanceResponse.pending])
 
 
 @operation("Who answered how, who is present, and the quorum", tag="attendance",
@@ -31,8 +55,9 @@ async def get_attendance(request: Request) -> Response:
 
 @operation("Answer the invitation: attend, absent (reason) or substitute (name); the "
            "secretary may answer for an invitee (user_id)", tag="attendance",
-           body=obj(["response"], response=STR, reason=STR, substitute_name=STR,
-                    substitute_title=STR, user_id=INT), response=ATTENDANCE)
+           body=obj(["response"], response=ANSWER, reason=nullable(STR),
+                    substitute_name=nullable(STR), substitute_title=nullable(STR),
+                    user_id=nullable(ID)), response=ATTENDANCE, errors=[409])
 async def respond(request: Request) -> Response:
     """Record an answer to the invitation."""
     body = await json_body(request)
@@ -51,8 +76,8 @@ async def respond(request: Request) -> Response:
 
 
 @operation("Check in: oneself from the tablet (remote: from a remote site), or an invitee "
-           "by the secretary (user_id)", tag="attendance", body=obj(user_id=INT, remote=BOOL),
-           response=ATTENDANCE)
+           "by the secretary (user_id)", tag="attendance",
+           body=obj(user_id=nullable(ID), remote=BOOL), response=ATTENDANCE, errors=[409])
 async def check_in(request: Request) -> Response:
     """Record a presence."""
     body = await json_body(request)
@@ -65,7 +90,7 @@ async def check_in(request: Request) -> Response:
 
 
 @operation("Record that an invitee left (oneself, or anyone by the secretary)",
-           tag="attendance", body=WHO, response=ATTENDANCE)
+           tag="attendance", body=WHO, response=ATTENDANCE, errors=[409])
 async def check_out(request: Request) -> Response:
     """Record a departure."""
     body = await json_body(request)
@@ -77,7 +102,7 @@ async def check_out(request: Request) -> Response:
 
 
 @operation("Set the quorum rule: majority (more than half) or two_thirds (chair, secretary)",
-           tag="attendance", body=obj(["rule"], rule=STR), response=COUNTS)
+           tag="attendance", body=obj(["rule"], rule=RULE), response=COUNTS, errors=[409])
 async def set_quorum(request: Request) -> Response:
     """Change the meeting's quorum rule."""
     body = await json_body(request)
@@ -88,7 +113,8 @@ async def set_quorum(request: Request) -> Response:
 
 @operation("A fresh entrance check-in code (hall display, chair, secretary); it expires "
            "within 90 s", tag="attendance",
-           response=obj(token=STR, path=STR, rotate_seconds=INT, max_age_seconds=INT))
+           response=record(token=STR, path=STR, rotate_seconds=COUNT, max_age_seconds=COUNT),
+           errors=[409])
 async def entrance_code(request: Request) -> Response:
     """The code to show as a QR code at the hall entrance."""
     async with authed(request) as ctx:
@@ -100,7 +126,8 @@ async def entrance_code(request: Request) -> Response:
 
 
 @operation("Check oneself in with the code scanned at the entrance", tag="attendance",
-           body=obj(["token"], token=STR), response=obj(meeting_id=INT, entry=ANY))
+           body=obj(["token"], token=STR), errors=[404, 409],
+           response=record(meeting_id=ID, entry=record(present=BOOL, method=METHOD)))
 async def check_in_with_code(request: Request) -> Response:
     """The phone or tablet opened /checkin/<code>; its user is now present."""
     body = await json_body(request)

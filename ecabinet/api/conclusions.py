@@ -12,28 +12,49 @@ from starlette.routing import Route
 
 from ecabinet import conclusions, payload
 from ecabinet.api.context import Authed, authed, json_body, ok, settings_of
-from ecabinet.api.minutes import PDF, pdf_response
-from ecabinet.api.spec import ANY, BOOL, INT, STR, arr, obj, operation
-from ecabinet.errors import Invalid
+from ecabinet.api.minutes import ACCESS, OFFICIAL_PDF, PDF, SIGN, pdf_response
+from ecabinet.api.spec import (
+    DATE,
+    ID,
+    INT,
+    STR,
+    TIME,
+    arr,
+    enum_of,
+    named,
+    nullable,
+    obj,
+    operation,
+    record,
+)
+from ecabinet.api.tasks import DEADLINE
+from ecabinet.api.tasks import TASK as TASK_VIEW
+from ecabinet.models import ConclusionStatus
 
-DATE = {"type": "string", "format": "date"}
-TASK = obj(["content", "deadline", "deliverable"], id=INT, content=STR, deadline=DATE,
-           deliverable=STR, responsible_unit_id=INT, responsible_user_id=INT)
-ITEM = obj(["title"], id=INT, agenda_item_id=INT, title=STR, text=STR, tasks=arr(TASK))
-BODY = obj(["summary", "items"], summary=STR, opening=STR, closing=STR,
-           recipient_unit_ids=arr(INT), items=arr(ITEM), version=INT)
-DEADLINE = obj(due_date=DATE, state=STR, working_days_left=INT)
-STATE = obj(access=obj(manage=BOOL, chair=BOOL), deadline=DEADLINE, conclusion=ANY)
+# The draft as the secretary sends it: items and tasks with an id are kept and changed,
+# those without are new, those left out are removed.
+TASK = obj(["content", "deadline", "deliverable"], id=nullable(ID), content=STR, deadline=DATE,
+           deliverable=STR, responsible_unit_id=nullable(ID), responsible_user_id=nullable(ID))
+ITEM = obj(["title"], id=nullable(ID), agenda_item_id=nullable(ID), title=STR,
+           text=nullable(STR), tasks=arr(TASK))
+BODY = obj(["summary"], summary=STR, opening=nullable(STR), closing=nullable(STR),
+           recipient_unit_ids=nullable(arr(ID)), items=arr(ITEM), version=nullable(INT))
+CONCLUSION = named("Conclusion", record(
+    id=ID, meeting_id=ID, status=enum_of(ConclusionStatus), number=STR, summary=STR,
+    opening=STR, closing=STR, place=STR, issue_date=nullable(DATE), issued_at=nullable(TIME),
+    signer_id=nullable(ID), return_comment=STR, version=INT, deadline=DEADLINE,
+    recipients=arr(record(id=ID, name=STR)),
+    items=arr(record(id=ID, agenda_item_id=nullable(ID), title=STR, text=STR,
+                     tasks=arr(TASK_VIEW))),
+    pdf=nullable(OFFICIAL_PDF)))
+STATE = named("ConclusionState", record(access=ACCESS, deadline=DEADLINE,
+                                        conclusion=nullable(CONCLUSION)))
 
 
 def _date(data: dict[str, Any], name: str) -> dt.date:
-    value = data.get(name)
-    if not isinstance(value, str):
-        raise Invalid("field_required", field=name)
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise Invalid("field_invalid", field=name) from exc
+    value = payload.day(data, name)
+    assert value is not None
+    return value
 
 
 def conclusion_input(body: dict[str, Any]) -> conclusions.ConclusionInput:
@@ -82,7 +103,8 @@ async def get_conclusion(request: Request) -> Response:
         return await _state(ctx, request.path_params["id"])
 
 
-@operation("Start the conclusion notice (secretary)", tag="conclusions", response=STATE)
+@operation("Start the conclusion notice (secretary)", tag="conclusions", response=STATE,
+           errors=[409])
 async def create(request: Request) -> Response:
     """One section per agenda item; the invited units as recipients."""
     async with authed(request) as ctx:
@@ -91,7 +113,7 @@ async def create(request: Request) -> Response:
 
 
 @operation("Save the draft notice: conclusions per item, tasks (secretary)",
-           tag="conclusions", body=BODY, response=STATE)
+           tag="conclusions", body=BODY, response=STATE, errors=[409])
 async def save(request: Request) -> Response:
     """Items and tasks are matched by id; those left out are removed."""
     data = conclusion_input(await json_body(request))
@@ -101,7 +123,7 @@ async def save(request: Request) -> Response:
 
 
 @operation("Send the notice to the chair for signature: numbered and composed (secretary)",
-           tag="conclusions", response=STATE)
+           tag="conclusions", response=STATE, errors=[409, 422])
 async def submit(request: Request) -> Response:
     """Draft → signing."""
     async with authed(request) as ctx:
@@ -110,7 +132,7 @@ async def submit(request: Request) -> Response:
 
 
 @operation("Return the notice unsigned with a comment (chair)", tag="conclusions",
-           body=obj(["comment"], comment=STR), response=STATE)
+           body=obj(["comment"], comment=STR), response=STATE, errors=[409])
 async def send_back(request: Request) -> Response:
     """Signing → draft; the number is kept."""
     body = await json_body(request)
@@ -121,7 +143,7 @@ async def send_back(request: Request) -> Response:
 
 
 @operation("Sign and issue the notice (chair): its tasks go to the responsible units",
-           tag="conclusions", body=obj(passphrase=STR), response=STATE)
+           tag="conclusions", body=SIGN, response=STATE, errors=[409])
 async def sign(request: Request) -> Response:
     """Signing → issued."""
     body = await json_body(request)

@@ -12,18 +12,56 @@ from starlette.routing import Route
 
 from ecabinet import accounts, documents, payload, search
 from ecabinet.api.context import authed, json_body, ok, session_token
-from ecabinet.api.spec import ANY, BOOL, FILE, INT, STR, arr, obj, operation
+from ecabinet.api.spec import (
+    BOOL,
+    COUNT,
+    EMPTY,
+    FILE,
+    ID,
+    INT,
+    STR,
+    TIME,
+    arr,
+    enum_of,
+    named,
+    nullable,
+    obj,
+    operation,
+    record,
+)
 from ecabinet.api.uploads import received_pdf
 from ecabinet.documents import Library
 from ecabinet.errors import Invalid
+from ecabinet.models import MeetingStatus, VersionStatus
 
-VERSION = obj(id=INT, number=INT, status=STR, error=STR, pages=INT, size=INT, filename=STR,
-              uploaded_at=STR, after_publish=BOOL)
-DOCUMENT = obj(id=INT, meeting_id=INT, item_id=INT, title=STR, position=INT, restricted=BOOL,
-               readers=arr(obj(id=INT, name=STR)), downloadable=BOOL, version=VERSION,
-               readable=VERSION, versions=INT, updated=BOOL, updated_at=STR)
-HIT = obj(document_id=INT, title=STR, item_id=INT, version_id=INT, page=INT, snippet=STR)
-DOC_BODY = obj(title=STR, restricted=BOOL, readers=arr(INT))
+VERSION = named("DocumentVersion", record(
+    id=ID, number=ID, status=enum_of(VersionStatus), error=STR, pages=COUNT, size=COUNT,
+    filename=STR, uploaded_at=TIME, after_publish=BOOL))
+DOCUMENT_FIELDS = {
+    "id": ID, "meeting_id": ID, "item_id": ID, "title": STR, "position": INT,
+    "restricted": BOOL, "readers": arr(record(id=ID, name=STR)), "downloadable": BOOL,
+    "version": nullable(VERSION), "readable": nullable(VERSION), "versions": COUNT,
+    "updated": BOOL, "updated_at": TIME,
+}
+DOCUMENT = named("Document", record(**DOCUMENT_FIELDS))
+NUMBER = {"type": "number"}
+# A readable version's page sizes in points, [width, height] per page.
+DESCRIBED = record(**DOCUMENT_FIELDS, history=arr(VERSION),
+                   pages=arr({**arr(NUMBER), "minItems": 2, "maxItems": 2}),
+                   meeting_status=enum_of(MeetingStatus))
+# [x0, y0, x1, y1, word]: a word and its box in fractions of the page. (Not written with
+# `prefixItems`, which schemathesis 4 cannot validate responses against.)
+WORD = {**arr({"anyOf": [NUMBER, STR]}), "minItems": 5, "maxItems": 5,
+        "description": "[x0, y0, x1, y1, word]"}
+HIT = named("SearchHit", record(document_id=ID, title=STR, item_id=ID, version_id=ID, page=ID,
+                                snippet=STR))
+DOC_BODY = obj(title=nullable(STR), restricted=nullable(BOOL), readers=nullable(arr(ID)))
+# A width in pixels, one of the node's render widths (the agenda's `limits.widths`).
+WIDTH = obj(w=INT)
+SEARCH = obj(["q"], q=STR)
+# Multipart text fields: a flag is on when "1", "true", "yes" or "on"; ids comma-separated.
+FLAG = {"type": "string", "description": "on: 1, true, yes or on; anything else is off"}
+IDS = {"type": "string", "pattern": "^[0-9, ]*$", "description": "user ids, comma-separated"}
 PAGE = "/api/documents/{doc_id:int}/versions/{version_id:int}/pages/{page:int}"
 
 
@@ -50,8 +88,8 @@ def _params(request: Request, *names: str) -> list[int]:
 
 @operation("Upload a PDF as a new document of an agenda item (secretary); multipart/form-data "
            "with `file`, optional `title`, `restricted` and `readers` (comma-separated user ids)",
-           tag="documents", response=DOCUMENT,
-           body=obj(["file"], file=FILE, title=STR, restricted=STR, readers=STR), status=201)
+           tag="documents", response=DOCUMENT, status=201, errors=[409],
+           body=obj(["file"], file=FILE, title=STR, restricted=FLAG, readers=IDS))
 async def upload_document(request: Request) -> Response:
     """Validated before anything is kept; processing continues after the response."""
     library = library_of(request)
@@ -68,7 +106,8 @@ async def upload_document(request: Request) -> Response:
 
 
 @operation("Upload a new version of a document (secretary); multipart/form-data with `file`",
-           tag="documents", response=DOCUMENT, body=obj(["file"], file=FILE), status=201)
+           tag="documents", response=DOCUMENT, body=obj(["file"], file=FILE), status=201,
+           errors=[409])
 async def upload_version(request: Request) -> Response:
     """Earlier versions stay stored; readers see the document marked updated."""
     library = library_of(request)
@@ -82,7 +121,7 @@ async def upload_version(request: Request) -> Response:
 
 
 @operation("A document with its versions and the page sizes of its readable version",
-           tag="documents", response=ANY)
+           tag="documents", response=DESCRIBED)
 async def get_document(request: Request) -> Response:
     """What the reader needs to lay out the pages."""
     async with authed(request) as ctx:
@@ -90,7 +129,7 @@ async def get_document(request: Request) -> Response:
 
 
 @operation("Rename a document or restrict it to named readers (secretary)", tag="documents",
-           body=DOC_BODY, response=DOCUMENT)
+           body=DOC_BODY, response=DOCUMENT, errors=[409])
 async def update_document(request: Request) -> Response:
     """Readers who lose access are told to drop it."""
     body = await json_body(request)
@@ -106,7 +145,8 @@ async def update_document(request: Request) -> Response:
     return ok(view)
 
 
-@operation("Remove a document from the agenda (secretary)", tag="documents", response=obj())
+@operation("Remove a document from the agenda (secretary)", tag="documents", response=EMPTY,
+           errors=[409])
 async def remove_document(request: Request) -> Response:
     """Its stored files stay, as the record of what was sent."""
     async with authed(request) as ctx:
@@ -117,12 +157,8 @@ async def remove_document(request: Request) -> Response:
 
 def _width(request: Request) -> int:
     widths = library_of(request).settings.render_widths
-    raw = request.query_params.get("w", "")
-    if not raw:
-        return widths[len(widths) // 2]
-    if not raw.isdigit():
-        raise Invalid("field_invalid", field="w")
-    return int(raw)
+    width = payload.query_int(request.query_params.get("w"), "w")
+    return widths[len(widths) // 2] if width is None else width
 
 
 class PageGrants:
@@ -183,15 +219,12 @@ async def _page(request: Request, library: Library) -> documents.PageImage:
 
 @operation("A page as a JPEG `w` pixels wide (one of the offered widths); restricted "
            "documents are watermarked for the viewer and every view is audited",
-           tag="documents", content="image/jpeg", response={"type": "string", "format": "binary"})
+           tag="documents", content="image/jpeg", response=FILE, query=WIDTH, errors=[409])
 async def page_image(request: Request) -> Response:
     """Served from the page cache; rendered once in a worker if not there yet."""
     library = library_of(request)
     image = await _page(request, library)
-    path = library.pdf.cached_page(image.sha, image.index, image.width, image.watermark)
-    if path is None:
-        path = await library.pdf.render_page(image.blob, image.sha, image.index, image.width,
-                                             image.watermark)
+    path = await library.page_file(image)
     if image.watermark is not None:
         headers = {"cache-control": "no-store",
                    "x-watermark-time": quote(image.watermark.lines[-1])}
@@ -200,26 +233,22 @@ async def page_image(request: Request) -> Response:
     return FileResponse(path, media_type="image/jpeg", headers=headers)
 
 
-@operation("A page's thumbnail (PNG); none for restricted documents", tag="documents",
-           content="image/png", response={"type": "string", "format": "binary"})
+@operation("A page's thumbnail (PNG; a JPEG while it is being made); none for restricted "
+           "documents", tag="documents", content=["image/png", "image/jpeg"], response=FILE,
+           errors=[409])
 async def page_thumbnail(request: Request) -> Response:
     """Made during processing."""
     library = library_of(request)
     doc_id, version_id, page = _params(request, "doc_id", "version_id", "page")
     async with authed(request) as ctx:
         sha, index = await documents.thumbnail(ctx.db, ctx.user, doc_id, version_id, page)
-    path = library.pdf.cached_thumbnail(sha, index)
-    if path is None:
-        blob = library.blob(sha)
-        path = await library.pdf.render_page(blob, sha, index, library.settings.thumbnail_width)
-        return FileResponse(path, media_type="image/jpeg",
-                            headers={"cache-control": "private, no-cache"})
-    return FileResponse(path, media_type="image/png",
+    path, made = await library.thumbnail_file(sha, index)
+    return FileResponse(path, media_type="image/png" if made else "image/jpeg",
                         headers={"cache-control": "private, no-cache"})
 
 
 @operation("A page's words with boxes in [0, 1] of the page, for the text layer",
-           tag="documents", response=obj(words=arr(arr(ANY))))
+           tag="documents", response=record(words=arr(WORD)), errors=[409])
 async def page_words(request: Request) -> Response:
     """[x0, y0, x1, y1, word] per word."""
     doc_id, version_id, page = _params(request, "doc_id", "version_id", "page")
@@ -229,8 +258,7 @@ async def page_words(request: Request) -> Response:
 
 
 @operation("Download the original PDF of a version (never for restricted documents)",
-           tag="documents", content="application/pdf",
-           response={"type": "string", "format": "binary"})
+           tag="documents", content="application/pdf", response=FILE, errors=[409])
 async def download_original(request: Request) -> Response:
     """The file exactly as uploaded; the download is audited."""
     library = library_of(request)
@@ -243,7 +271,7 @@ async def download_original(request: Request) -> Response:
 
 
 @operation("Search one document (diacritics optional: \"ke hoach\" finds \"kế hoạch\")",
-           tag="documents", response=obj(hits=arr(HIT)))
+           tag="documents", response=record(hits=arr(HIT)), query=SEARCH, errors=[409])
 async def search_document(request: Request) -> Response:
     """Pages of the readable version where the words occur, with snippets."""
     query = request.query_params.get("q", "")
@@ -253,7 +281,7 @@ async def search_document(request: Request) -> Response:
 
 
 @operation("Search every document of a meeting the user may see", tag="documents",
-           response=obj(hits=arr(HIT)))
+           response=record(hits=arr(HIT)), query=SEARCH)
 async def search_meeting(request: Request) -> Response:
     """Pages across the meeting's documents, in agenda order."""
     query = request.query_params.get("q", "")
@@ -265,7 +293,7 @@ async def search_meeting(request: Request) -> Response:
 @operation("What a tablet keeps for reading offline: URLs of the meeting's page images "
            "at width `w`, their text layers and thumbnails; `keep` is false once the meeting "
            "is closed or the user may no longer read it", tag="documents",
-           response=obj(meeting_id=INT, keep=BOOL, urls=arr(STR)))
+           response=record(meeting_id=ID, keep=BOOL, urls=arr(STR)), query=WIDTH)
 async def briefcase(request: Request) -> Response:
     """The service worker's manifest."""
     width = _width(request)

@@ -8,11 +8,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ecabinet.api.context import sessions_of
-from ecabinet.api.spec import STR, obj, openapi_document, operation
+from ecabinet.api.spec import STR, enum_of, openapi_document, operation, record
 
 
-@operation("Health: answers 200 when the database is reachable", tag="ops", public=True,
-           response=obj(status=STR, database=STR))
+@operation("Health: answers 200 when the database is reachable, 503 when not", tag="ops",
+           public=True, response=record(status=enum_of(["ok"]), database=enum_of(["ok"])),
+           responses={503: record(status=enum_of(["error"]), database=STR)})
 async def healthz(request: Request) -> Response:
     """A round trip to the database."""
     try:

@@ -7,20 +7,65 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ecabinet import meetings, payload, snapshot
+from ecabinet.api.agenda import AGENDA_PART
+from ecabinet.api.attendance import ATTENDANCE
+from ecabinet.api.conclusions import STATE as CONCLUSION_STATE
 from ecabinet.api.context import authed, json_body, ok
-from ecabinet.api.spec import ANY, BOOL, INT, STR, TIME, arr, obj, operation
+from ecabinet.api.documents import DOCUMENT
+from ecabinet.api.minutes import STATE as MINUTES_STATE
+from ecabinet.api.questions import QUESTIONS
+from ecabinet.api.speakers import LIVE, SPEAKERS
+from ecabinet.api.spec import (
+    BOOL,
+    COUNT,
+    ID,
+    INT,
+    STR,
+    TIME,
+    arr,
+    enum_of,
+    named,
+    nullable,
+    obj,
+    one_of,
+    operation,
+    record,
+)
+from ecabinet.api.voting import POLLS
 from ecabinet.errors import Invalid
-from ecabinet.models import ParticipantRole
+from ecabinet.models import MeetingStatus, ParticipantRole
 
-SUMMARY = obj(id=INT, title=STR, starts_at=TIME, place=STR, status=STR, urgent=BOOL, unit_id=INT)
+STATUS = enum_of(MeetingStatus)
+ROLE = enum_of(ParticipantRole)
+TRANSITION = enum_of(meetings.TRANSITIONS)
+SUMMARY = named("MeetingSummary", record(id=ID, title=STR, starts_at=TIME, place=STR,
+                                         status=STATUS, urgent=BOOL, unit_id=ID))
+# Times are ISO 8601 with a time zone. A participant's role defaults to delegate.
 MEETING_BODY = obj(
     ["title", "unit_id", "chair_id", "starts_at"],
-    title=STR, description=STR, unit_id=INT, chair_id=INT, starts_at=TIME, ends_at=TIME,
-    place=STR, urgent=BOOL,
-    participants=arr(obj(["user_id", "role"], user_id=INT, role=STR)),
-    invited_units=arr(obj(["unit_id"], unit_id=INT, remote=BOOL)),
+    title=STR, description=nullable(STR), unit_id=ID, chair_id=ID, starts_at=TIME,
+    ends_at=nullable(TIME), place=nullable(STR), urgent=BOOL,
+    participants=arr(obj(["user_id"], user_id=ID, role=ROLE)),
+    invited_units=arr(obj(["unit_id"], unit_id=ID, remote=BOOL)),
 )
-SNAPSHOT = obj(seq=INT, meeting=ANY, transitions=arr(STR))
+MEETING = named("Meeting", record(
+    id=ID, title=STR, description=STR, unit=record(id=ID, name=STR),
+    chair=record(id=ID, name=STR), created_by=ID, starts_at=TIME, ends_at=nullable(TIME),
+    place=STR, urgent=BOOL, status=STATUS, return_comment=STR,
+    participants=arr(record(user_id=ID, name=STR, title=STR, role=ROLE, voting=BOOL,
+                            unit_id=nullable(ID))),
+    invited_units=arr(record(unit_id=ID, name=STR, remote=BOOL))))
+# Everything a meeting screen shows, as this user may see it, current to `seq`.
+SNAPSHOT = named("MeetingSnapshot", record(
+    seq=COUNT, meeting=MEETING, transitions=arr(TRANSITION), live=LIVE, attendance=ATTENDANCE,
+    questions=QUESTIONS, speakers=SPEAKERS, polls=POLLS, agenda=AGENDA_PART,
+    documents=arr(DOCUMENT), minutes=MINUTES_STATE, conclusion=CONCLUSION_STATE))
+# An event of the meeting's log (docs/protocol.md, docs/events/); outside its audience, a
+# `hidden` placeholder with empty data and no time that keeps `seq` continuous.
+EVENT = named("MeetingEvent", obj(
+    ["meeting_id", "seq", "type", "data"], meeting_id=ID, seq=ID, type=STR,
+    data={"type": "object"}, at=TIME))
+CATCH_UP = one_of(record(events=arr(EVENT)), record(snapshot=SNAPSHOT))
 
 
 def _meeting_input(body: dict[str, object]) -> meetings.MeetingInput:
@@ -78,7 +123,7 @@ async def get_meeting(request: Request) -> Response:
 
 
 @operation("Edit a meeting before it starts (secretary)", tag="meetings", body=MEETING_BODY,
-           response=SNAPSHOT)
+           response=SNAPSHOT, errors=[409])
 async def update_meeting(request: Request) -> Response:
     """Change title, time, place or people."""
     data = _meeting_input(await json_body(request))
@@ -88,7 +133,8 @@ async def update_meeting(request: Request) -> Response:
 
 
 @operation("Take a transition: submit, approve, return, publish, start, adjourn, close",
-           tag="meetings", body=obj(comment=STR), response=SNAPSHOT)
+           tag="meetings", body=obj(comment=nullable(STR)), response=SNAPSHOT, errors=[409],
+           path={"name": TRANSITION})
 async def transition(request: Request) -> Response:
     """Move the meeting along its life."""
     body = await json_body(request)
@@ -101,19 +147,12 @@ async def transition(request: Request) -> Response:
 
 
 @operation("Events after a seq, or a fresh snapshot when the gap is too old", tag="meetings",
-           response=obj(events=arr(ANY), snapshot=SNAPSHOT))
+           response=CATCH_UP, query=obj(after=INT))
 async def events(request: Request) -> Response:
     """Catch-up for clients that poll instead of holding a socket, as `meeting:sync`."""
-    after = _query_int(request, "after")
+    after = payload.query_int(request.query_params.get("after"), "after") or 0
     async with authed(request) as ctx:
         return ok(await snapshot.catch_up(ctx.db, ctx.user, request.path_params["id"], after))
-
-
-def _query_int(request: Request, name: str) -> int:
-    try:
-        return int(request.query_params.get(name, "0"))
-    except ValueError as exc:
-        raise Invalid("field_invalid", field=name) from exc
 
 
 routes = [

@@ -8,13 +8,48 @@ from starlette.routing import Route
 
 from ecabinet import minutes, payload
 from ecabinet.api.context import Authed, authed, json_body, ok, settings_of
-from ecabinet.api.spec import ANY, BOOL, INT, STR, arr, obj, operation
+from ecabinet.api.spec import (
+    BOOL,
+    FILE,
+    ID,
+    INT,
+    STR,
+    TIME,
+    arr,
+    enum_of,
+    named,
+    nullable,
+    obj,
+    operation,
+    record,
+)
+from ecabinet.models import MinutesStatus, OfficialPdfStatus
 
-SECTION = obj(["heading", "paragraphs"], key=STR, heading=STR, paragraphs=arr(STR), summary=STR)
-MINUTES = obj(id=INT, meeting_id=INT, status=STR, number=STR, sections=arr(SECTION),
-              version=INT, review_comment=STR, pdf=ANY)
-STATE = obj(access=obj(manage=BOOL, chair=BOOL), minutes=MINUTES)
-PDF = {"type": "string", "format": "binary"}
+SECTION = named("MinutesSection", record(key=STR, heading=STR, paragraphs=arr(STR),
+                                         summary=STR))
+# A section as the secretary sends it: a missing key names a new custom section; keys
+# must differ; blank paragraphs are dropped.
+SECTION_BODY = obj(
+    key=nullable({"type": "string", "maxLength": 40}),
+    heading={"type": "string", "maxLength": 500},
+    paragraphs={**arr({"type": "string", "maxLength": minutes.MAX_TEXT}),
+                "maxItems": minutes.MAX_PARAGRAPHS},
+    summary={"type": "string", "maxLength": minutes.MAX_TEXT})
+# A composed official document (minutes, conclusion notice) and its signatures so far.
+OFFICIAL_PDF = named("OfficialPdf", record(
+    id=ID, kind=enum_of(["minutes", "conclusion"]), number=STR,
+    status=enum_of(OfficialPdfStatus), version=ID,
+    signatures=arr(record(role=STR, user_id=nullable(ID), signer_name=STR,
+                          certificate_serial=STR, signed_at=TIME)),
+    next=nullable(record(role=STR, user_id=ID))))
+MINUTES = named("Minutes", record(
+    id=ID, meeting_id=ID, status=enum_of(MinutesStatus), number=STR, sections=arr(SECTION),
+    version=INT, drafted_by=nullable(ID), reviewed_by=nullable(ID), review_comment=STR,
+    signed_at=nullable(TIME), updated_at=TIME, pdf=nullable(OFFICIAL_PDF)))
+ACCESS = record(manage=BOOL, chair=BOOL)
+STATE = named("MinutesState", record(access=ACCESS, minutes=nullable(MINUTES)))
+PDF = FILE
+SIGN = obj(passphrase=nullable(STR))
 
 
 def pdf_response(data: bytes, filename: str) -> Response:
@@ -38,7 +73,7 @@ async def get_minutes(request: Request) -> Response:
 
 
 @operation("Draft the minutes from the meeting's records, or redraft (secretary)",
-           tag="minutes", response=STATE)
+           tag="minutes", response=STATE, errors=[409])
 async def draft(request: Request) -> Response:
     """Compose sections from attendance, agenda, questions, speakers and polls."""
     async with authed(request) as ctx:
@@ -47,7 +82,9 @@ async def draft(request: Request) -> Response:
 
 
 @operation("Save the secretary's edits", tag="minutes",
-           body=obj(["sections"], sections=arr(SECTION), version=INT), response=STATE)
+           body=obj(["sections"], sections={**arr(SECTION_BODY), "minItems": 1,
+                                             "maxItems": minutes.MAX_SECTIONS},
+                    version=nullable(INT)), response=STATE, errors=[409])
 async def update(request: Request) -> Response:
     """Replace the sections; refused if the minutes changed since `version`."""
     body = await json_body(request)
@@ -58,7 +95,7 @@ async def update(request: Request) -> Response:
 
 
 @operation("Send the minutes to the chair for review (secretary)", tag="minutes",
-           response=STATE)
+           response=STATE, errors=[409])
 async def submit(request: Request) -> Response:
     """Draft → review."""
     async with authed(request) as ctx:
@@ -67,7 +104,7 @@ async def submit(request: Request) -> Response:
 
 
 @operation("Approve the minutes: numbered and composed as PDF for signing (chair)",
-           tag="minutes", response=STATE)
+           tag="minutes", response=STATE, errors=[409])
 async def approve(request: Request) -> Response:
     """Review → approved."""
     async with authed(request) as ctx:
@@ -76,7 +113,7 @@ async def approve(request: Request) -> Response:
 
 
 @operation("Return the minutes to the secretary with a comment (chair)", tag="minutes",
-           body=obj(["comment"], comment=STR), response=STATE)
+           body=obj(["comment"], comment=STR), response=STATE, errors=[409])
 async def send_back(request: Request) -> Response:
     """Review or approved → draft."""
     body = await json_body(request)
@@ -87,7 +124,7 @@ async def send_back(request: Request) -> Response:
 
 
 @operation("Sign the minutes with one's key: secretary first, then chair", tag="minutes",
-           body=obj(passphrase=STR), response=STATE)
+           body=SIGN, response=STATE, errors=[409])
 async def sign(request: Request) -> Response:
     """Add a PAdES signature; the passphrase (or PIN) is used once and never stored."""
     body = await json_body(request)

@@ -8,24 +8,37 @@ from starlette.routing import Route
 
 from ecabinet import meetings, payload, questions
 from ecabinet.api.context import authed, json_body, ok
-from ecabinet.api.spec import BOOL, INT, STR, arr, obj, operation
-from ecabinet.errors import Invalid
+from ecabinet.api.spec import (
+    BOOL,
+    COUNT,
+    ID,
+    STR,
+    TIME,
+    arr,
+    enum_of,
+    named,
+    nullable,
+    obj,
+    operation,
+    record,
+)
+from ecabinet.models.questions import QuestionKind, QuestionStatus
 
-QUESTION = obj(id=INT, meeting_id=INT, item_id=INT, kind=STR, text=STR, status=STR,
-               answer_note=STR, answered_at=STR, merged_into=INT, merged=arr(INT),
-               support_count=INT, supporters=arr(INT),
-               author=obj(id=INT, name=STR, title=STR, unit=STR), created_at=STR)
-QUESTIONS = obj(questions=arr(QUESTION), manages=BOOL, answers=BOOL, may_ask=BOOL)
+KIND = enum_of(QuestionKind)
+QUESTION = named("Question", record(
+    id=ID, meeting_id=ID, item_id=nullable(ID), kind=KIND, text=STR,
+    status=enum_of(QuestionStatus), answer_note=STR, answered_at=nullable(TIME),
+    merged_into=nullable(ID), merged=arr(ID), support_count=COUNT, supporters=arr(ID),
+    author=record(id=ID, name=STR, title=STR, unit=nullable(STR)), created_at=TIME))
+QUESTIONS = named("Questions", record(questions=arr(QUESTION), manages=BOOL, answers=BOOL,
+                                      may_ask=BOOL))
+# ?item=<agenda item id>, or "general" (or empty) for the questions on no item.
+ITEM_QUERY = obj(item={"anyOf": [ID, enum_of(["general", ""])]})
 
 
 def _item_param(request: Request) -> int | None:
     raw = request.query_params.get("item", "")
-    if raw in ("", "general"):
-        return None
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise Invalid("field_invalid", field="item") from exc
+    return None if raw == "general" else payload.query_int(raw, "item")
 
 
 @operation("Every question of the meeting (merged ones marked)", tag="questions",
@@ -38,7 +51,8 @@ async def list_questions(request: Request) -> Response:
 
 
 @operation("Send a question or opinion on an agenda item", tag="questions",
-           body=obj(["text"], text=STR, item_id=INT, kind=STR), response=QUESTION, status=201)
+           body=obj(["text"], text=STR, item_id=nullable(ID), kind=nullable(KIND)),
+           response=QUESTION, status=201, errors=[409])
 async def ask(request: Request) -> Response:
     """kind: question (default) or opinion; item_id null files it as general."""
     body = await json_body(request)
@@ -53,7 +67,7 @@ async def ask(request: Request) -> Response:
 
 
 @operation("Support (+1) a question, or take the support back (on: false)", tag="questions",
-           body=obj(on=BOOL), response=QUESTION)
+           body=obj(on=BOOL), response=QUESTION, errors=[409])
 async def support(request: Request) -> Response:
     """One +1 per member."""
     body = await json_body(request)
@@ -64,7 +78,7 @@ async def support(request: Request) -> Response:
 
 
 @operation("Merge a duplicate into another question (secretary)", tag="questions",
-           body=obj(["into"], into=INT), response=QUESTION)
+           body=obj(["into"], into=ID), response=QUESTION, errors=[409])
 async def merge(request: Request) -> Response:
     """Returns the question merged into."""
     body = await json_body(request)
@@ -75,7 +89,8 @@ async def merge(request: Request) -> Response:
 
 
 @operation("Mark a question answered (with a note) or open again (secretary, chair)",
-           tag="questions", body=obj(answered=BOOL, note=STR), response=QUESTION)
+           tag="questions", body=obj(answered=BOOL, note=nullable(STR)), response=QUESTION,
+           errors=[409])
 async def answer(request: Request) -> Response:
     """answered defaults to true."""
     body = await json_body(request)
@@ -88,7 +103,7 @@ async def answer(request: Request) -> Response:
 
 
 @operation("File a question under another agenda item (secretary)", tag="questions",
-           body=obj(item_id=INT), response=QUESTION)
+           body=obj(item_id=nullable(ID)), response=QUESTION)
 async def move(request: Request) -> Response:
     """item_id null: general questions."""
     body = await json_body(request)
@@ -99,7 +114,7 @@ async def move(request: Request) -> Response:
 
 
 @operation("The gathered questions of one item (?item=<id> or general), most supported "
-           "first", tag="questions", response=arr(QUESTION))
+           "first", tag="questions", response=arr(QUESTION), query=ITEM_QUERY)
 async def gathered(request: Request) -> Response:
     """What the chair takes, in order."""
     async with authed(request) as ctx:
@@ -108,7 +123,7 @@ async def gathered(request: Request) -> Response:
 
 
 @operation("Export one item's questions as CSV (?item=<id> or general; chair, secretary)",
-           tag="questions", content="text/csv", response=STR)
+           tag="questions", content="text/csv", response=STR, query=ITEM_QUERY)
 async def export_csv(request: Request) -> Response:
     """UTF-8 with a byte-order mark, so spreadsheet programs show Vietnamese correctly."""
     item = _item_param(request)

@@ -7,14 +7,43 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ecabinet import live_state, meetings, payload, speakers
+from ecabinet.api.attendance import RULE
 from ecabinet.api.context import authed, json_body, ok
-from ecabinet.api.spec import BOOL, INT, STR, arr, obj, operation
+from ecabinet.api.spec import (
+    BOOL,
+    COUNT,
+    ID,
+    INT,
+    STR,
+    TIME,
+    arr,
+    enum_of,
+    named,
+    nullable,
+    obj,
+    operation,
+    record,
+)
+from ecabinet.models.speakers import SpeakerStatus
 
-REQUEST = obj(id=INT, user_id=INT, name=STR, title=STR, unit=STR, remote=BOOL, item_id=INT,
-              status=STR, note=STR, requested_at=STR, started_at=STR, ended_at=STR,
-              limit_seconds=INT, spoke_seconds=INT)
-SPEAKERS = obj(queue=arr(REQUEST), current=REQUEST, history=arr(REQUEST))
-SETTINGS = obj(quorum_rule=STR, speaking_limit_seconds=INT)
+REQUEST = named("SpeakerRequest", record(
+    id=ID, user_id=ID, name=STR, title=STR, unit=nullable(STR), remote=BOOL,
+    item_id=nullable(ID), status=enum_of(SpeakerStatus), note=STR, requested_at=TIME,
+    started_at=nullable(TIME), ended_at=nullable(TIME), limit_seconds=COUNT,
+    spoke_seconds=nullable(COUNT)))
+SPEAKERS = named("Speakers", record(queue=arr(REQUEST), current=nullable(REQUEST),
+                                    history=arr(REQUEST)))
+SETTINGS = record(quorum_rule=RULE, speaking_limit_seconds=INT)
+SPEAKING_LIMIT = {"type": "integer", "minimum": live_state.MIN_SPEAKING_SECONDS,
+                  "maximum": live_state.MAX_SPEAKING_SECONDS}
+SETTINGS_BODY = obj(quorum_rule=nullable(RULE), speaking_limit_seconds=nullable(SPEAKING_LIMIT))
+# The short form of an agenda item the live screens show.
+LIVE_ITEM = named("LiveItem", record(id=ID, position=INT, title=STR, description=STR,
+                                     presenter=STR, planned_minutes=INT))
+# The live part of a meeting's snapshot.
+LIVE = named("Live", record(current_item=nullable(LIVE_ITEM), items=arr(LIVE_ITEM),
+                            quorum_rule=RULE, speaking_limit_seconds=INT, presides=BOOL,
+                            takes_part=BOOL, server_time=TIME))
 
 
 @operation("The speaker queue, who speaks now, and who spoke", tag="speakers",
@@ -27,7 +56,7 @@ async def get_speakers(request: Request) -> Response:
 
 
 @operation("Ask for the floor on the current item (delegate, remote room)", tag="speakers",
-           body=obj(note=STR), response=SPEAKERS, status=201)
+           body=obj(note=nullable(STR)), response=SPEAKERS, status=201, errors=[409])
 async def ask_to_speak(request: Request) -> Response:
     """A resent request keeps its place."""
     body = await json_body(request)
@@ -49,7 +78,8 @@ async def withdraw(request: Request) -> Response:
 
 
 @operation("Reorder the queue: every waiting request id, in the new order (presiding)",
-           tag="speakers", body=obj(["order"], order=arr(INT)), response=SPEAKERS)
+           tag="speakers", body=obj(["order"], order=arr(ID)), response=SPEAKERS,
+           errors=[409])
 async def reorder(request: Request) -> Response:
     """The chair's order of speakers."""
     body = await json_body(request)
@@ -61,7 +91,9 @@ async def reorder(request: Request) -> Response:
 
 @operation("Give the floor to a request (request_id) or call on a member (user_id), with an "
            "optional speaking time (presiding)", tag="speakers",
-           body=obj(request_id=INT, user_id=INT, limit_seconds=INT), response=SPEAKERS)
+           body=obj(request_id=nullable(ID), user_id=nullable(ID),
+                    limit_seconds=nullable(SPEAKING_LIMIT)),
+           response=SPEAKERS, errors=[409])
 async def grant(request: Request) -> Response:
     """The previous speaker's turn ends; `floor.changed` follows."""
     body = await json_body(request)
@@ -84,7 +116,8 @@ async def end_turn(request: Request) -> Response:
 
 
 @operation("Put an agenda item before the hall (item_id null: none) (presiding)",
-           tag="speakers", body=obj(item_id=INT), response=obj(current_item_id=INT))
+           tag="speakers", body=obj(item_id=nullable(ID)),
+           response=record(current_item_id=nullable(ID)), errors=[409])
 async def set_item(request: Request) -> Response:
     """Every screen follows the current item."""
     body = await json_body(request)
@@ -96,7 +129,7 @@ async def set_item(request: Request) -> Response:
 
 
 @operation("Change the live settings: quorum rule, default speaking time (presiding)",
-           tag="speakers", body=SETTINGS, response=SETTINGS)
+           tag="speakers", body=SETTINGS_BODY, response=SETTINGS, errors=[409])
 async def set_settings(request: Request) -> Response:
     """Either field may be left out."""
     body = await json_body(request)

@@ -15,13 +15,54 @@ from starlette.routing import Route
 
 from ecabinet import conclusions, payload, reminders, tasks
 from ecabinet.api.context import authed, json_body, ok, settings_of
-from ecabinet.api.spec import ANY, FILE, INT, STR, arr, obj, operation
+from ecabinet.api.spec import (
+    BOOL,
+    COUNT,
+    DATE,
+    FILE,
+    ID,
+    INT,
+    STR,
+    TIME,
+    arr,
+    enum_of,
+    named,
+    nullable,
+    obj,
+    operation,
+    record,
+)
 from ecabinet.errors import Invalid, TooLarge
+from ecabinet.models import TaskStatus
 
-TASK = obj(id=INT, content=STR, responsible=STR, deadline=STR, deliverable=STR, status=STR,
-           state=STR, progress=INT, working_days_left=INT, meeting=ANY, number=STR)
-GROUP = obj(id=INT, name=STR, total=INT, overdue=INT, due_soon=INT, done=INT)
-LIST = obj(tasks=arr(TASK), by_unit=arr(GROUP), by_meeting=arr(GROUP), notices_due=arr(ANY))
+# Where a task stands against its deadline (planned: its notice is not issued yet).
+STATE = enum_of(tasks.STATE_LABELS)
+NAMED = record(id=ID, name=STR)
+TASK_FIELDS = dict(
+    id=ID, meeting=record(id=ID, title=STR), conclusion_id=ID, number=STR, item_id=ID,
+    item_title=STR, position=INT, content=STR, responsible_unit=nullable(NAMED),
+    responsible_user=nullable(NAMED), responsible=STR, deadline=DATE, deliverable=STR,
+    status=enum_of(TaskStatus), progress=INT, completed_at=nullable(TIME), state=STATE,
+    working_days_left=INT, updated_at=TIME)
+TASK = named("Task", record(**TASK_FIELDS))
+REPORT = record(id=ID, kind=enum_of(["progress", "deliverable", "reopen"]), note=STR,
+                progress=nullable(INT), author=STR,
+                file=nullable(record(name=STR, size=COUNT, type=STR)), created_at=TIME)
+DETAIL = named("TaskDetail", record(
+    **TASK_FIELDS, reports=arr(REPORT), can_report=BOOL, can_reopen=BOOL))
+# A group of the list by responsible unit (id null: a person answers for it) or by meeting.
+GROUP = record(id=nullable(ID), name=STR, total=COUNT, overdue=COUNT, due_soon=COUNT,
+               done=COUNT)
+# Where a conclusion notice stands against its due date.
+DEADLINE = named("NoticeDeadline", record(
+    due_date=DATE,
+    state=enum_of(["issued_on_time", "issued_late", "overdue", "due_soon", "on_track"]),
+    working_days_left=INT))
+NOTICE = record(meeting=record(id=ID, title=STR), deadline=DEADLINE)
+LIST = record(tasks=arr(TASK), by_unit=arr(GROUP), by_meeting=arr(GROUP),
+              notices_due=arr(NOTICE))
+FILTER = obj(scope=enum_of(["all", "mine", "office"]), unit_id=ID, meeting_id=ID,
+             state=enum_of(tasks.STATE_LABELS, ["open"]))
 # Multipart bodies above this are refused before being read (files are checked again).
 _FORM_OVERHEAD = 64 * 1024
 
@@ -64,7 +105,7 @@ async def read_form(request: Request, max_bytes: int, file_fields: tuple[str, ..
     except MultiPartException as exc:
         raise Invalid("form_upload_malformed") from exc
     try:
-        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        fields = {k: payload.clean_text(v, k) for k, v in form.items() if isinstance(v, str)}
         files: dict[str, tasks.Upload] = {}
         for name in file_fields:
             part = form.get(name)
@@ -82,21 +123,15 @@ async def read_form(request: Request, max_bytes: int, file_fields: tuple[str, ..
 def _filter(request: Request) -> tasks.TaskFilter:
     query = request.query_params
 
-    def number(name: str) -> int | None:
-        raw = query.get(name)
-        if raw in (None, ""):
-            return None
-        if not raw.isdigit():
-            raise Invalid("field_invalid", field=name)
-        return int(raw)
-
-    return tasks.TaskFilter(scope=query.get("scope", "all"), unit_id=number("unit_id"),
-                            meeting_id=number("meeting_id"), state=query.get("state") or None)
+    return tasks.TaskFilter(scope=query.get("scope", "all"),
+                            unit_id=payload.query_int(query.get("unit_id"), "unit_id"),
+                            meeting_id=payload.query_int(query.get("meeting_id"), "meeting_id"),
+                            state=query.get("state") or None)
 
 
 @operation("Tasks the user may see (own unit's, or the meetings they follow), overdue first; "
            "and the conclusion notices still to issue",
-           tag="tasks", response=LIST)
+           tag="tasks", response=LIST, query=FILTER)
 async def list_tasks(request: Request) -> Response:
     """Filters: scope=mine|office|all, unit_id, meeting_id, state (overdue, open, done...)."""
     flt = _filter(request)
@@ -109,15 +144,16 @@ async def list_tasks(request: Request) -> Response:
 
 @operation("What needs the user's attention: own tasks overdue or due soon, followed tasks "
            "overdue, conclusion notices nearing or past due", tag="tasks",
-           response=obj(my_overdue=INT, my_due_soon=INT, followed_overdue=INT, notices_due=INT,
-                        total=INT, notices=arr(ANY)))
+           response=record(my_overdue=COUNT, my_due_soon=COUNT, followed_overdue=COUNT,
+                           notices_due=COUNT, total=COUNT, notices=arr(NOTICE)))
 async def list_reminders(request: Request) -> Response:
     """The top bar's badge."""
     async with authed(request) as ctx:
         return ok(await reminders.reminders(ctx.db, ctx.user))
 
 
-@operation("The same list as CSV for Excel", tag="tasks", response=FILE, content="text/csv")
+@operation("The same list as CSV for Excel", tag="tasks", response=STR, content="text/csv",
+           query=FILTER)
 async def export_csv(request: Request) -> Response:
     """UTF-8 with BOM, Vietnamese headers."""
     flt = _filter(request)
@@ -129,7 +165,7 @@ async def export_csv(request: Request) -> Response:
     })
 
 
-@operation("One task with its history and what the user may do", tag="tasks", response=ANY)
+@operation("One task with its history and what the user may do", tag="tasks", response=DETAIL)
 async def get_task(request: Request) -> Response:
     """Task detail."""
     async with authed(request) as ctx:
@@ -137,7 +173,9 @@ async def get_task(request: Request) -> Response:
 
 
 @operation("Report progress (responsible unit)", tag="tasks",
-           body=obj(["progress"], progress=INT, note=STR), response=ANY)
+           body=obj(["progress"], progress={**COUNT, "maximum": 99}, note=nullable(STR)),
+           response=DETAIL,
+           errors=[409])
 async def progress(request: Request) -> Response:
     """0–99 %; handing in the deliverable completes the task."""
     body = await json_body(request)
@@ -150,7 +188,8 @@ async def progress(request: Request) -> Response:
 
 
 @operation("Hand in the deliverable, a file and/or a note (responsible unit): the task is done",
-           tag="tasks", body=obj(note=STR, file=FILE), response=ANY)
+           tag="tasks", body=obj(note=STR, file=FILE), response=DETAIL, errors=[409],
+           body_types=["multipart/form-data", "application/json"])
 async def deliver(request: Request) -> Response:
     """multipart/form-data with `note` and `file`, or JSON {note}."""
     settings = settings_of(request)
@@ -160,8 +199,7 @@ async def deliver(request: Request) -> Response:
         await tasks.get_task(ctx.db, ctx.user, request.path_params["task_id"])
     if request.headers.get("content-type", "").startswith("application/json"):
         body: dict[str, Any] = await json_body(request)
-        note_field = body.get("note")
-        form = Form({"note": note_field if isinstance(note_field, str) else ""}, {})
+        form = Form({"note": payload.text(body, "note", required=False, max_length=20000)}, {})
     else:
         form = await read_form(request, settings.upload_max_bytes)
     note = form.fields.get("note", "")
@@ -175,7 +213,7 @@ async def deliver(request: Request) -> Response:
 
 
 @operation("Send a done task back to the unit with a reason (office)", tag="tasks",
-           body=obj(["comment"], comment=STR), response=ANY)
+           body=obj(["comment"], comment=STR), response=DETAIL, errors=[409])
 async def reopen(request: Request) -> Response:
     """Done → in progress."""
     body = await json_body(request)

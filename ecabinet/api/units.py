@@ -10,11 +10,32 @@ from starlette.routing import Route
 
 from ecabinet import payload, units
 from ecabinet.api.context import authed, json_body, ok
-from ecabinet.api.spec import INT, STR, arr, obj, operation
+from ecabinet.api.spec import (
+    ID,
+    OK,
+    STR,
+    arr,
+    enum_of,
+    named,
+    nullable,
+    obj,
+    operation,
+    record,
+    ref,
+)
 from ecabinet.models import Role, Unit
 
-UNIT_SCHEMA = obj(id=INT, name=STR, kind=STR, code=STR, parent_id=INT)
-UNIT_BODY = obj(["name", "kind"], name=STR, kind=STR, code=STR, parent_id=INT)
+KIND = enum_of(units.UnitKind)
+UNIT_FIELDS = {"id": ID, "name": STR, "kind": KIND, "code": nullable(STR),
+               "parent_id": nullable(ID)}
+UNIT_SCHEMA = named("Unit", record(**UNIT_FIELDS))
+UNIT_NODE = named("UnitNode", record(**UNIT_FIELDS, children=arr(ref("UnitNode"))))
+UNIT_BODY = obj(["name", "kind"], name=STR, kind=KIND, code=nullable(STR),
+                parent_id=nullable(ID))
+# Every field may be left out (or null): what is sent changes, the rest stays; an empty
+# code clears it.
+UNIT_CHANGE = obj(name=nullable(STR), kind=nullable(KIND), code=nullable(STR),
+                  parent_id=nullable(ID))
 
 
 def unit_view(unit: Unit) -> dict[str, Any]:
@@ -28,7 +49,7 @@ def _node_view(node: units.UnitNode) -> dict[str, Any]:
 
 
 @operation("Every unit, flat and as a tree", tag="units",
-           response=obj(units=arr(UNIT_SCHEMA), tree=arr(UNIT_SCHEMA)))
+           response=record(units=arr(UNIT_SCHEMA), tree=arr(UNIT_NODE)))
 async def list_units(request: Request) -> Response:
     """The unit tree."""
     async with authed(request) as ctx:
@@ -37,7 +58,8 @@ async def list_units(request: Request) -> Response:
         return ok({"units": [unit_view(u) for u in flat], "tree": [_node_view(n) for n in forest]})
 
 
-@operation("Add a unit (admin)", tag="units", body=UNIT_BODY, response=UNIT_SCHEMA, status=201)
+@operation("Add a unit (admin)", tag="units", body=UNIT_BODY, response=UNIT_SCHEMA, status=201,
+           errors=[409])
 async def create_unit(request: Request) -> Response:
     """Create a unit under a parent."""
     body = await json_body(request)
@@ -53,7 +75,8 @@ async def create_unit(request: Request) -> Response:
         return ok(unit_view(unit), 201)
 
 
-@operation("Rename or move a unit (admin)", tag="units", body=UNIT_BODY, response=UNIT_SCHEMA)
+@operation("Rename, recode or move a unit (admin)", tag="units", body=UNIT_CHANGE,
+           response=UNIT_SCHEMA, errors=[409])
 async def update_unit(request: Request) -> Response:
     """Change a unit."""
     body = await json_body(request)
@@ -70,7 +93,7 @@ async def update_unit(request: Request) -> Response:
         return ok(unit_view(unit))
 
 
-@operation("Delete an empty unit (admin)", tag="units")
+@operation("Delete an empty unit (admin)", tag="units", response=OK, errors=[409])
 async def delete_unit(request: Request) -> Response:
     """Remove a unit with no children or accounts."""
     async with authed(request) as ctx:

@@ -19,6 +19,7 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
+from ecabinet import payload
 from ecabinet.documents import Library, rejection
 from ecabinet.errors import Invalid
 from ecabinet.pdf.validate import PdfRejected, check_size
@@ -85,7 +86,8 @@ async def received_pdf(request: Request, library: Library) -> AsyncIterator[Uplo
         temp = library.incoming()
         try:
             await asyncio.to_thread(_copy, file.file, temp, limit)
-            fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+            fields = {k: payload.clean_text(v, k) for k, v in form.multi_items()
+                      if isinstance(v, str)}
             yield Upload(temp, file.filename or "", fields)
         finally:
             temp.unlink(missing_ok=True)

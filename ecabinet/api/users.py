@@ -7,14 +7,21 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ecabinet import accounts, payload
-from ecabinet.api.auth import USER_SCHEMA, user_view
+from ecabinet.api.auth import LANGUAGE, USER_SCHEMA, user_view
 from ecabinet.api.context import authed, json_body, ok
-from ecabinet.api.spec import BOOL, INT, STR, arr, obj, operation
+from ecabinet.api.spec import BOOL, ID, STR, arr, enum_of, nullable, obj, operation
 from ecabinet.models import Role
 
+ROLE = enum_of(Role)
 USER_BODY = obj(
     ["username", "full_name", "password", "role"], username=STR, full_name=STR, password=STR,
-    role=STR, unit_id=INT, title=STR, language=STR, active=BOOL,
+    role=ROLE, unit_id=nullable(ID), title=nullable(STR), language=nullable(LANGUAGE),
+)
+# Every field may be left out: what is sent changes. A new password or deactivation ends
+# the account's sessions.
+USER_CHANGE = obj(
+    full_name=nullable(STR), title=nullable(STR), role=nullable(ROLE), unit_id=nullable(ID),
+    active=BOOL, password=nullable(STR), language=nullable(LANGUAGE),
 )
 
 
@@ -27,7 +34,7 @@ async def list_users(request: Request) -> Response:
 
 
 @operation("Create an account (admin)", tag="users", body=USER_BODY, response=USER_SCHEMA,
-           status=201)
+           status=201, errors=[409])
 async def create_user(request: Request) -> Response:
     """Add an account with a role and a unit."""
     body = await json_body(request)
@@ -47,7 +54,8 @@ async def create_user(request: Request) -> Response:
         return ok(user_view(user), 201)
 
 
-@operation("Change an account (admin)", tag="users", body=USER_BODY, response=USER_SCHEMA)
+@operation("Change an account (admin)", tag="users", body=USER_CHANGE, response=USER_SCHEMA,
+           errors=[409])
 async def update_user(request: Request) -> Response:
     """Edit, deactivate, unlock or reset the password of an account."""
     body = await json_body(request)
@@ -56,7 +64,8 @@ async def update_user(request: Request) -> Response:
         user = await accounts.update_user(
             ctx.db, request.path_params["user_id"], actor_id=ctx.user.id,
             full_name=payload.text(body, "full_name", required=False, max_length=200) or None,
-            title=body.get("title") if isinstance(body.get("title"), str) else None,
+            title=payload.text(body, "title", required=False, max_length=accounts.MAX_TITLE)
+            if "title" in body else None,
             role=payload.text(body, "role", required=False) or None,
             unit_id=payload.integer(body, "unit_id", required=False),
             active=payload.boolean(body, "active") if "active" in body else None,

@@ -8,19 +8,46 @@ from starlette.routing import Route
 
 from ecabinet import payload, signatures
 from ecabinet.api.context import authed, json_body, ok, settings_of
-from ecabinet.api.spec import ANY, BOOL, FILE, INT, STR, arr, obj, operation
+from ecabinet.api.spec import (
+    BOOL,
+    COUNT,
+    FILE,
+    ID,
+    INT,
+    OK,
+    STR,
+    TIME,
+    arr,
+    enum_of,
+    named,
+    nullable,
+    obj,
+    operation,
+    record,
+)
 from ecabinet.api.tasks import read_form
 from ecabinet.errors import Invalid
-from ecabinet.models import Role
+from ecabinet.models import Role, SignerKeyKind
+from ecabinet.signing.verify import Coverage, Modification, Verdict
 
-SIGNATURE = obj(field=STR, signer=STR, organization=STR, signed_at=STR, intact=BOOL,
-                modified=BOOL, trusted=BOOL, valid_at_signing_time=BOOL, valid=BOOL,
-                certificate_problem=STR, error=STR)
-REPORT = obj(sha256=STR, verdict=STR, message=STR, revisions=INT,
-             modified_after_last_signature=BOOL, signatures=arr(SIGNATURE), issued_here=ANY)
-KEY = obj(id=INT, user_id=INT, kind=STR, label=STR, subject_name=STR, organization=STR,
-          serial=STR, not_before=STR, not_after=STR, demo=BOOL, active=BOOL, unattended=BOOL)
-ROOT = obj(id=INT, name=STR, fingerprint=STR, not_after=STR)
+SIGNATURE = record(
+    field=STR, signer=STR, organization=STR, subject=STR, serial=STR,
+    signed_at=nullable(TIME), time_source=enum_of(["timestamp", "claimed", "none"]),
+    timestamp_authority=STR, intact=BOOL, modified=BOOL, modification=enum_of(Modification),
+    coverage=enum_of(Coverage), trusted=BOOL, trust_anchor=STR, valid_at_signing_time=BOOL,
+    certificate_problem=nullable(STR), certificate_not_after=nullable(TIME), revocation=STR,
+    error=nullable(STR), valid=BOOL)
+REPORT = named("VerificationReport", record(
+    sha256=STR, verdict=enum_of(Verdict), revisions=COUNT, modified_after_last_signature=BOOL,
+    message=STR, signatures=arr(SIGNATURE),
+    issued_here=nullable(record(kind=enum_of(["minutes", "conclusion"]), number=STR,
+                                version=ID, latest=BOOL))))
+KEY = named("SigningKey", record(
+    id=ID, user_id=ID, kind=enum_of(SignerKeyKind), label=STR, subject_name=STR,
+    organization=STR, serial=STR, not_before=TIME, not_after=TIME, demo=BOOL, active=BOOL,
+    unattended=BOOL, has_seal=BOOL, token_label=STR, key_label=STR))
+ROOT = named("TrustRoot", record(id=ID, name=STR, fingerprint=STR, not_after=TIME,
+                                 created_at=TIME))
 ROLES = (Role.admin, Role.secretary, Role.chair, Role.delegate, Role.remote_room, Role.observer)
 
 
@@ -43,7 +70,8 @@ async def _pdf_bytes(request: Request, max_bytes: int) -> bytes:
 
 
 @operation("Verify every signature of an uploaded PDF (multipart `file`, or the PDF as body)",
-           tag="signing", body=obj(file=FILE), response=REPORT)
+           tag="signing", body=obj(["file"], file=FILE), response=REPORT, errors=[409],
+           body_types=["multipart/form-data", "application/pdf"])
 async def verify(request: Request) -> Response:
     """Signer, time, changed after signing, trusted root, valid at signing time."""
     settings = settings_of(request)
@@ -56,7 +84,8 @@ async def verify(request: Request) -> Response:
         return ok(await signatures.verification_view(ctx.db, ctx.user, data, report))
 
 
-@operation("My signing key, if one is configured", tag="signing", response=ANY)
+@operation("My signing key, if one is configured", tag="signing",
+           response=record(key=nullable(KEY)))
 async def my_key(request: Request) -> Response:
     """Lets the UI say "no key configured" before the user tries to sign."""
     async with authed(request) as ctx:
@@ -72,15 +101,15 @@ async def list_keys(request: Request) -> Response:
 
 
 def _user_id(fields: dict[str, str]) -> int:
-    raw = fields.get("user_id", "")
-    if not raw.isdigit():
+    user_id = payload.query_int(fields.get("user_id"), "user_id")
+    if user_id is None:
         raise Invalid("field_required", field="user_id")
-    return int(raw)
+    return user_id
 
 
 @operation("Give a signer an encrypted PKCS#12 key store (admin; multipart: user_id, file, "
            "passphrase, label, passphrase_env, seal)", tag="signing",
-           body=obj(["user_id", "file", "passphrase"], user_id=INT, file=FILE, passphrase=STR,
+           body=obj(["user_id", "file", "passphrase"], user_id=ID, file=FILE, passphrase=STR,
                     label=STR, passphrase_env=STR, seal=FILE), response=KEY, status=201)
 async def add_pkcs12(request: Request) -> Response:
     """The passphrase proves the store opens and is not kept."""
@@ -100,15 +129,18 @@ async def add_pkcs12(request: Request) -> Response:
         return ok(signatures.key_view(key), 201)
 
 
-@operation("Point a signer at a key on a PKCS#11 token (admin; the PIN is typed at signing)",
+@operation("Point a signer at a key on a PKCS#11 token (admin; the PIN is typed at signing; "
+           "`module_path` must be listed in the node's ECABINET_PKCS11_MODULES)",
            tag="signing",
            body=obj(["user_id", "module_path", "token_label", "key_label", "certificate"],
-                    user_id=INT, module_path=STR, token_label=STR, key_label=STR,
-                    cert_label=STR, slot=INT, certificate=STR, label=STR, passphrase_env=STR),
-           response=KEY, status=201)
+                    user_id=ID, module_path=STR, token_label=STR, key_label=STR,
+                    cert_label=nullable(STR), slot=nullable(INT), certificate=STR,
+                    label=nullable(STR), passphrase_env=nullable(STR)),
+           response=KEY, status=201, errors=[409])
 async def add_pkcs11(request: Request) -> Response:
     """`certificate`: the signer's certificate in PEM, optionally followed by its chain."""
     body = await json_body(request)
+    settings = settings_of(request)
     async with authed(request) as ctx:
         key = await signatures.configure_pkcs11(
             ctx.db, ctx.user, payload.required_int(body, "user_id"),
@@ -121,6 +153,7 @@ async def add_pkcs11(request: Request) -> Response:
                                                                                    "replace"),
             label=payload.text(body, "label", required=False, max_length=200),
             passphrase_env=payload.text(body, "passphrase_env", required=False, max_length=100),
+            allowed_modules=settings.pkcs11_modules,
         )
         return ok(signatures.key_view(key), 201)
 
@@ -142,7 +175,7 @@ async def list_roots(request: Request) -> Response:
 
 
 @operation("Trust a root certificate (admin; multipart `file`, PEM or DER)", tag="signing",
-           body=obj(["file"], file=FILE), response=ROOT, status=201)
+           body=obj(["file"], file=FILE), response=ROOT, status=201, errors=[409])
 async def add_root(request: Request) -> Response:
     """Signatures chaining to it verify as trusted."""
     async with authed(request) as ctx:
@@ -155,7 +188,7 @@ async def add_root(request: Request) -> Response:
         return ok(signatures.trust_root_view(root), 201)
 
 
-@operation("Stop trusting a root (admin)", tag="signing", response=obj(ok=BOOL))
+@operation("Stop trusting a root (admin)", tag="signing", response=OK)
 async def remove_root(request: Request) -> Response:
     """Removes the certificate from the trusted list."""
     async with authed(request) as ctx:

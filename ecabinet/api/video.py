@@ -6,23 +6,24 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from ecabinet import meetings, video
+from ecabinet import video
 from ecabinet.api.context import authed, ok, settings_of
-from ecabinet.api.spec import INT, STR, arr, obj, operation
+from ecabinet.api.spec import COUNT, FILE, STR, TIME, arr, named, operation, record
 
-RECORDING = obj(name=STR, size=INT, started_at=STR)
+RECORDING = named("Recording", record(name=STR, size=COUNT, started_at=TIME))
 
 
 @operation("Recordings of the meeting's floor stream", tag="video", response=arr(RECORDING))
 async def list_recordings(request: Request) -> Response:
     """The meeting's recordings, oldest first."""
     async with authed(request) as ctx:
-        meeting = await meetings.get_meeting(ctx.db, ctx.user, request.path_params["id"])
-        found = video.list_recordings(settings_of(request).data_dir, meeting.id)
+        found = await video.recordings(ctx.db, ctx.user, settings_of(request).data_dir,
+                                       request.path_params["id"])
         return ok([r.__dict__ for r in found])
 
 
-@operation("Download one recording (Matroska)", tag="video", content="video/x-matroska")
+@operation("Download one recording (Matroska); `name` as listed", tag="video",
+           content="video/x-matroska", response=FILE)
 async def download_recording(request: Request) -> Response:
     """The recording file; every download is audited."""
     async with authed(request) as ctx:

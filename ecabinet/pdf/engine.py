@@ -26,6 +26,16 @@ def take_warnings() -> str:
     return str(pymupdf.TOOLS.mupdf_warnings(reset=True))
 
 
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether `exc` reports a failed allocation: Python's MemoryError or MuPDF's malloc error."""
+    if isinstance(exc, MemoryError):
+        return True
+    # MuPDF throws a system error "malloc (N bytes) failed" (PyMuPDF may re-raise it
+    # as a RuntimeError with the same text) when the worker's memory limit is reached.
+    message = str(exc).lower()
+    return "malloc" in message or "out of memory" in message
+
+
 def open_pdf(source: bytes | Path | str) -> pymupdf.Document:
     """Open a PDF from bytes or a file path (always parsed as PDF, never guessed from content)."""
     quiet_mupdf()

@@ -9,22 +9,64 @@ the page cache.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import resource
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
+
+from pymupdf import mupdf
 
 from ecabinet.pdf.annotated import Annotation, compose_annotated_copy
 from ecabinet.pdf.cache import write_atomic
-from ecabinet.pdf.engine import open_pdf, quiet_mupdf
+from ecabinet.pdf.engine import open_pdf, out_of_memory, quiet_mupdf
 from ecabinet.pdf.render import encode_jpeg, encode_png, load_page, render_pixmap
 from ecabinet.pdf.text import Word, text_and_words
-from ecabinet.pdf.validate import PdfInfo, check_size, validate_pdf
+from ecabinet.pdf.validate import PdfInfo, PdfRejected, check_size, validate_pdf
 from ecabinet.pdf.watermark import Watermark
 
+T = TypeVar("T")
 
-def init_worker() -> None:
-    """Process initializer: silence MuPDF's stderr output."""
+
+def init_worker(memory_mb: int = 0) -> None:
+    """Process initializer: silence MuPDF's stderr output, cap memory at `memory_mb` (0: no cap)."""
     quiet_mupdf()
+    if memory_mb > 0:
+        limit_memory(memory_mb * 1024 * 1024)
+
+
+def limit_memory(limit: int) -> None:
+    """Let this process allocate at most `limit` bytes of data (heap and anonymous mappings).
+
+    RLIMIT_DATA rather than RLIMIT_AS: it counts the heap and the private writable
+    mappings MuPDF, Pillow and Python allocate (about 220 MB once PyMuPDF is loaded),
+    not shared libraries or mapped files, so the limit means memory. Past it, malloc
+    fails: MuPDF throws (or skips what it was drawing), Python raises MemoryError,
+    and the job fails instead of the node swapping or the kernel's OOM killer
+    picking a process, perhaps the server's.
+    """
+    _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)  # a container may already allow less
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+
+
+def run(fn: Callable[..., T], *args: Any) -> T:
+    """`fn(*args)` in a worker, failing only with exceptions the server can unpickle.
+
+    MuPDF's own exception types carry SWIG objects that do not pickle; a failed
+    allocation becomes MemoryError, anything else MuPDF throws a RuntimeError.
+    """
+    try:
+        return fn(*args)
+    except (PdfRejected, MemoryError):
+        raise
+    except Exception as exc:
+        if out_of_memory(exc):
+            raise MemoryError(str(exc)) from None
+        if isinstance(exc, mupdf.FzErrorBase):
+            raise RuntimeError(str(exc)) from None
+        raise
 
 
 @dataclass(frozen=True)

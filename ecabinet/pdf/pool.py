@@ -11,6 +11,11 @@ that is being rendered wait for that render instead of starting another, and
 bulk rendering (`render_all`) is split into chunks of pages, each rendered by
 one worker that opens the document once, with at most one chunk per worker
 queued at a time so an interactive request never waits behind a whole book.
+
+Each worker may allocate `memory_mb` at most (`jobs.limit_memory`), so a hostile
+document costs a refused job, never the node's memory. A job that hits the limit
+fails with `PdfWorkerOutOfMemory`; a worker that dies takes its pool with it and
+a fresh pool serves the next job. Both are `PdfWorkerCrashed`.
 """
 
 from __future__ import annotations
@@ -38,9 +43,17 @@ from ecabinet.pdf.watermark import Watermark
 T = TypeVar("T")
 _Key = tuple[str, int, int, str]  # (sha, page, width, watermark key or "")
 
+# Per worker: about 220 MB once PyMuPDF is loaded, and room for a scanned A0 page's
+# image, a 25-megapixel render and a 100 MB upload held twice.
+DEFAULT_WORKER_MEMORY_MB = 1024
+
 
 class PdfWorkerCrashed(RuntimeError):
-    """A worker process died (MuPDF crashed on a document); the pool has been replaced."""
+    """A job failed with its worker: it died (the pool was replaced) or hit its memory limit."""
+
+
+class PdfWorkerOutOfMemory(PdfWorkerCrashed):
+    """A job needed more memory than a worker may have; the worker lives on."""
 
 
 @dataclass(frozen=True)
@@ -77,11 +90,15 @@ class PdfWorkers:
         jpeg_quality: int = DEFAULT_JPEG_QUALITY,
         chunk_pages: int = 12,
         start_method: str = "forkserver",
+        memory_mb: int = DEFAULT_WORKER_MEMORY_MB,
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
+        if memory_mb < 0:
+            raise ValueError("memory_mb must be 0 (no limit) or more")
         self.cache = PageCache(cache_dir)
         self.workers = workers
+        self.memory_mb = memory_mb
         self.thumbnail_width = check_width(thumbnail_width)
         self.jpeg_quality = jpeg_quality
         self.chunk_pages = max(1, chunk_pages)
@@ -104,7 +121,10 @@ class PdfWorkers:
             # Takes effect when this context starts its server (once per process).
             context.set_forkserver_preload(["ecabinet.pdf.jobs"])
         return ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=context, initializer=jobs.init_worker
+            max_workers=self.workers,
+            mp_context=context,
+            initializer=jobs.init_worker,
+            initargs=(self.memory_mb,),
         )
 
     async def _call(self, fn: Callable[..., T], *args: Any) -> T:
@@ -115,7 +135,12 @@ class PdfWorkers:
             executor = self._executor
             try:
                 await self._ensure_started(executor)
-                return await loop.run_in_executor(executor, fn, *args)
+                return await loop.run_in_executor(executor, jobs.run, fn, *args)
+            except MemoryError as exc:
+                # Raised in the worker at its limit; retrying would only hit it again.
+                raise PdfWorkerOutOfMemory(
+                    f"PDF worker ran out of memory running {fn.__name__}"
+                ) from exc
             except BrokenProcessPool as exc:
                 if self._executor is executor:
                     executor.shutdown(wait=False, cancel_futures=True)

@@ -8,6 +8,7 @@ encoding would otherwise dominate rendering (the page itself draws in ~5 ms).
 from __future__ import annotations
 
 import io
+import math
 
 import pymupdf
 from PIL import Image
@@ -18,6 +19,13 @@ from ecabinet.pdf.watermark import Watermark, stamp_display_list
 MIN_WIDTH = 16
 MAX_WIDTH = 4096  # bounds the memory one request can make a worker allocate
 DEFAULT_JPEG_QUALITY = 80
+# Width alone does not bound an image: a page 72 times taller than wide is a
+# 1280 x 92,160 px pixmap at a tablet's width. A page is drawn at the asked width
+# unless that would exceed these, then scaled down to fit them (never refused):
+# an A-series page at MAX_WIDTH (4096 x 5793 px) fits; the RGB pixmap stays under
+# 76 MB; and no side passes baseline JPEG's 65,535 px.
+MAX_PIXELS = MAX_WIDTH * MAX_WIDTH * 3 // 2
+MAX_SIDE = 65_000
 
 
 class PageOutOfRange(IndexError):
@@ -29,6 +37,23 @@ def check_width(width: int) -> int:
     if not isinstance(width, int) or not MIN_WIDTH <= width <= MAX_WIDTH:
         raise ValueError(f"image width must be an integer in [{MIN_WIDTH}, {MAX_WIDTH}]")
     return width
+
+
+def fit_zoom(page_width: float, page_height: float, width: int) -> float:
+    """Scale drawing a `page_width` x `page_height` pt page `width` px wide, within MAX_PIXELS.
+
+    The image is `width` px wide when that fits; otherwise as large as fits, with
+    the page's proportions (rounding to whole pixels included).
+    """
+    if not page_width > 0 or not page_height > 0:
+        raise ValueError("page has an empty area")
+    zoom = check_width(width) / page_width
+    for _ in range(4):
+        w, h = math.ceil(page_width * zoom) + 1, math.ceil(page_height * zoom) + 1
+        if w * h <= MAX_PIXELS and max(w, h) <= MAX_SIDE:
+            return zoom
+        zoom *= min(math.sqrt(MAX_PIXELS / (w * h)), MAX_SIDE / max(w, h)) * 0.999
+    return zoom
 
 
 def load_page(doc: pymupdf.Document, page: int) -> pymupdf.Page:
@@ -47,13 +72,12 @@ def render_pixmap(
 ) -> pymupdf.Pixmap:
     """Draw a page's display list `width` pixels wide (RGB, white background), stamp on top.
 
-    The watermark stamp is drawn by the same draw device into the same pixmap,
-    so it costs glyph drawing only; the page itself is never modified.
+    A page too tall (or too wide) for that within MAX_PIXELS is drawn smaller, see
+    `fit_zoom`. The watermark stamp is drawn by the same draw device into the same
+    pixmap, so it costs glyph drawing only; the page itself is never modified.
     """
     bounds = display_list.rect
-    if bounds.width <= 0 or bounds.height <= 0:
-        raise ValueError("page has an empty area")
-    zoom = check_width(width) / bounds.width
+    zoom = fit_zoom(bounds.width, bounds.height, width)
     ctm = mupdf.FzMatrix(zoom, 0, 0, zoom, 0, 0)
     cs = colorspace or pymupdf.csRGB
     irect = mupdf.fz_round_rect(

@@ -45,6 +45,21 @@ function reminderBadge() {
   }, String(r.total));
 }
 
+/** The live channel's state in the top bar; nothing before login (no channel is opened). */
+function showConnection(state) {
+  const conn = document.getElementById("conn");
+  if (state) conn.dataset.state = state;
+  const now = conn.dataset.state;
+  conn.textContent = !session.user ? "" : t(now === "online" ? "online" : now === "offline" ? "offline" : "connecting");
+}
+
+/** After logging out (here or elsewhere): no channel, and the next login starts "connecting". */
+function leave() {
+  disconnect();
+  showConnection("connecting");
+  navigate("/login");
+}
+
 function requireLogin(view) {
   return async (params, query) => {
     if (!session.user) {
@@ -70,6 +85,7 @@ export function renderChrome() {
     }, label, href === "/tasks" ? reminderBadge() : null)),
   );
   refreshReminders();
+  showConnection();
   document.getElementById("who").textContent = session.user.full_name;
   document.getElementById("logout").textContent = t("logout");
   document.getElementById("lang").textContent = language() === "vi" ? "EN" : "VI";
@@ -96,8 +112,7 @@ async function main() {
   document.getElementById("logout").addEventListener("click", async () => {
     await logOut().catch(() => {});
     Object.assign(reminders, { data: null, at: 0 });
-    disconnect();
-    navigate("/login");
+    leave();
   });
   document.getElementById("lang").addEventListener("click", async () => {
     const next = language() === "vi" ? "en" : "vi";
@@ -106,10 +121,11 @@ async function main() {
     renderChrome();
     render();
   });
+  // The first report comes before any socket was opened: "connecting", not "offline".
+  let first = true;
   onConnectionChange((up) => {
-    const conn = document.getElementById("conn");
-    conn.dataset.state = up ? "online" : "offline";
-    conn.textContent = up ? t("online") : t("offline");
+    showConnection(up ? "online" : first ? "connecting" : "offline");
+    first = false;
     // Back online (or just started): drop what the user lost access to while away.
     if (up) revalidateBriefcases();
   });
@@ -119,8 +135,7 @@ async function main() {
   // socket right after; the screen goes back to the login form.
   onNotice("session.ended", () => loadSession().then(() => {
     if (session.user) return;
-    disconnect();
-    navigate("/login");
+    leave();
   }));
   onNotice("meeting.left", ({ meeting_id: id }) => {
     if (location.pathname.startsWith(`/meetings/${id}`)) navigate("/");

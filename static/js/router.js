@@ -1,4 +1,7 @@
 // History-API routing: links with data-link navigate without a reload.
+import { t } from "./i18n.js";
+import { h, mount } from "./ui.js";
+
 const routes = [];
 let cleanup = null;
 
@@ -21,12 +24,24 @@ export async function render() {
     const match = path.match(regex);
     if (match) {
       const params = Object.fromEntries(keys.map((k, i) => [k, decodeURIComponent(match[i + 1])]));
-      cleanup = await view(params, new URLSearchParams(location.search));
+      try {
+        cleanup = await view(params, new URLSearchParams(location.search));
+      } catch (err) {
+        // A screen that cannot open (refused, gone, offline) says so: no blank page.
+        failed(err);
+      }
       document.dispatchEvent(new CustomEvent("routechange", { detail: path }));
       return;
     }
   }
   navigate("/", { replace: true });
+}
+
+function failed(err) {
+  mount(h("div", { class: "card", id: "page-error", role: "alert" },
+    h("h1", {}, t("page_error")),
+    err && err.message ? h("p", {}, err.message) : null,
+    h("a", { class: "button ghost", href: "/", "data-link": true }, t("back_to_meetings"))));
 }
 
 export function start() {

@@ -4,14 +4,18 @@ import { setLanguage } from "./i18n.js";
 
 export const session = { user: null };
 
+/** Who is logged in. The server answers {user: null} without a session (not a 401, which
+ * the browser would log as a failed request on the login page). */
 export async function loadSession() {
   try {
     const data = await get("/api/session");
-    session.user = data.user;
-    setCsrf(data.csrf_token);
-    setLanguage(document.cookie.match(/(?:^|; )ecabinet_lang=(vi|en)/)?.[1] || data.user.language);
+    session.user = data.user || null;
+    setCsrf(session.user ? data.csrf_token : "");
+    const chosen = document.cookie.match(/(?:^|; )ecabinet_lang=(vi|en)/)?.[1];
+    if (chosen || session.user) setLanguage(chosen || session.user.language);
   } catch {
     session.user = null;
+    setCsrf("");
   }
   return session.user;
 }

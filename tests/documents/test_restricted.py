@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ecabinet.models import AuditEntry, MeetingEvent, MeetingStatus
 from tests.conftest import World
 from tests.documents import pdfs
-from tests.documents.conftest import add_item, advance, library_of, upload
+from tests.documents.conftest import add_item, add_pdf, advance, library_of, upload
 from tests.test_meetings import make_meeting
 
 S = MeetingStatus
@@ -120,3 +120,80 @@ async def test_withdrawing_a_reader_hides_the_document_and_tells_them(
         lost = set(removed[0].audience or [])
         assert world["observer"].id in lost and world["room"].id in lost
         assert world["delegate"].id not in lost and world["secretary"].id not in lost
+
+
+async def test_a_search_hit_in_a_restricted_document_is_audited_as_a_view(
+    app: Any, client_factory: Any, world: World, sessions: Any
+) -> None:
+    meeting_id = await make_meeting(sessions, world)
+    item_id = await add_item(sessions, world, meeting_id)
+    secretary = await client_factory("secretary")
+    reader = world["delegate"].id
+    secret = (await upload(secretary, item_id, pdfs.agenda_pdf(2, extra=SECRET_WORD),
+                           restricted="true", readers=str(reader))).json()
+    public = (await upload(secretary, item_id, pdfs.agenda_pdf(1, extra=SECRET_WORD))).json()
+    await library_of(app).drain()
+    await advance(sessions, world, meeting_id, S.published)
+    delegate = await client_factory("delegate")
+    # The snippet is the restricted text itself: both searches are views of it.
+    found = (await delegate.get(f"/api/meetings/{meeting_id}/search",
+                                params={"q": "phuong an nhan su"})).json()["hits"]
+    assert {h["document_id"] for h in found} == {secret["id"], public["id"]}
+    one = (await delegate.get(f"/api/documents/{secret['id']}/search",
+                              params={"q": "ban quan ly"})).json()["hits"]
+    assert one
+    async with sessions() as s:
+        audited = (await s.scalars(select(AuditEntry).where(
+            AuditEntry.action == "document.search"))).all()
+    assert [(a.actor_id, a.object_id) for a in audited] == [(reader, str(secret["id"]))] * 2
+    assert all(a.data["pages"] for a in audited)
+
+
+async def test_catching_up_never_replays_what_a_reader_has_since_lost(
+    app: Any, client_factory: Any, world: World, sessions: Any
+) -> None:
+    meeting_id = await make_meeting(sessions, world)
+    item_id = await add_item(sessions, world, meeting_id)
+    await advance(sessions, world, meeting_id, S.published)
+    observer = await client_factory("observer")
+    start = (await observer.get(f"/api/meetings/{meeting_id}")).json()["seq"]
+    secretary = await client_factory("secretary")
+    doc = (await upload(secretary, item_id, pdfs.agenda_pdf(1),
+                        title="Dự thảo phương án sắp xếp cán bộ")).json()
+    await library_of(app).drain()
+    restricted = await secretary.put(f"/api/documents/{doc['id']}", json={
+        "restricted": True, "readers": [world["delegate"].id]})
+    assert restricted.status_code == 200
+    # The observer's screen was away while the title went out openly, then was restricted:
+    # catching up must not show the title, over HTTP or the live channel's replay.
+    replay = (await observer.get(f"/api/meetings/{meeting_id}/events",
+                                 params={"after": start})).json()["events"]
+    assert replay and all("cán bộ" not in str(e["data"]) for e in replay)
+    assert any(e["type"] == "document.removed" for e in replay)
+    reader = await client_factory("delegate")
+    shown = (await reader.get(f"/api/meetings/{meeting_id}/events",
+                              params={"after": start})).json()["events"]
+    assert any("cán bộ" in str(e["data"]) for e in shown)
+
+
+async def test_catching_up_never_replays_a_note_since_unshared(
+    app: Any, client_factory: Any, world: World, sessions: Any
+) -> None:
+    meeting_id = await make_meeting(sessions, world)
+    item_id = await add_item(sessions, world, meeting_id)
+    doc_id, version_id = await add_pdf(app, sessions, world, item_id, pdfs.agenda_pdf(1))
+    await advance(sessions, world, meeting_id, S.published)
+    observer = await client_factory("observer")
+    start = (await observer.get(f"/api/meetings/{meeting_id}")).json()["seq"]
+    delegate = await client_factory("delegate")
+    note = (await delegate.post(f"/api/documents/{doc_id}/annotations", json={
+        "version_id": version_id, "page": 1, "kind": "note", "shared": True,
+        "data": {"x": 0.5, "y": 0.5, "text": "Ghi chú riêng về nhân sự"}})).json()
+    unshared = await delegate.put(f"/api/annotations/{note['id']}", json={"shared": False})
+    assert unshared.status_code == 200
+    replay = (await observer.get(f"/api/meetings/{meeting_id}/events",
+                                 params={"after": start})).json()["events"]
+    assert replay and all("nhân sự" not in str(e["data"]) for e in replay)
+    own = (await delegate.get(f"/api/meetings/{meeting_id}/events",
+                              params={"after": start})).json()["events"]
+    assert any("nhân sự" in str(e["data"]) for e in own)

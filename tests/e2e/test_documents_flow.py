@@ -62,9 +62,12 @@ async def test_upload_approve_publish_and_read_on_a_tablet(screens: Screens) -> 
 
     chair = await screens.login("phochutich")
     await open_agenda(chair)
+    # Approving and publishing cannot be undone: each asks first, in the page.
     await chair.click("#tab-body [data-transition=approve]")
+    await chair.click("#transition-dialog [data-answer=confirm]")
     await chair.wait_for_selector(".badge[data-status=approved]")
     await chair.click("#tab-body [data-transition=publish]")
+    await chair.click("#transition-dialog [data-answer=confirm]")
     await chair.wait_for_selector(".badge[data-status=published]")
 
     delegate = await screens.login("daibieu1", viewport={"width": 800, "height": 1280})
@@ -110,9 +113,9 @@ async def test_upload_approve_publish_and_read_on_a_tablet(screens: Screens) -> 
     await delegate.locator(".doc-row", has_text=TITLE).get_by_role("link", name="Đọc").click()
     await delegate.click(".thumb[data-page='2']")
     await delegate.wait_for_function(
-        "(() => { const img = document.querySelector('#page-img');"
+        "() => { const img = document.querySelector('#page-img');"
         " return img && img.src.includes('/pages/2/') && img.complete"
-        " && img.naturalWidth > 0; })()")
+        " && img.naturalWidth > 0; }")
     # Served by the service worker's briefcase, not by luck from the browser's memory.
     assert await delegate.evaluate(
         "(async () => Boolean(navigator.serviceWorker.controller)"

@@ -31,7 +31,7 @@ async def test_hall_publishes_and_commune_room_decodes(screens: Screens) -> None
     await room.click("#video-join")
     await room.wait_for_selector("#video-status[data-state=connected]", timeout=40000)
     await room.wait_for_function(
-        "Number(document.querySelector('#video-quality').dataset.framesDecoded || 0) > 0",
+        "() => Number(document.querySelector('#video-quality').dataset.framesDecoded || 0) > 0",
         timeout=40000)
     first = await frames_decoded(room)
     await room.wait_for_timeout(4500)
@@ -52,7 +52,8 @@ async def test_hall_publishes_and_commune_room_decodes(screens: Screens) -> None
     await entry.wait_for(timeout=10000)
     await entry.locator("button", has_text="Cho phát hình").click()
     await hall.wait_for_function(
-        "document.querySelector('#video-floor').getVideoPlaybackQuality().totalVideoFrames > 0",
+        "() => document.querySelector('#video-floor').getVideoPlaybackQuality()"
+        ".totalVideoFrames > 0",
         timeout=40000)
 
     # The projector in the hall shows the commune while it holds the floor.
@@ -62,7 +63,7 @@ async def test_hall_publishes_and_commune_room_decodes(screens: Screens) -> None
     await display.wait_for_selector("#hall-remote figcaption:has-text('Phòng họp UBND xã Lộc An')",
                                     timeout=20000)
     await display.wait_for_function(
-        "document.querySelector('#hall-remote video').getVideoPlaybackQuality()"
+        "() => document.querySelector('#hall-remote video').getVideoPlaybackQuality()"
         ".totalVideoFrames > 0", timeout=40000)
     assert await display.eval_on_selector("#hall-remote video", "v => v.muted")
     # The chair runs it from the console: the room is listed there, on screen, and one

@@ -69,7 +69,8 @@ async def test_a_burst_is_committed_in_groups_and_acknowledged_after_commit(hall
         async with hall.sessions() as s:
             assert await voting.ballot_count(s, poll) == 5
         # A close queued behind ballots counts them all.
-        late = [writer.cast(logins[name], poll, 1, f"ballot-of-{name}-0001") for name in VOTERS]
+        late = [writer.cast(logins[name], poll, i % 3, f"ballot-of-{name}-0001")
+                for i, name in enumerate(VOTERS)]
         closing = writer.close(logins["chair"], poll)
         *_, view = await asyncio.gather(*late, closing)
         assert view["status"] == "closed" and view["result"]["voted"] == 5

@@ -1,17 +1,39 @@
-"""Authorisation: every role against every live action."""
+"""Authorisation: every role against every live action.
+
+Two tables. `ACTIONS` tries the domain functions behind the live actions directly. `EVENTS`
+is the table of who may send each socket.io event: `test_every_live_event_has_an_entry` fails
+for an event the hub handles that it does not list (or one it lists that the hub no longer
+handles), and `test_every_role_against_every_live_event` sends every event as every role over
+a real socket:
+
+* a role not in the entry's `who` is refused (`forbidden`, `not_invited`, `..._not_found`...);
+* a role in `hidden` (by default the outsiders: a delegate of another meeting, a secretary of
+  another unit) gets exactly the acknowledgement the same event gets with the object's id
+  replaced by one that names nothing: "not found" alike for absent and not-yours, and no data;
+* a role in `who` is not refused (it may be told the state or the data does not allow it).
+
+To add a live action: register it, then add `"feature:verb": live(WHO, data, ...)` to `EVENTS`.
+"""
 
 from __future__ import annotations
 
+import inspect
+import itertools
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+import socketio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ecabinet import attendance, live_state, questions, speakers, voting
+from ecabinet import attendance, live_state, meetings, questions, speakers, voting
 from ecabinet.errors import DomainError, Forbidden, NotFound
-from ecabinet.models import Poll, User
+from ecabinet.models import ParticipantRole, Poll, User
 from ecabinet.models.voting import PollStatus
+from tests.conftest import LiveServer, future
+from tests.live import LiveClient
 from tests.live_meeting.conftest import Hall
 
 ROLES = ["admin", "secretary", "chair", "chair2", "delegate", "outsider", "room", "observer",
@@ -137,7 +159,264 @@ async def test_every_role_against_every_live_action(hall: Hall) -> None:
             outcomes[(action, role)] = outcome
             expected_allowed = role in allowed
             assert (outcome == "allowed") == expected_allowed, (action, role, outcome)
-    # Those who may not see the meeting are not told it exists.
-    assert outcomes[("cast a ballot", "outsider")] == "refused:not_eligible"
+    # Those who may not see the meeting are not told it exists (nor that its poll does).
+    assert outcomes[("cast a ballot", "outsider")] == "refused:poll_not_found"
     assert outcomes[("open a poll", "chair2")] == "refused:poll_not_found"
     assert outcomes[("set current item", "district_secretary")] == "refused:meeting_not_found"
+
+
+# -- every live event over the socket ---------------------------------------------------
+
+# Logged-in accounts of tests.conftest.build_world (a socket needs a login to connect at all).
+LIVE_ROLES = ("outsider", "district_secretary", "admin", "observer", "room", "delegate2",
+              "delegate", "chair", "secretary")
+EVERYONE = frozenset(LIVE_ROLES)
+HALL_MEMBERS = frozenset({"secretary", "chair", "delegate", "delegate2", "room", "observer"})
+VIEWERS = HALL_MEMBERS | {"admin"}  # meetings.can_view
+PRESIDING = frozenset(PRESIDERS)
+PARTAKERS = frozenset({"chair", "delegate", "delegate2", "room"})
+VOTERS = frozenset({"chair", "delegate", "delegate2"})  # voting members, checked in
+OUTSIDERS = frozenset({"outsider", "district_secretary"})
+ABSENT = 999_999
+# Acknowledgement codes that refuse the caller (Forbidden, NotFound, Unauthenticated), as
+# opposed to those saying the state or the data does not allow the action.
+REFUSAL_CODES = {"forbidden", "not_invited", "not_eligible", "not_checked_in", "not_logged_in",
+                 "session_expired", "video_hall_only_office", "video_remote_rooms_only"}
+# The socket.io events that are not live actions.
+NOT_ACTIONS = {"connect", "disconnect"}
+
+
+def is_refusal(code: str) -> bool:
+    return code in REFUSAL_CODES or code == "not_found" or code.endswith("_not_found")
+
+
+@dataclass
+class Live:
+    """The hall meeting's objects, and one connected socket per role."""
+
+    hall: Hall
+    ids: dict[str, int] = field(default_factory=dict)
+    clients: dict[str, LiveClient] = field(default_factory=dict)
+    counter: Any = field(default_factory=itertools.count)
+
+    def __getattr__(self, name: str) -> int:
+        try:
+            return self.__dict__["ids"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def m(self) -> int:
+        return self.hall.meeting_id
+
+    def uid(self, name: str) -> int:
+        return self.hall[name].id
+
+
+Data = Callable[[Live], Any]  # -> the event's data (or an awaitable of it)
+
+
+@dataclass(frozen=True)
+class LiveCase:
+    """Who may send an event with this data; `probe` names the id field to ask about."""
+
+    who: frozenset[str]
+    data: Data
+    probe: str | None
+    hidden: frozenset[str]
+    after: Callable[[Live, str], Awaitable[Any]] | None = None
+    label: str = ""
+
+
+def live(who: frozenset[str] | set[str], data: Data, *, probe: str | None = "",
+         hidden: frozenset[str] | None = None,
+         after: Callable[[Live, str], Awaitable[Any]] | None = None,
+         label: str = "") -> LiveCase:
+    """An entry; `probe` defaults to the first `..._id` field of the data."""
+    who = frozenset(who)
+    return LiveCase(who, data, probe, OUTSIDERS - who if hidden is None else hidden, after,
+                    label)
+
+
+async def checked_in_again(fx: Live, role: str) -> None:
+    await fx.hall.run(role, lambda s, u: attendance.check_in(s, u, fx.m, remote=role == "room"))
+
+
+async def waiting(fx: Live) -> dict[str, Any]:
+    return {"meeting_id": fx.m, "order": await waiting_order(fx.hall)}
+
+
+EVENTS: dict[str, LiveCase | list[LiveCase]] = {
+    "meeting:join": live(VIEWERS, lambda fx: {"meeting_id": fx.m}),
+    "meeting:sync": live(VIEWERS, lambda fx: {"meeting_id": fx.m, "last_seq": 0}),
+    "meeting:leave": live(EVERYONE, lambda fx: {"meeting_id": fx.m}),
+    "attendance:checkin": live(PARTAKERS, lambda fx: {"meeting_id": fx.m}),
+    "attendance:checkout": live(PARTAKERS, lambda fx: {"meeting_id": fx.m},
+                                after=checked_in_again),
+    "question:support": live(PARTAKERS, lambda fx: {"question_id": fx.q}),
+    "speaker:request": live(PARTAKERS, lambda fx: {"meeting_id": fx.m}),
+    "speaker:withdraw": live(PRESIDING | {"delegate2"},
+                             lambda fx: {"meeting_id": fx.m, "request_id": fx.hand}),
+    "speaker:grant": live(PRESIDING, lambda fx: {"meeting_id": fx.m,
+                                                 "user_id": fx.uid("delegate")}),
+    "speaker:end": live(PRESIDING, lambda fx: {"meeting_id": fx.m}),
+    "speaker:reorder": live(PRESIDING, waiting),
+    "live:item": live(PRESIDING, lambda fx: {"meeting_id": fx.m, "item_id": fx.hall.items[0]}),
+    "vote:cast": live(VOTERS, lambda fx: {
+        "poll_id": fx.open_poll, "choice": 0,
+        "client_ballot_id": f"live-matrix-{next(fx.counter):08d}"}),
+    # Any screen of the meeting whose countdown ran out may ask; nobody else may even learn
+    # that the poll exists, let alone read its result.
+    "vote:close_due": [
+        live(VIEWERS, lambda fx: {"poll_id": fx.named_closed}, label="closed named poll"),
+        live(VIEWERS, lambda fx: {"poll_id": fx.secret_closed}, label="closed secret poll"),
+        live(VIEWERS, lambda fx: {"poll_id": fx.draft}, label="draft poll"),
+        live(VIEWERS, lambda fx: {"poll_id": fx.open_poll}, label="open poll"),
+    ],
+    "vote:close": live(PRESIDING, lambda fx: {"poll_id": fx.open_poll}),
+    "poll:open": live(PRESIDING, lambda fx: {"poll_id": fx.draft}),
+    "video:config": live(VIEWERS, lambda fx: {"meeting_id": fx.m}),
+    "video:status": live(VIEWERS, lambda fx: {"meeting_id": fx.m}),
+    # Without an offer: the role is checked first, the missing offer refused after.
+    "video:join": [
+        live(VIEWERS, lambda fx: {"meeting_id": fx.m, "role": "viewer"}, label="viewer"),
+        live(PRESIDING, lambda fx: {"meeting_id": fx.m, "role": "hall"}, label="hall"),
+        live({"room"}, lambda fx: {"meeting_id": fx.m, "role": "remote_room"},
+             label="remote room"),
+    ],
+    "video:leave": live(EVERYONE, lambda fx: {}, probe=None),
+    "video:floor": live(PRESIDING, lambda fx: {"meeting_id": fx.m, "participant_id": None}),
+    "video:mute": live(PRESIDING, lambda fx: {"meeting_id": fx.m, "muted": True,
+                                              "participant_id": f"user:{fx.uid('delegate')}"}),
+    "video:record": live(PRESIDING, lambda fx: {"meeting_id": fx.m, "action": "neither"}),
+}
+
+
+def live_cases(event: str) -> list[LiveCase]:
+    entry = EVENTS[event]
+    return entry if isinstance(entry, list) else [entry]
+
+
+def handled_events(asgi: Any) -> set[str]:
+    """The events the app's hub has a handler for."""
+    return set(asgi.starlette.state.hub.sio.handlers["/"])
+
+
+async def test_every_live_event_has_an_entry(app: Any) -> None:
+    handled = handled_events(app) - NOT_ACTIONS
+    missing = sorted(handled - set(EVENTS))
+    stale = sorted(set(EVENTS) - handled)
+    assert not missing, f"live events with no entry in EVENTS (who may send them?): {missing}"
+    assert not stale, f"entries in EVENTS for events the hub no longer handles: {stale}"
+    for event in EVENTS:
+        for c in live_cases(event):
+            assert not (c.who & c.hidden) and c.who <= EVERYONE, event
+
+
+async def _prepare(hall: Hall) -> Live:
+    fx = Live(hall)
+    w = hall.world
+    await hall.run("secretary", lambda s, u: meetings.create_meeting(s, u, meetings.MeetingInput(
+        title="Họp giao ban huyện Phong Điền", unit_id=w.province, chair_id=w["chair2"].id,
+        starts_at=future(12), participants=[(w["outsider"].id, ParticipantRole.delegate)])))
+    await hall.check_in("chair", "delegate", "delegate2")
+    await hall.check_in("room", remote=True)
+    fx.ids["q"] = await question_of_delegate2(hall)
+    hand = await hall.run("delegate2", lambda s, u: speakers.request(s, u, hall.meeting_id))
+    fx.ids["hand"] = hand.id
+    for key, visibility in (("named_closed", "named"), ("secret_closed", "secret")):
+        poll = await hall.run("secretary", lambda s, u, v=visibility: voting.create_poll(
+            s, u, hall.meeting_id, voting.PollInput(question=f"Thông qua ({v})?", visibility=v)))
+        await hall.run("secretary", lambda s, u, p=poll.id: voting.open_poll(s, u, p))
+        for n, name in enumerate(("chair", "delegate")):
+            await hall.run(name, lambda s, u, p=poll.id, n=n, k=key: voting.cast(
+                s, u, p, n, f"live-{k}-{u.id:06d}-ballot"))
+        await hall.run("secretary", lambda s, u, p=poll.id: voting.close_poll(s, u, p))
+        fx.ids[key] = poll.id
+    fx.ids["draft"] = await draft_poll(hall)
+    fx.ids["open_poll"] = await draft_poll(hall)
+    await hall.run("secretary", lambda s, u: voting.open_poll(s, u, fx.open_poll))
+    return fx
+
+
+def _probe(c: LiveCase, data: dict[str, Any]) -> str | None:
+    if c.probe != "":
+        return c.probe
+    return next((k for k in data if k.endswith("_id")), None)
+
+
+async def _send(fx: Live, role: str, event: str, data: dict[str, Any]) -> dict[str, Any]:
+    try:
+        ack = await fx.clients[role].call(event, data)
+    except (TimeoutError, socketio.exceptions.TimeoutError):
+        return {"ok": None, "error": {"code": "no acknowledgement"}}
+    return ack
+
+
+def _show(ack: dict[str, Any]) -> str:
+    text = repr(ack)
+    return text if len(text) < 160 else text[:157] + "..."
+
+
+async def test_every_role_against_every_live_event(hall: Hall, live_server: LiveServer) -> None:
+    fx = await _prepare(hall)
+    stranger = LiveClient(live_server.url)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await stranger.connect()  # no login: no socket at all
+    await stranger.close()
+    for role in LIVE_ROLES:
+        client = LiveClient(live_server.url)
+        await client.login(role)
+        await client.connect()
+        fx.clients[role] = client
+    problems: list[str] = []
+    try:
+        # Every refusal first, so nothing an allowed role changes can hide one.
+        for event in EVENTS:
+            for c in live_cases(event):
+                for role in LIVE_ROLES:
+                    if role in c.who:
+                        continue
+                    where = f"{event}{f' [{c.label}]' if c.label else ''} as {role}"
+                    data = await _data(fx, c)
+                    ack = await _send(fx, role, event, data)
+                    code = str((ack.get("error") or {}).get("code", ""))
+                    if ack.get("ok") is not False or not is_refusal(code):
+                        problems.append(f"{where}: got {_show(ack)}, expected a refusal")
+                    probe = _probe(c, data)
+                    if role in c.hidden and probe is not None:
+                        absent = await _send(fx, role, event, {**data, probe: ABSENT})
+                        if ack != absent:
+                            problems.append(f"{where}: got {_show(ack)} for an object it may "
+                                            f"not see, but {_show(absent)} for none")
+        for event in EVENTS:
+            for c in live_cases(event):
+                for role in LIVE_ROLES:
+                    if role not in c.who:
+                        continue
+                    where = f"{event}{f' [{c.label}]' if c.label else ''} as {role}"
+                    data = await _data(fx, c)
+                    ack = await _send(fx, role, event, data)
+                    if c.after is not None:
+                        await c.after(fx, role)
+                    if ack.get("ok") is True:
+                        continue
+                    code = str((ack.get("error") or {}).get("code", ""))
+                    probe = _probe(c, data)
+                    absent: dict[str, Any] | None = None
+                    if probe is not None:
+                        absent = await _send(fx, role, event, {**data, probe: ABSENT})
+                    if ack.get("ok") is None or code in REFUSAL_CODES or ack == absent:
+                        problems.append(f"{where}: got {_show(ack)}, expected to be allowed")
+    finally:
+        for client in fx.clients.values():
+            await client.close()
+    assert not problems, "\n  ".join(["live events:", *problems])
+
+
+async def _data(fx: Live, c: LiveCase) -> dict[str, Any]:
+    data = c.data(fx)
+    if inspect.isawaitable(data):
+        data = await data
+    assert isinstance(data, dict)
+    return data

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from ecabinet import audit, snapshot, voting
-from ecabinet.errors import Conflict, Forbidden, Invalid
+from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
 from ecabinet.models import AuditEntry, Ballot, MeetingStatus, Poll, PollVoter
 from ecabinet.models.base import utcnow
 from tests.conftest import World
@@ -70,10 +70,14 @@ async def test_each_ballot_counted_once_and_the_uninvited_refused(hall: Hall) ->
     with pytest.raises(Forbidden) as err:
         await vote(hall, "delegate4", poll, 0, "d4")
     assert codes(err) == "not_checked_in"
-    for outsider in ("observer", "room", "secretary", "outsider", "admin"):
+    for outsider in ("observer", "room", "secretary", "admin"):
         with pytest.raises(Forbidden) as err:
             await vote(hall, outsider, poll, 0, outsider)
         assert codes(err) == "not_eligible"
+    # Someone who may not see the meeting is told nothing, not even that the poll exists.
+    with pytest.raises(NotFound) as hidden:
+        await vote(hall, "outsider", poll, 0, "outsider")
+    assert codes(hidden) == "poll_not_found"
     with pytest.raises(Invalid):
         await vote(hall, "chair", poll, 3, "chair")
     with pytest.raises(Invalid):
@@ -115,10 +119,14 @@ async def test_changing_a_vote_when_the_poll_allows_it(hall: Hall) -> None:
     with pytest.raises(Conflict):
         await vote(hall, "delegate", secret, 1, "another-id")
     assert (await close(hall, secret))["counts"] == [0, 0, 1]
-    # Without the setting, a resend with another choice keeps the first choice.
+    # Without the setting, the same ballot id with another choice is refused, not
+    # answered as if it had counted; a true resend still gets the stored ballot.
     fixed = await open_poll(hall)
     await vote(hall, "chair", fixed, 0, "c")
-    kept = await vote(hall, "chair", fixed, 1, "c")
+    with pytest.raises(Conflict) as refused:
+        await vote(hall, "chair", fixed, 1, "c")
+    assert refused.value.code == "already_voted"
+    kept = await vote(hall, "chair", fixed, 0, "c")
     assert kept.already and kept.choice == 0
 
 
@@ -286,3 +294,42 @@ async def test_audit_chain_detects_an_edited_ballot(hall: Hall, visibility: str)
     async with hall.sessions() as s:
         stored = await s.get(Poll, poll)
         assert stored is not None and stored.result["counts"] == [2, 1, 0]  # type: ignore[index]
+
+
+async def test_a_client_ballot_id_belongs_to_its_voter(hall: Hall) -> None:
+    # Voter B sending voter A's ballot id on a secret poll must learn nothing of A's
+    # ballot: neither its choice nor its receipt; B's own vote stays B's.
+    await hall.check_in("delegate", "delegate2", "delegate3")
+    poll = await open_poll(hall, visibility="secret")
+    mine = await vote(hall, "delegate", poll, 2, "a-shared-looking-id")
+    theirs = await vote(hall, "delegate2", poll, 0, "a-shared-looking-id")
+    assert not theirs.already and theirs.choice == 0 and theirs.receipt != mine.receipt
+    # B has voted now: A's id again is B's own resend, never A's ballot.
+    again = await vote(hall, "delegate2", poll, 0, "a-shared-looking-id")
+    assert again.already and again.receipt == theirs.receipt
+    await vote(hall, "delegate3", poll, 1, "delegate3-first-id")
+    with pytest.raises(Conflict) as refused:
+        await vote(hall, "delegate3", poll, 2, "a-shared-looking-id")
+    assert codes(refused) == "already_voted"
+    assert (await close(hall, poll))["counts"] == [1, 1, 1]
+
+
+async def test_an_outsider_asking_to_close_a_due_poll_learns_nothing(
+        hall: Hall, world: World) -> None:
+    # Another meeting's poll, closed or not, is "not found" to someone outside it, exactly
+    # like a poll that does not exist; the presiding ones still may.
+    await hall.check_in("delegate")
+    for visibility in ("named", "secret"):
+        poll = await open_poll(hall, visibility=visibility)
+        await vote(hall, "delegate", poll, 0, f"outsider-probe-{visibility}")
+        for state in ("open", "closed"):
+            if state == "closed":
+                await close(hall, poll)
+            for who in ("outsider", "district_secretary"):
+                with pytest.raises(NotFound) as hidden:
+                    await hall.run(who, lambda s, u, p=poll: voting.close_poll(
+                        s, u, p, due_only=True))
+                assert codes(hidden) == "poll_not_found", (visibility, state, who)
+    with pytest.raises(NotFound) as absent:
+        await hall.run("outsider", lambda s, u: voting.close_poll(s, u, 10**9, due_only=True))
+    assert codes(absent) == "poll_not_found"

@@ -279,18 +279,20 @@ async def test_a_pkcs11_token_signs_the_minutes(
         with pytest.raises(Invalid):
             await signatures.configure_pkcs11(
                 s, admin, chair.id, module_path="relative/lib.so", token_label="chu-tich",
-                key_label="ky-so", certificate=token)
+                key_label="ky-so", certificate=token, allowed_modules=[SOFTHSM])
         key = await signatures.configure_pkcs11(
             s, admin, chair.id, module_path=SOFTHSM, token_label="chu-tich",
-            key_label="ky-so", certificate=token, label="USB token Chủ tịch")
+            key_label="ky-so", certificate=token, label="USB token Chủ tịch",
+            allowed_modules=[SOFTHSM])
         assert signatures.key_view(key)["kind"] == "pkcs11"
         meeting_id = await _any_meeting(s, world)
         pdf = await signatures.create_pdf(
             s, meeting_id=meeting_id, kind="minutes", number="03/BB-UBND", title="Biên bản",
             document=MINUTES, signers=[signatures.SignerSlot("chair", chair.id)])
         with pytest.raises(Conflict):  # a wrong PIN fails on the token
-            await signatures.sign(s, chair, pdf.id, secret="000000")
-        signed = await signatures.sign(s, chair, pdf.id, secret="135246")
+            await signatures.sign(s, chair, pdf.id, secret="000000", pkcs11_modules=[SOFTHSM])
+        signed = await signatures.sign(s, chair, pdf.id, secret="135246",
+                                       pkcs11_modules=[SOFTHSM])
         assert signed.status.value == "signed"
         stored = await s.get(OfficialPdf, pdf.id)
         assert stored is not None

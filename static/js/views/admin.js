@@ -120,15 +120,15 @@ export async function adminView() {
 
     const rows = users.map((u) => {
       const toggle = h("button", { class: "small ghost", type: "button", dataset: { action: "toggle" } },
-        u.active && !u.locked ? t("deactivate") : t("activate"));
+        u.active ? t("deactivate") : t("activate"));
       toggle.addEventListener("click", () => attempt(async () => {
-        await put(`/api/users/${u.id}`, { active: !(u.active && !u.locked) }); refresh();
+        await put(`/api/users/${u.id}`, { active: !u.active }); refresh();
       }, toggle));
       const edit = h("button", { class: "small ghost", type: "button", dataset: { action: "edit" } }, t("edit"));
       const row = h("tr", { dataset: { username: u.username } },
         h("td", {}, u.username), h("td", {}, u.full_name, h("div", { class: "muted" }, u.title)),
         h("td", {}, t(`role_${u.role}`)), h("td", {}, unitName.get(u.unit_id) || ""),
-        h("td", {}, u.locked ? h("span", { class: "badge urgent" }, t("locked")) : u.active ? t("active") : "—"),
+        h("td", {}, u.active ? t("active") : "—"),
         h("td", {}, h("div", { class: "row" }, edit, toggle)));
       edit.addEventListener("click", () => row.replaceWith(accountEditor(u, units.units, refresh)));
       return row;

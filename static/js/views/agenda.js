@@ -7,6 +7,7 @@ import { attempt, h, statusBadge, toast } from "../ui.js";
 import { briefcaseProgress, dropBriefcase, dropDocument, onBriefcase, syncBriefcase } from "./briefcase.js";
 import { markMatch, markSeen, precheck, statusLabel, unseen, uploadPdf } from "./document_upload.js";
 import "./documents_i18n.js";
+import { takeTransition } from "./meeting_overview.js";
 
 const READABLE = ["published", "in_session", "adjourned", "closed"];
 const BRIEFCASE = ["published", "in_session", "adjourned"];
@@ -435,12 +436,9 @@ function transitionButtons(ctx) {
   return names.map((name) => {
     const button = h("button", { type: "button", class: name === "return" ? "ghost" : "", dataset: { transition: name } }, t(`t_${name}`));
     button.addEventListener("click", () => attempt(async () => {
-      let comment = "";
-      if (name === "return") {
-        comment = window.prompt(t("return_comment")) || "";
-        if (!comment.trim()) return;
-      }
-      const snapshot = await post(`/api/meetings/${ctx.meetingId}/transitions/${name}`, { comment });
+      // Asks first when the step cannot be undone (publish, approve), as on the overview.
+      const snapshot = await takeTransition(ctx.meetingId, ctx.state.meeting, name);
+      if (!snapshot) return;
       ctx.state.transitions = snapshot.transitions;
       ctx.state.meeting = snapshot.meeting;
       ctx.state.agenda = snapshot.agenda;
@@ -474,7 +472,8 @@ function render(container, ctx) {
       h("span", { class: "spacer" }), ...transitionButtons(ctx)),
     m.return_comment && m.status === "draft"
       ? h("div", { class: "notice", id: "agenda-return-comment" }, t("returned_with"), " ", h("em", {}, m.return_comment)) : null,
-    agenda.manages && ["submitted", "approved"].includes(m.status) ? h("p", { class: "muted" }, t("agenda_locked_hint")) : null,
+    agenda.manages && m.status === "submitted" ? h("p", { class: "muted" }, t("agenda_locked_hint")) : null,
+    agenda.manages && m.status === "approved" ? h("p", { class: "muted" }, t("agenda_locked_approved_hint")) : null,
     agenda.manages && editable && READABLE.includes(m.status) ? h("p", { class: "muted" }, t("agenda_versioned_hint")) : null,
     agenda.readable ? searchBox(ctx) : null,
     offline);

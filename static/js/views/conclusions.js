@@ -2,8 +2,9 @@
 // (who, by when, what they deliver); the secretary sends it for signature, the chair signs
 // and it is issued with its number; the due date (5 working days) is watched throughout.
 import { get, post, put } from "../api.js";
+import { dayField, parseDay } from "../dates.js";
 import { extend, t } from "../i18n.js";
-import { attempt, h, toast } from "../ui.js";
+import { askDialog, attempt, h, toast } from "../ui.js";
 import { docBadge, formatDay, signDialog, signaturesBlock } from "./minutes.js";
 
 extend({
@@ -21,6 +22,8 @@ extend({
     conclusion_return_prompt: "Ý kiến khi trả lại thông báo", conclusion_returned: "Chủ trì trả lại với ý kiến:",
     conclusion_pdf: "Xem dự thảo (PDF)", conclusion_issued_pdf: "Thông báo đã ban hành (PDF)",
     conclusion_saved: "Đã lưu thông báo kết luận.", conclusion_number: "Số",
+    conclusion_submitted: "Đã trình chủ trì ký thông báo kết luận.",
+    conclusion_return_title: "Trả lại thông báo kết luận", conclusion_returned_ok: "Đã trả lại thông báo kết luận cho thư ký.",
     conclusion_issue_date: "Ngày ban hành",
     tasks_of_item: "Nhiệm vụ", task_content: "Nội dung nhiệm vụ", task_responsible: "Đơn vị, cá nhân chủ trì",
     task_deadline: "Thời hạn", task_deliverable: "Sản phẩm", task_add: "+ Thêm nhiệm vụ",
@@ -47,6 +50,8 @@ extend({
     conclusion_return_prompt: "Why is the notice returned?", conclusion_returned: "The chair returned it with this comment:",
     conclusion_pdf: "View draft (PDF)", conclusion_issued_pdf: "Issued notice (PDF)",
     conclusion_saved: "Conclusion notice saved.", conclusion_number: "No.",
+    conclusion_submitted: "The conclusion notice was sent to the chair for signature.",
+    conclusion_return_title: "Return the conclusion notice", conclusion_returned_ok: "The notice was returned to the secretary.",
     conclusion_issue_date: "Issued on",
     tasks_of_item: "Tasks", task_content: "Task", task_responsible: "Responsible unit or person",
     task_deadline: "Deadline", task_deliverable: "Deliverable", task_add: "+ Add task",
@@ -121,7 +126,8 @@ function taskRow(refs, task = {}) {
     h("label", { class: "wide" }, t("task_content"),
       h("textarea", { class: "t-content", rows: 2, maxlength: 5000 }, task.content || "")),
     h("label", {}, t("task_responsible"), responsibleSelect(refs, task)),
-    h("label", {}, t("task_deadline"), h("input", { type: "date", class: "t-deadline", value: task.deadline || "" })),
+    // dd/mm/yyyy whatever the browser's locale (an <input type=date> would follow it).
+    h("label", {}, t("task_deadline"), dayField({ class: "t-deadline" }, { value: task.deadline || "" })),
     h("label", {}, t("task_deliverable"),
       h("input", { class: "t-deliverable", maxlength: 500, value: task.deliverable || "" })),
     h("div", { class: "task-row-actions" }, remove));
@@ -158,7 +164,7 @@ function collect(form, notice) {
         return {
           id: number(row.dataset.taskId),
           content: row.querySelector(".t-content").value,
-          deadline: row.querySelector(".t-deadline").value,
+          deadline: parseDay(row.querySelector(".t-deadline").value) || row.querySelector(".t-deadline").value.trim(),
           deliverable: row.querySelector(".t-deliverable").value,
           responsible_unit_id: who.startsWith("u:") ? Number(who.slice(2)) : null,
           responsible_user_id: who.startsWith("p:") ? Number(who.slice(2)) : null,
@@ -192,6 +198,7 @@ function editorFor(ctx, notice, refs) {
   submit.addEventListener("click", () => attempt(async () => {
     await store();
     ctx.state.conclusion = await post(`/api/meetings/${ctx.meetingId}/conclusion/submit`);
+    toast(t("conclusion_submitted"));
     ctx.rerender();
   }, submit));
   return h("div", {}, form, h("div", { class: "row sticky-actions" }, h("span", { class: "spacer" }), save, submit));
@@ -253,9 +260,15 @@ async function render(container, ctx) {
     }), sign));
     const back = h("button", { type: "button", class: "ghost", id: "conclusion-return" }, t("conclusion_return"));
     back.addEventListener("click", () => attempt(async () => {
-      const comment = window.prompt(t("conclusion_return_prompt")) || "";
-      if (!comment.trim()) return;
-      ctx.state.conclusion = await post(`/api/meetings/${ctx.meetingId}/conclusion/return`, { comment });
+      const comment = await askDialog({
+        id: "conclusion-return-dialog", title: t("conclusion_return_title"), confirmLabel: t("conclusion_return"),
+        input: { label: t("conclusion_return_prompt"), maxlength: 2000 },
+        action: async (text) => {
+          ctx.state.conclusion = await post(`/api/meetings/${ctx.meetingId}/conclusion/return`, { comment: text });
+        },
+      });
+      if (comment === null) return;
+      toast(t("conclusion_returned_ok"));
       ctx.rerender();
     }, back));
     actions.append(sign, back);

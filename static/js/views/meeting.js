@@ -4,7 +4,7 @@ import { t } from "../i18n.js";
 import { followMeeting } from "../meeting_state.js";
 import { navigate } from "../router.js";
 import { h, mount, toast } from "../ui.js";
-import { reducers, tabs, watchers } from "./meeting_tabs.js";
+import { pageWatchers, reducers, tabs } from "./meeting_tabs.js";
 
 export async function meetingView(params) {
   const meetingId = Number(params.id);
@@ -35,6 +35,7 @@ export async function meetingView(params) {
     tabCleanup = visible.find((tab) => tab.id === ctx.tab).render(body, ctx);
   };
 
+  const watchers = pageWatchers({ meetingId, rerender: () => ctx.rerender() });
   const meeting = followMeeting(meetingId, {
     reducers,
     watchers,
@@ -48,6 +49,7 @@ export async function meetingView(params) {
 
   return () => {
     meeting.close();
+    for (const watcher of watchers) watcher.close?.();
     if (typeof tabCleanup === "function") tabCleanup();
   };
 }

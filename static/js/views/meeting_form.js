@@ -1,64 +1,226 @@
 // Create or edit a meeting: the invitation's chair, attendees, content, time and place.
+// Days read dd/mm/yyyy and times 24-hour whatever the browser's locale (../dates.js);
+// participants are picked all at once, by unit, or one by one.
 import { get, post, put } from "../api.js";
+import { dayField, dayText, parseDay, parseTime, timeField, vietnamMoment, weekday } from "../dates.js";
 import { t } from "../i18n.js";
+import { vietnamParts } from "../format.js";
 import { navigate } from "../router.js";
+import { hasRole, session } from "../session.js";
 import { h, mount, toast } from "../ui.js";
+import "./meetings_i18n.js";
 
-function localInput(iso) {
-  // <input type=datetime-local> wants local wall time; meetings are held in Vietnam (UTC+7).
-  if (!iso) return "";
-  const d = new Date(new Date(iso).getTime() + 7 * 3600 * 1000);
-  return d.toISOString().slice(0, 16);
+function forbidden(editing) {
+  mount(h("h1", {}, editing ? t("edit") : t("nav_new_meeting")),
+    h("div", { class: "card", id: "form-forbidden", role: "alert" },
+      h("p", {}, h("strong", {}, t("new_meeting_forbidden"))),
+      h("p", { class: "muted" }, t("new_meeting_forbidden_hint")),
+      h("a", { class: "button ghost", href: editing ? `/meetings/${editing}` : "/", "data-link": true },
+        editing ? t("back") : t("back_to_meetings"))));
+  return null;
 }
 
-function toIso(local) {
-  return local ? `${local}:00+07:00` : null;
+/** A day and a time side by side, with a line that reads the moment back (or says what is wrong). */
+function whenFields(prefix, moment, labels) {
+  const parts = vietnamParts(moment);
+  const time = timeField({ id: `f-${prefix}_time`, name: `${prefix}_time`, "aria-label": labels.time,
+                           "aria-describedby": `${prefix}-hint` }, { value: parts ? parts.time : "" });
+  const day = dayField({ id: `f-${prefix}_at`, name: `${prefix}_at`, "aria-label": labels.day,
+                         "aria-describedby": `${prefix}-hint` }, { value: parts ? parts.iso : "", time });
+  const hint = h("span", { class: "field-hint", id: `${prefix}-hint`, "aria-live": "polite" });
+  return { day, time, hint, box: h("div", { class: "when" }, day, time) };
+}
+
+/** Checkboxes of people grouped by unit, each unit's box selecting all of it, and "select all". */
+function participantPicker(people, units, chosen) {
+  const unitName = new Map(units.map((u) => [u.id, u.name]));
+  const order = new Map(units.map((u, i) => [u.id, i]));
+  const groups = new Map();
+  for (const u of people) {
+    const key = unitName.has(u.unit_id) ? u.unit_id : 0;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(u);
+  }
+  const keys = [...groups.keys()].sort((a, b) => (order.get(a) ?? 1e9) - (order.get(b) ?? 1e9));
+  const boxes = [];
+  const unitBoxes = [];
+  const fieldsets = keys.map((key) => {
+    const members = groups.get(key).map((u) => {
+      const box = h("input", {
+        type: "checkbox", name: "participant", value: u.id, checked: chosen.has(u.id),
+        dataset: { role: u.role === "observer" ? "observer" : u.role === "secretary" ? "secretary" : "delegate", unit: key },
+      });
+      boxes.push(box);
+      return h("label", { class: "inline person" }, box,
+        h("span", {}, h("span", { class: "name" }, u.full_name), u.title ? h("small", { class: "muted" }, u.title) : null));
+    });
+    const toggle = h("input", { type: "checkbox", dataset: { unitToggle: key } });
+    const count = h("span", { class: "muted unit-count" });
+    unitBoxes.push({ key, toggle, count, total: members.length });
+    return h("fieldset", { class: "people-group", dataset: { unit: key } },
+      h("legend", {}, h("label", { class: "inline" }, toggle, key ? unitName.get(key) : t("other_people"), count)),
+      h("div", { class: "people" }, members));
+  });
+  const all = h("input", { type: "checkbox", id: "participants-all" });
+  const counter = h("span", { class: "count", id: "participants-count", "aria-live": "polite" });
+  const update = () => {
+    const picked = boxes.filter((b) => b.checked).length;
+    all.checked = picked === boxes.length && boxes.length > 0;
+    all.indeterminate = picked > 0 && picked < boxes.length;
+    counter.textContent = t("selected_count", { n: picked, total: boxes.length });
+    for (const group of unitBoxes) {
+      const mine = boxes.filter((b) => b.dataset.unit === String(group.key));
+      const on = mine.filter((b) => b.checked).length;
+      group.toggle.checked = on === mine.length;
+      group.toggle.indeterminate = on > 0 && on < mine.length;
+      group.count.textContent = ` (${t("unit_count", { n: on, total: mine.length })})`;
+    }
+  };
+  all.addEventListener("change", () => { boxes.forEach((b) => { b.checked = all.checked; }); update(); });
+  for (const group of unitBoxes) {
+    group.toggle.addEventListener("change", () => {
+      boxes.filter((b) => b.dataset.unit === String(group.key)).forEach((b) => { b.checked = group.toggle.checked; });
+      update();
+    });
+  }
+  boxes.forEach((b) => b.addEventListener("change", update));
+  update();
+  return [
+    h("div", { class: "picker-head" }, h("label", {}, t("participants")),
+      h("label", { class: "inline" }, all, t("select_all", { n: boxes.length })), counter),
+    keys.length > 1 || keys[0] ? h("p", { class: "muted field-hint" }, t("by_unit_hint")) : null,
+    h("div", { class: "people-groups", id: "participants" }, fieldsets),
+  ];
+}
+
+/** The invited units and remote rooms, with "select all". */
+function unitPicker(units, invited) {
+  const boxes = units.map((u) => h("input", { type: "checkbox", name: "invited_unit", value: u.id, checked: invited.has(u.id) }));
+  const all = h("input", { type: "checkbox", id: "invited-all" });
+  const counter = h("span", { class: "count", id: "invited-count", "aria-live": "polite" });
+  const update = () => {
+    const picked = boxes.filter((b) => b.checked).length;
+    all.checked = picked === boxes.length && boxes.length > 0;
+    all.indeterminate = picked > 0 && picked < boxes.length;
+    counter.textContent = t("selected_count", { n: picked, total: boxes.length });
+  };
+  all.addEventListener("change", () => { boxes.forEach((b) => { b.checked = all.checked; }); update(); });
+  boxes.forEach((b) => b.addEventListener("change", update));
+  update();
+  return [
+    h("div", { class: "picker-head" }, h("label", {}, t("invited_units")),
+      h("label", { class: "inline" }, all, t("select_all", { n: boxes.length })), counter),
+    h("div", { class: "people", id: "invited-units" }, units.map((u, i) => h("label", { class: "inline" }, boxes[i], u.name))),
+  ];
 }
 
 export async function meetingFormView(params) {
   const editing = params.id ? Number(params.id) : null;
+  // Only the office's secretaries create and edit meetings; others are told so.
+  if (!hasRole("secretary")) return forbidden(editing);
   const [units, users, snapshot] = await Promise.all([
     get("/api/units"), get("/api/users"), editing ? get(`/api/meetings/${editing}`) : null,
   ]);
   const m = snapshot ? snapshot.meeting : null;
-  const chosen = new Map((m ? m.participants : []).map((p) => [p.user_id, p.role]));
+  const me = session.user;
+  // A new meeting: its secretary takes part, and it belongs to the secretary's unit.
+  const chosen = new Map(m ? m.participants.map((p) => [p.user_id, p.role]) : [[me.id, "secretary"]]);
   const invited = new Map((m ? m.invited_units : []).map((u) => [u.unit_id, u.remote]));
   const field = (name, attrs = {}) => h("input", { name, id: `f-${name}`, ...attrs });
-  const title = field("title", { required: true, value: m ? m.title : "" });
-  const place = field("place", { value: m ? m.place : "" });
-  const starts = field("starts_at", { type: "datetime-local", required: true, value: m ? localInput(m.starts_at) : "" });
-  const ends = field("ends_at", { type: "datetime-local", value: m ? localInput(m.ends_at) : "" });
+  const title = field("title", { required: true, value: m ? m.title : "", maxlength: 300 });
+  const place = field("place", { value: m ? m.place : "", maxlength: 300 });
+  const starts = whenFields("starts", m ? m.starts_at : null, { day: t("starts_day"), time: t("starts_time") });
+  const ends = whenFields("ends", m ? m.ends_at : null, { day: t("ends_day"), time: t("ends_time") });
   const urgent = h("input", { type: "checkbox", name: "urgent", id: "f-urgent", checked: m ? m.urgent : false });
   const description = h("textarea", { name: "description", id: "f-description" }, m ? m.description : "");
+  const ownUnit = m ? m.unit.id : me.unit_id;
   const unit = h("select", { name: "unit_id", id: "f-unit" },
-    units.units.map((u) => h("option", { value: u.id, selected: m ? m.unit.id === u.id : false }, u.name)));
+    units.units.map((u) => h("option", { value: u.id, selected: u.id === ownUnit }, u.name)));
   const chairs = users.filter((u) => u.role === "chair" && u.active);
   const chair = h("select", { name: "chair_id", id: "f-chair" },
     chairs.map((u) => h("option", { value: u.id, selected: m ? m.chair.id === u.id : false }, `${u.full_name} — ${u.title}`)));
-  const people = users.filter((u) => ["delegate", "chair", "secretary", "observer"].includes(u.role) && u.active)
-    .map((u) => h("label", { class: "inline" },
-      h("input", { type: "checkbox", name: "participant", value: u.id, checked: chosen.has(u.id),
-                   dataset: { role: u.role === "observer" ? "observer" : u.role === "secretary" ? "secretary" : "delegate" } }),
-      `${u.full_name}`, h("span", { class: "muted" }, u.title ? ` — ${u.title}` : "")));
-  const unitBoxes = units.units.filter((u) => u.parent_id !== null).map((u) => h("label", { class: "inline" },
-    h("input", { type: "checkbox", name: "invited_unit", value: u.id, checked: invited.has(u.id) }), u.name));
+  const people = users.filter((u) => ["delegate", "chair", "secretary", "observer"].includes(u.role) && u.active);
   const error = h("p", { class: "error", role: "alert", id: "form-error" });
   const submit = h("button", { type: "submit" }, editing ? t("save") : t("create"));
 
-  const form = h("form", {
-    class: "card",
-    onsubmit: async (event) => {
-      event.preventDefault();
-      error.textContent = "";
-      const body = {
-        title: title.value, place: place.value, description: description.value,
-        starts_at: toIso(starts.value), ends_at: toIso(ends.value), urgent: urgent.checked,
+  // What was typed, read back: "Thứ Tư, 09/12/2026 lúc 14:30", or what is wrong with it.
+  const readBack = (fields, { quiet = false, sameDayAs = null } = {}) => {
+    const typedDay = fields.day.value.trim();
+    const timeText = fields.time.value.trim();
+    const day = typedDay ? parseDay(typedDay) : sameDayAs;
+    const time = timeText ? parseTime(timeText) : null;
+    fields.day.setAttribute("aria-invalid", String(Boolean(typedDay) && !parseDay(typedDay)));
+    fields.time.setAttribute("aria-invalid", String(Boolean(timeText) && !time));
+    let message = "";
+    let bad = false;
+    if (typedDay && !parseDay(typedDay)) { message = t("day_invalid"); bad = true; }
+    else if (timeText && !time) { message = t("time_invalid"); bad = true; }
+    else if (day && time) message = t("when_reads", { weekday: weekday(day), day: dayText(day), time });
+    message = message || fields.fallback;
+    if (!quiet || !bad) {
+      fields.hint.textContent = message;
+      fields.hint.classList.toggle("bad", bad);
+    }
+    return { day, time };
+  };
+  const refreshEnds = () => {
+    const start = parseDay(starts.day.value);
+    ends.day.placeholder = start ? dayText(start) : t("day_placeholder");
+    readBack(ends, { sameDayAs: start, quiet: true });
+  };
+  for (const input of [starts.day, starts.time]) {
+    input.addEventListener("input", () => { readBack(starts, { quiet: true }); refreshEnds(); });
+    input.addEventListener("change", () => { readBack(starts); refreshEnds(); });
+  }
+  for (const input of [ends.day, ends.time]) {
+    input.addEventListener("input", () => readBack(ends, { quiet: true, sameDayAs: parseDay(starts.day.value) }));
+    input.addEventListener("change", () => readBack(ends, { sameDayAs: parseDay(starts.day.value) }));
+  }
+  starts.fallback = t("when_hint");
+  ends.fallback = t("ends_same_day");
+  readBack(starts);
+  readBack(ends, { sameDayAs: parseDay(starts.day.value) });
+  refreshEnds();
+
+  /** The body to send, or an error message and the field to fix. */
+  const collect = () => {
+    if (!title.value.trim()) return { problem: t("title_required"), at: title };
+    const start = readBack(starts);
+    if (starts.day.value.trim() && !start.day) return { problem: t("day_invalid"), at: starts.day };
+    if (starts.time.value.trim() && !start.time) return { problem: t("time_invalid"), at: starts.time };
+    if (!start.day) return { problem: t("starts_required"), at: starts.day };
+    if (!start.time) return { problem: t("starts_required"), at: starts.time };
+    const end = readBack(ends, { sameDayAs: start.day });
+    if (ends.day.value.trim() && !parseDay(ends.day.value)) return { problem: t("day_invalid"), at: ends.day };
+    if (ends.time.value.trim() && !end.time) return { problem: t("time_invalid"), at: ends.time };
+    if (ends.day.value.trim() && !end.time) return { problem: t("time_invalid"), at: ends.time };
+    const startsAt = vietnamMoment(start.day, start.time);
+    const endsAt = end.time ? vietnamMoment(end.day, end.time) : null;
+    if (endsAt && new Date(endsAt) <= new Date(startsAt)) return { problem: t("ends_before_starts"), at: ends.time };
+    return {
+      body: {
+        title: title.value.trim(), place: place.value, description: description.value,
+        starts_at: startsAt, ends_at: endsAt, urgent: urgent.checked,
         unit_id: Number(unit.value), chair_id: Number(chair.value),
         participants: [...form.querySelectorAll("input[name=participant]:checked")]
           .map((box) => ({ user_id: Number(box.value), role: box.dataset.role })),
         invited_units: [...form.querySelectorAll("input[name=invited_unit]:checked")]
           .map((box) => ({ unit_id: Number(box.value), remote: true })),
-      };
+      },
+    };
+  };
+
+  const form = h("form", {
+    class: "card meeting-form", novalidate: true,
+    onsubmit: async (event) => {
+      event.preventDefault();
+      error.textContent = "";
+      const { body, problem, at } = collect();
+      if (problem) {
+        error.textContent = problem;
+        at.focus();
+        return;
+      }
       submit.disabled = true;
       try {
         const result = editing ? await put(`/api/meetings/${editing}`, body) : await post("/api/meetings", body);
@@ -73,16 +235,16 @@ export async function meetingFormView(params) {
   },
     h("label", { for: "f-title" }, t("title")), title,
     h("div", { class: "grid" },
-      h("div", {}, h("label", { for: "f-starts_at" }, t("starts_at")), starts),
-      h("div", {}, h("label", { for: "f-ends_at" }, t("ends_at")), ends)),
+      h("div", {}, h("label", { for: "f-starts_at" }, t("starts_at")), starts.box, starts.hint),
+      h("div", {}, h("label", { for: "f-ends_at" }, t("ends_at")), ends.box, ends.hint)),
     h("label", { class: "inline" }, urgent, t("urgent_hint")),
     h("label", { for: "f-place" }, t("place")), place,
     h("div", { class: "grid" },
       h("div", {}, h("label", { for: "f-unit" }, t("unit")), unit),
       h("div", {}, h("label", { for: "f-chair" }, t("chair")), chair)),
     h("label", { for: "f-description" }, t("description")), description,
-    h("label", {}, t("participants")), h("div", { class: "people" }, people),
-    h("label", {}, t("invited_units")), h("div", { class: "people" }, unitBoxes),
+    participantPicker(people, units.units, chosen),
+    unitPicker(units.units.filter((u) => u.parent_id !== null), invited),
     error,
     h("div", { class: "row" }, submit,
       h("a", { class: "button ghost", href: editing ? `/meetings/${editing}` : "/", "data-link": true }, t("cancel"))),

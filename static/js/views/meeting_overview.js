@@ -1,19 +1,77 @@
 // The overview tab: what the invitation says, who takes part, and the life-cycle buttons.
 import { get, post } from "../api.js";
 import { formatDateTime, t } from "../i18n.js";
-import { hasRole } from "../session.js";
-import { attempt, h, statusBadge } from "../ui.js";
+import { vietnamParts } from "../format.js";
+import { hasRole, session } from "../session.js";
+import { askDialog, attempt, h, statusBadge } from "../ui.js";
+import "./meetings_i18n.js";
+
+/**
+ * What to ask before a step that cannot be taken back: {title, message, confirmLabel,
+ * danger}, or null for a step taken at once ("submit": the chair can return it). Starting
+ * says when the meeting is scheduled, and says so plainly when that is not today.
+ */
+export function transitionQuestion(meeting, name, now = new Date()) {
+  const planned = vietnamParts(meeting.starts_at);
+  const today = vietnamParts(now);
+  switch (name) {
+    case "approve":
+      return { title: t("ask_approve_title"), message: t("ask_approve") };
+    case "publish":
+      return { title: t("ask_publish_title"),
+               message: t("ask_publish", { n: meeting.participants.length, units: meeting.invited_units.length }) };
+    case "start": {
+      const sameDay = planned && planned.iso === today.iso;
+      return {
+        title: t("ask_start_title"),
+        message: [
+          sameDay ? t("ask_start_today", { time: planned.time, day: planned.day })
+            : h("p", { class: "notice", id: "start-day-warning" },
+              t("ask_start_other_day", { day: planned ? planned.day : "", today: today.day })),
+          t("ask_start_after"),
+        ],
+        confirmLabel: sameDay ? t("t_start") : t("t_start_anyway"),
+      };
+    }
+    case "adjourn":
+      return { title: t("ask_adjourn_title"), message: t("ask_adjourn"), danger: true };
+    case "close":
+      return { title: t("ask_close_title"), message: t("ask_close"), danger: true };
+    default:
+      return null;
+  }
+}
+
+/**
+ * Take a step of the meeting's life, asking first when it cannot be undone (and asking the
+ * chair's comment for "return"). The request runs with the dialog open, so a refusal shows
+ * in it. Resolves to the new snapshot, or null when the user cancelled.
+ */
+export async function takeTransition(meetingId, meeting, name) {
+  let snapshot = null;
+  const go = async (comment = "") => {
+    snapshot = await post(`/api/meetings/${meetingId}/transitions/${name}`, { comment });
+  };
+  if (name === "return") {
+    await askDialog({ id: "transition-dialog", title: t("ask_return_title"), confirmLabel: t("t_return"),
+                      input: { label: t("return_comment"), maxlength: 2000 }, action: go });
+    return snapshot;
+  }
+  const question = transitionQuestion(meeting, name);
+  if (!question) {
+    await go();
+    return snapshot;
+  }
+  await askDialog({ id: "transition-dialog", confirmLabel: t(`t_${name}`), ...question, action: () => go() });
+  return snapshot;
+}
 
 function transitionButton(ctx, name) {
   const button = h("button", { type: "button", class: name === "return" ? "ghost" : "",
                                dataset: { transition: name } }, t(`t_${name}`));
   button.addEventListener("click", () => attempt(async () => {
-    let comment = "";
-    if (name === "return") {
-      comment = window.prompt(t("return_comment")) || "";
-      if (!comment.trim()) return;
-    }
-    const snapshot = await post(`/api/meetings/${ctx.meetingId}/transitions/${name}`, { comment });
+    const snapshot = await takeTransition(ctx.meetingId, ctx.state.meeting, name);
+    if (!snapshot) return;
     ctx.state.transitions = snapshot.transitions;
     ctx.rerender();
   }, button));
@@ -53,6 +111,10 @@ function overview(container, ctx) {
 function recordings(m) {
   const box = h("div", { id: "overview-recordings" });
   if (!["adjourned", "closed"].includes(m.status)) return box;
+  // Members and managing secretaries have them; an administrator who is neither does not
+  // (the server answers 404), so it is not asked.
+  const me = session.user ? session.user.id : null;
+  if (hasRole("admin") && m.chair.id !== me && !m.participants.some((p) => p.user_id === me)) return box;
   get(`/api/meetings/${m.id}/recordings`).then((list) => {
     if (!list.length) return;
     box.replaceChildren(h("div", { class: "card" }, h("h2", {}, t("video_recordings")),

@@ -5,7 +5,7 @@
 //
 // A tab: {id, label: () => string, visible: (state) => bool, render: (container, ctx) => cleanup?}
 // Reducers: {eventType: (state, event) => void}; they change the state and nothing else.
-// A watcher: {note(state), react(noted, state)}; see followMeeting in ../meeting_state.js.
+// A watcher: {note(state), react(noted, state), close?()}; see followMeeting in ../meeting_state.js.
 import { meetingReducers, reducerTable } from "../meeting_state.js";
 import { agendaReducers, agendaTab, agendaWatcher } from "./agenda.js";
 import { attendanceReducers, attendanceTab } from "./attendance.js";
@@ -14,6 +14,7 @@ import { videoReducers, videoTab } from "./conference.js";
 import { consoleTab } from "./console.js";
 import { overviewTab } from "./meeting_overview.js";
 import { minutesReducers, minutesTab } from "./minutes.js";
+import { promptLayer } from "./prompts.js";
 import { questionReducers, questionsTab } from "./questions.js";
 import { floorReducers } from "./speakers.js";
 import { tabletTab } from "./tablet.js";
@@ -54,3 +55,12 @@ export const reducers = reducerTable(
 // What the page does as its state changes, besides drawing it: the toasts about
 // documents and publication, and the offline briefcase (agenda.js).
 export const watchers = [agendaWatcher];
+
+/**
+ * The watchers of one meeting page: the ones above, and the prompts (prompts.js), a layer
+ * over the page made for it and closed with it: a vote opened for the user, the floor
+ * given to them, a new request to speak for the presiding. page: {meetingId, rerender}.
+ */
+export function pageWatchers(page) {
+  return [...watchers, promptLayer(page)];
+}

@@ -4,19 +4,32 @@ import { formatDateTime, t } from "../i18n.js";
 import { onNotice, onConnectionChange } from "../live.js";
 import { hasRole } from "../session.js";
 import { h, mount, statusBadge, toast } from "../ui.js";
+import "./meetings_i18n.js";
 
-function card(meeting) {
+function card(meeting, awaitingMe = false) {
   const preparing = !hasRole("secretary", "chair", "admin") &&
     ["draft", "submitted", "approved"].includes(meeting.status);
-  return h("a", { class: "card meeting-card", href: `/meetings/${meeting.id}`, "data-link": true,
-                  dataset: { meetingId: meeting.id } },
+  return h("a", { class: `card meeting-card${awaitingMe ? " awaiting-me" : ""}`, href: `/meetings/${meeting.id}`,
+                  "data-link": true, dataset: awaitingMe ? { meetingId: meeting.id, awaiting: "approval" } : { meetingId: meeting.id } },
     h("div", { class: "row" },
-      preparing ? h("span", { class: "badge draft" }, t("in_preparation")) : statusBadge(meeting.status),
+      awaitingMe ? h("span", { class: "badge awaiting", dataset: { status: meeting.status } }, t("awaiting_my_approval"))
+        : preparing ? h("span", { class: "badge draft" }, t("in_preparation")) : statusBadge(meeting.status),
       meeting.urgent ? h("span", { class: "badge urgent" }, t("urgent")) : null),
     h("h3", {}, meeting.title),
     h("div", { class: "muted" }, formatDateTime(meeting.starts_at)),
     h("div", { class: "muted" }, meeting.place),
   );
+}
+
+/** The ids of the submitted meetings this chair may approve (they chair them): the list
+ * does not say who chairs, each meeting's own answer says what this user may do with it. */
+async function awaitingMyApproval(meetings) {
+  if (!hasRole("chair")) return new Set();
+  const submitted = meetings.filter((m) => m.status === "submitted");
+  const answers = await Promise.all(submitted.map((m) => get(`/api/meetings/${m.id}`)
+    .then((snapshot) => ((snapshot.transitions || []).includes("approve") ? m.id : null))
+    .catch(() => null)));
+  return new Set(answers.filter((id) => id !== null));
 }
 
 export async function meetingsView() {
@@ -27,7 +40,11 @@ export async function meetingsView() {
   const refresh = async () => {
     try {
       const meetings = await get("/api/meetings");
-      list.replaceChildren(...(meetings.length ? meetings.map(card) : [h("p", { class: "muted" }, t("no_meetings"))]));
+      // What waits for this chair's decision comes first, the rest as the server orders it.
+      const mine = await awaitingMyApproval(meetings);
+      const ordered = [...meetings.filter((m) => mine.has(m.id)), ...meetings.filter((m) => !mine.has(m.id))];
+      list.replaceChildren(...(ordered.length ? ordered.map((m) => card(m, mine.has(m.id)))
+        : [h("p", { class: "muted" }, t("no_meetings"))]));
     } catch (err) {
       toast(err.message, "error");
     }

@@ -3,7 +3,7 @@
 import { get, post, put } from "../api.js";
 import { extend, formatDateTime, t } from "../i18n.js";
 import { session } from "../session.js";
-import { attempt, h, toast } from "../ui.js";
+import { askDialog, attempt, confirmDialog, dialogError, h, toast } from "../ui.js";
 
 extend({
   vi: {
@@ -27,7 +27,11 @@ extend({
     sign_no_key: "Tài khoản của bạn chưa có khóa ký số. Liên hệ quản trị hệ thống.",
     sign_confirm: "Ký", signed_ok: "Đã ký số.", signatures: "Chữ ký số",
     sign_waiting_for: "Đang chờ {role} ký.", role_sig_secretary: "thư ký", role_sig_chair: "chủ trì",
-    role_sig_signer: "người ký", signed_by: "{name} đã ký — {time}",
+    role_sig_signer: "chủ trì", sign_your_turn: "Đến lượt bạn ký số.", signed_by: "{name} đã ký — {time}",
+    minutes_redraft_title: "Cập nhật biên bản từ dữ liệu cuộc họp?", minutes_redraft_go: "Cập nhật",
+    minutes_return_title: "Trả lại biên bản cho thư ký",
+    minutes_submitted: "Đã trình chủ trì duyệt biên bản.", minutes_approved: "Đã duyệt biên bản.",
+    minutes_returned_ok: "Đã trả lại biên bản cho thư ký.",
     key_expires: "Chứng thư: {subject}, hiệu lực đến {date}",
   },
   en: {
@@ -51,7 +55,11 @@ extend({
     sign_no_key: "Your account has no signing key. Contact the administrator.",
     sign_confirm: "Sign", signed_ok: "Signed.", signatures: "Digital signatures",
     sign_waiting_for: "Waiting for the {role} to sign.", role_sig_secretary: "secretary", role_sig_chair: "chair",
-    role_sig_signer: "signer", signed_by: "{name} signed — {time}",
+    role_sig_signer: "chair", sign_your_turn: "Your signature is next.", signed_by: "{name} signed — {time}",
+    minutes_redraft_title: "Refresh the minutes from the meeting's records?", minutes_redraft_go: "Refresh",
+    minutes_return_title: "Return the minutes to the secretary",
+    minutes_submitted: "The minutes were sent to the chair.", minutes_approved: "Minutes approved.",
+    minutes_returned_ok: "The minutes were returned to the secretary.",
     key_expires: "Certificate: {subject}, valid until {date}",
   },
 });
@@ -76,14 +84,16 @@ export function docBadge(prefix, status) {
   return h("span", { class: `badge doc-${status}`, dataset: { status } }, t(`${prefix}_status_${status}`));
 }
 
-/** Who signed, and who signs next. */
+/** Who signed, and who signs next ("Đang chờ chủ trì ký.", or "Đến lượt bạn ký số."). */
 export function signaturesBlock(pdf) {
   if (!pdf) return null;
+  const mine = pdf.next && session.user && pdf.next.user_id === session.user.id;
   return h("div", { class: "signatures", id: "signatures" },
     h("h3", {}, t("signatures")),
     h("ul", {}, pdf.signatures.map((s) => h("li", { dataset: { role: s.role } },
       "✔ ", t("signed_by", { name: s.signer_name, time: formatDateTime(s.signed_at) })))),
-    pdf.next ? h("p", { class: "muted" }, t("sign_waiting_for", { role: t(`role_sig_${pdf.next.role}`) })) : null);
+    pdf.next ? h("p", { class: "muted", id: "sign-next" },
+      mine ? t("sign_your_turn") : t("sign_waiting_for", { role: t(`role_sig_${pdf.next.role}`) })) : null);
 }
 
 /** Ask for the passphrase (or PIN) and run `action(passphrase)`; resolves when done. */
@@ -96,24 +106,43 @@ export async function signDialog(action) {
   const passphrase = h("input", { type: "password", id: "sign-passphrase", autocomplete: "off",
                                    required: !key.unattended, disabled: key.unattended });
   const submit = h("button", { type: "submit", id: "sign-confirm" }, "✍ ", t("sign_confirm"));
-  const dialog = h("dialog", { class: "sign-dialog", id: "sign-dialog" });
+  const cancel = h("button", { type: "button", class: "ghost", onclick: () => dialog.close() }, t("cancel"));
+  const dialog = h("dialog", { class: "sign-dialog", id: "sign-dialog", "aria-labelledby": "sign-title" });
+  // A refusal (a wrong PIN, say) is shown here, in the dialog, not in a toast under it.
+  const error = h("p", { class: "error dialog-error", id: "sign-error", role: "alert", hidden: true });
   const form = h("form", { method: "dialog" },
-    h("h2", {}, t("sign_title")),
+    h("h2", { id: "sign-title" }, t("sign_title")),
     h("p", { class: "muted" }, t("key_expires", { subject: key.subject_name, date: formatDay(key.not_after) })),
     key.unattended ? h("p", {}, t("sign_unattended")) : h("label", {}, t("sign_passphrase"), passphrase),
     key.demo ? h("p", { class: "notice" }, t("sign_demo_hint")) : null,
-    h("div", { class: "row" }, h("span", { class: "spacer" }),
-      h("button", { type: "button", class: "ghost", onclick: () => dialog.close() }, t("cancel")), submit));
+    error,
+    h("div", { class: "row" }, h("span", { class: "spacer" }), cancel, submit));
   dialog.append(form);
   document.body.append(dialog);
+  let busy = false;
+  dialog.addEventListener("cancel", (event) => { if (busy) event.preventDefault(); });
   dialog.addEventListener("close", () => dialog.remove());
-  form.addEventListener("submit", (event) => {
+  form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    attempt(async () => {
+    if (busy) return;
+    busy = true;
+    submit.disabled = cancel.disabled = true;
+    dialogError(dialog, "");
+    try {
       await action(passphrase.value);
       dialog.close();
       toast(t("signed_ok"));
-    }, submit);
+    } catch (err) {
+      dialogError(dialog, err.message || String(err));
+      if (!key.unattended) {
+        passphrase.setAttribute("aria-invalid", "true");
+        passphrase.select();
+        passphrase.focus();
+      }
+    } finally {
+      busy = false;
+      submit.disabled = cancel.disabled = false;
+    }
   });
   dialog.showModal();
   if (!key.unattended) passphrase.focus();
@@ -168,7 +197,8 @@ function editor(ctx, minutes) {
   save.addEventListener("click", () => attempt(async () => { await store(); toast(t("minutes_saved")); ctx.rerender(); }, save));
   const redraft = h("button", { type: "button", class: "ghost", id: "minutes-redraft" }, t("minutes_redraft"));
   redraft.addEventListener("click", () => attempt(async () => {
-    if (!window.confirm(t("minutes_redraft_confirm"))) return;
+    if (!await confirmDialog({ id: "minutes-redraft-dialog", title: t("minutes_redraft_title"),
+                               message: t("minutes_redraft_confirm"), confirmLabel: t("minutes_redraft_go") })) return;
     await store();
     ctx.state.minutes = await post(`/api/meetings/${ctx.meetingId}/minutes/draft`);
     ctx.minutesEditor = null;
@@ -180,6 +210,7 @@ function editor(ctx, minutes) {
   submit.addEventListener("click", () => attempt(async () => {
     await store();
     ctx.state.minutes = await post(`/api/meetings/${ctx.meetingId}/minutes/submit`);
+    toast(t("minutes_submitted"));
     ctx.rerender();
   }, submit));
   return h("div", {}, sections, h("div", { class: "row sticky-actions" }, add, h("span", { class: "spacer" }), redraft, save, submit));
@@ -218,6 +249,7 @@ function render(container, ctx) {
     const approve = h("button", { type: "button", id: "minutes-approve" }, t("minutes_approve"));
     approve.addEventListener("click", () => attempt(async () => {
       ctx.state.minutes = await post(`/api/meetings/${ctx.meetingId}/minutes/approve`);
+      toast(t("minutes_approved"));
       ctx.rerender();
     }, approve));
     actions.append(approve);
@@ -225,9 +257,15 @@ function render(container, ctx) {
   if (["review", "approved"].includes(minutes.status) && access.chair) {
     const back = h("button", { type: "button", class: "ghost", id: "minutes-return" }, t("minutes_return"));
     back.addEventListener("click", () => attempt(async () => {
-      const comment = window.prompt(t("minutes_return_prompt")) || "";
-      if (!comment.trim()) return;
-      ctx.state.minutes = await post(`/api/meetings/${ctx.meetingId}/minutes/return`, { comment });
+      const comment = await askDialog({
+        id: "minutes-return-dialog", title: t("minutes_return_title"), confirmLabel: t("minutes_return"),
+        input: { label: t("minutes_return_prompt"), maxlength: 2000 },
+        action: async (text) => {
+          ctx.state.minutes = await post(`/api/meetings/${ctx.meetingId}/minutes/return`, { comment: text });
+        },
+      });
+      if (comment === null) return;
+      toast(t("minutes_returned_ok"));
       ctx.rerender();
     }, back));
     actions.append(back);

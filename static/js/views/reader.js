@@ -4,7 +4,7 @@
 // without diacritics), and the reader's own highlights, ink and notes.
 import { get } from "../api.js";
 import { t } from "../i18n.js";
-import { MeetingChannel } from "../live.js";
+import { followMeeting } from "../meeting_state.js";
 import { navigate } from "../router.js";
 import { attempt, h, mount, toast } from "../ui.js";
 import { dropBriefcase, dropDocument, pickWidth, syncBriefcase } from "./briefcase.js";
@@ -12,6 +12,7 @@ import { fold, markMatch, markSeen } from "./document_upload.js";
 import "./documents_i18n.js";
 import { Annotations } from "./reader_annotations.js";
 import { Gestures } from "./reader_gestures.js";
+import { promptLayer, promptReducers } from "./prompts.js";
 
 const MAX_ZOOM = 5;
 const ICONS = {
@@ -165,6 +166,7 @@ class Reader {
     document.body.classList.remove("reading");
     this.cleanups.forEach((fn) => fn());
     if (this.channel) this.channel.close();
+    if (this.prompts) this.prompts.close();
   }
 
   /** Base size of the sheet: the whole page fits the viewport (zoom then magnifies). */
@@ -375,7 +377,12 @@ class Reader {
   // -- live ------------------------------------------------------------------------------------
 
   listen() {
-    this.channel = new MeetingChannel(this.meetingId, {
+    // The meeting's channel: this document's changes, and the prompts over the page (a vote
+    // opened, the floor given, a request to speak), for which the state is kept (prompts.js).
+    this.prompts = promptLayer({ meetingId: this.meetingId });
+    this.channel = followMeeting(this.meetingId, {
+      reducers: promptReducers,
+      watchers: [this.prompts],
       onSnapshot: (snapshot) => {
         const still = (snapshot.documents || []).find((d) => d.id === this.docId);
         if (!still) return this.withdrawn();
@@ -383,7 +390,7 @@ class Reader {
         this.noticeVersion(still);
         return undefined;
       },
-      onEvent: (event) => {
+      onEvent: (_state, event) => {
         const data = event.data || {};
         if (event.type === "document.updated" && data.document.id === this.docId) {
           if (!this.version && data.document.readable) this.reopen();
@@ -404,7 +411,7 @@ class Reader {
           navigate("/", { replace: true });
         }
       },
-    }).open();
+    });
   }
 
   withdrawn() {

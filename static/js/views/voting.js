@@ -3,6 +3,7 @@
 // the stored ballot, never counted twice. Secret ballots' receipts live only on the tablet.
 import { get, post } from "../api.js";
 import { clockText, observeServerTime, serverNow, tick } from "../clock.js";
+import { formatDateTimeShort, formatNumber, formatPercent } from "../format.js";
 import { extend, t } from "../i18n.js";
 import { call, onConnectionChange } from "../live.js";
 import { itemLabel, itemsOf } from "../meeting_state.js";
@@ -20,7 +21,7 @@ extend({
     v_rule_two_thirds: "Ít nhất 2/3 tổng số thành viên", v_passed: "THÔNG QUA", v_failed: "KHÔNG THÔNG QUA",
     v_decided: "Phương án được chọn: {option}", v_undecided: "Chưa có phương án đạt đa số",
     v_tie: "Số phiếu ngang nhau", v_no_quorum: "Không đủ số thành viên dự họp theo quy định: kết quả không có giá trị quyết định.", v_chair_decided: "Thông qua theo ý kiến Chủ tọa (số phiếu ngang nhau)",
-    v_result: "Kết quả biểu quyết", v_needed: "Cần {n}/{of} phiếu", v_new: "Tạo nội dung biểu quyết",
+    v_result: "Kết quả biểu quyết", v_new: "Tạo nội dung biểu quyết",
     v_question: "Nội dung biểu quyết", v_item: "Thuộc nội dung", v_general: "(Chung)", v_options: "Phương án",
     v_default_options: "Tán thành / Không tán thành / Không biểu quyết", v_custom_options: "Phương án khác (mỗi dòng một phương án)",
     v_visibility: "Hình thức", v_rule: "Cách tính kết quả", v_time_limit: "Thời gian biểu quyết",
@@ -32,6 +33,17 @@ extend({
     v_confirm_close: "Kết thúc biểu quyết và công bố kết quả?", v_present_short: "có mặt",
     v_receipt_hint: "Tìm mã phiếu của bạn trong danh sách phiếu sau khi công bố kết quả.",
     v_voters: "Người biểu quyết", v_choice: "Lựa chọn", v_seconds: "{n} giây",
+    v_not_voted: "Có mặt, không tham gia biểu quyết", v_absent: "Vắng mặt",
+    v_says_approval_present: "Thông qua khi quá nửa số thành viên có mặt biểu quyết tán thành: cần ít nhất {n} trong số {of} thành viên có mặt.",
+    v_says_approval_members: "Thông qua khi quá nửa tổng số thành viên biểu quyết tán thành: cần ít nhất {n} trong tổng số {of} thành viên.",
+    v_says_approval_two_thirds: "Thông qua khi ít nhất hai phần ba tổng số thành viên biểu quyết tán thành: cần ít nhất {n} trong tổng số {of} thành viên.",
+    v_says_choice_present: "Phương án được chọn phải nhiều phiếu nhất và được quá nửa số thành viên có mặt lựa chọn: cần ít nhất {n} trong số {of} thành viên có mặt.",
+    v_says_choice_members: "Phương án được chọn phải nhiều phiếu nhất và được quá nửa tổng số thành viên lựa chọn: cần ít nhất {n} trong tổng số {of} thành viên.",
+    v_says_choice_two_thirds: "Phương án được chọn phải nhiều phiếu nhất và được ít nhất hai phần ba tổng số thành viên lựa chọn: cần ít nhất {n} trong tổng số {of} thành viên.",
+    v_says_tie_break: "Nếu số phiếu tán thành bằng đúng một nửa thì thông qua khi Chủ tọa tán thành.",
+    v_base_present: "Tỷ lệ tính trên {of} thành viên có mặt", v_base_members: "Tỷ lệ tính trên tổng số {of} thành viên",
+    v_attendance_line: "{present} có mặt / {members} thành viên", v_closed_at: "Kết thúc lúc {at}",
+    v_threshold_mark: "Ngưỡng thông qua: {n} phiếu",
   },
   en: {
     v_tab: "Voting", v_vote: "Vote", v_open_now: "Voting now", v_voted_n: "Voted: {n}/{of}",
@@ -43,7 +55,7 @@ extend({
     v_rule_two_thirds: "At least two thirds of all members", v_passed: "ADOPTED", v_failed: "NOT ADOPTED",
     v_decided: "Chosen option: {option}", v_undecided: "No option reached a majority",
     v_tie: "Tied vote", v_no_quorum: "The quorum was not present: the vote decides nothing.", v_chair_decided: "Adopted on the chair's side (tied vote)",
-    v_result: "Result", v_needed: "{n}/{of} needed", v_new: "New poll",
+    v_result: "Result", v_new: "New poll",
     v_question: "Question", v_item: "Agenda item", v_general: "(General)", v_options: "Options",
     v_default_options: "For / Against / Abstain", v_custom_options: "Other options (one per line)",
     v_visibility: "Kind", v_rule: "Majority rule", v_time_limit: "Voting time",
@@ -55,6 +67,17 @@ extend({
     v_confirm_close: "Close voting and publish the result?", v_present_short: "present",
     v_receipt_hint: "Find your receipt in the list of ballots once the result is published.",
     v_voters: "Voter", v_choice: "Choice", v_seconds: "{n} s",
+    v_not_voted: "Present, did not vote", v_absent: "Absent",
+    v_says_approval_present: "Adopted when more than half of the members present vote for it: at least {n} of the {of} members present.",
+    v_says_approval_members: "Adopted when more than half of all members vote for it: at least {n} of all {of} members.",
+    v_says_approval_two_thirds: "Adopted when at least two thirds of all members vote for it: at least {n} of all {of} members.",
+    v_says_choice_present: "The chosen option must have the most votes and more than half of the members present: at least {n} of the {of} members present.",
+    v_says_choice_members: "The chosen option must have the most votes and more than half of all members: at least {n} of all {of} members.",
+    v_says_choice_two_thirds: "The chosen option must have the most votes and at least two thirds of all members: at least {n} of all {of} members.",
+    v_says_tie_break: "If exactly half vote for it, it is adopted when the chair is among them.",
+    v_base_present: "Percentages of the {of} members present", v_base_members: "Percentages of all {of} members",
+    v_attendance_line: "{present} present / {members} members", v_closed_at: "Closed at {at}",
+    v_threshold_mark: "Threshold: {n} votes",
   },
 });
 
@@ -154,6 +177,10 @@ async function send(pollId) {
   toast(ack.error.message || ack.error.code, "error");
 }
 
+/** Whether this tablet is still sending (or will resend) its ballot for the poll. */
+export function sendingBallot(pollId) { return pending.has(pollId); }
+
+/** Cast a ballot; ctx is {state, rerender}: the screen redrawn as the ballot goes and lands. */
 export function castVote(ctx, poll, choice) {
   if (!retryHooked) {
     retryHooked = true;
@@ -166,7 +193,7 @@ export function castVote(ctx, poll, choice) {
 
 // -- pieces of screens ------------------------------------------------------------------
 
-function optionClass(poll, index) {
+export function optionClass(poll, index) {
   if (poll.kind !== "approval") return `opt opt-choice opt-${index}`;
   return ["opt opt-yes", "opt opt-no", "opt opt-abstain"][index] || "opt";
 }
@@ -192,7 +219,7 @@ export function countdown(poll) {
 export function progressBar(poll, present) {
   const of = Math.max(present, poll.voted, 1);
   return h("div", { class: "lv-progress", dataset: { role: "progress" } },
-    h("div", { class: "lv-progress-label" }, t("v_voted_n", { n: poll.voted, of: present })),
+    h("div", { class: "lv-progress-label" }, t("v_voted_n", { n: formatNumber(poll.voted), of: formatNumber(present) })),
     h("div", { class: "lv-progress-track" }, h("div", { class: "lv-progress-fill", style: `width:${Math.round((100 * poll.voted) / of)}%` })));
 }
 
@@ -203,28 +230,63 @@ export function pollMeta(poll) {
     poll.visibility === "secret" ? `🔒 ${t("v_secret")}` : t("v_named"), " · ", ruleText(poll.rule));
 }
 
-/** The result: bars per option, counts and the verdict under the poll's rule. */
+/** The rule and its threshold in words: which majority of which body, and how many votes. */
+export function ruleSentence(poll) {
+  const r = poll.result;
+  const says = t(`v_says_${r.kind}_${r.rule}`, { n: formatNumber(r.needed), of: formatNumber(r.body) });
+  return poll.tie_break_chair && r.kind === "approval" && r.rule !== "two_thirds" ? `${says} ${t("v_says_tie_break")}` : says;
+}
+
+/**
+ * The rows of a result, each scaled to the body the rule counts (the members present
+ * under "present", all members under "members" and "two_thirds"): one per option, then
+ * the members present who did not vote and, when the body is all members, the absent.
+ * The rows add up to the body, so a bar's length is its share of the decision.
+ */
+export function resultRows(poll) {
+  const r = poll.result;
+  const rows = poll.options.map((label, i) => ({ label, count: r.counts[i] || 0, option: i, cls: optionClass(poll, i) }));
+  rows.push({ label: t("v_not_voted"), count: Math.max(0, r.present - r.voted), role: "not-voted", cls: "opt-none" });
+  if (r.rule !== "present") {
+    rows.push({ label: t("v_absent"), count: Math.max(0, r.members - Math.max(r.present, r.voted)), role: "absent", cls: "opt-absent" });
+  }
+  return rows;
+}
+
+/** The result: the verdict, a bar per option and for those who did not vote, the rule in words. */
 export function resultBlock(poll, { big = false } = {}) {
   const r = poll.result;
   if (!r) return null;
-  const max = Math.max(1, ...r.counts);
+  const base = r.body;
+  const share = (n) => (base ? Math.min(100, (100 * n) / base) : 0);
   const verdict = r.kind === "approval"
     ? (r.passed ? t("v_passed") : t("v_failed"))
     : (r.passed ? t("v_decided", { option: poll.options[r.decided_option] }) : t("v_undecided"));
+  // Where the threshold falls on an option's bar: an option reaching it carries the vote.
+  const mark = base ? share(r.needed) : null;
+  const bar = (row) => {
+    const track = h("span", { class: "lv-bar-track" }, h("span", { class: "lv-bar-fill", style: `width:${share(row.count)}%` }));
+    if (row.option !== undefined && mark !== null && (r.kind === "choice" || row.option === 0)) {
+      track.append(h("span", { class: "lv-bar-mark", title: t("v_threshold_mark", { n: r.needed }), style: `left:${mark}%` }));
+    }
+    return h("div", {
+      class: `lv-bar-row ${row.cls}${row.option === undefined ? " lv-bar-extra" : ""}`,
+      dataset: row.option === undefined ? { role: row.role } : { option: row.option },
+    },
+    h("span", { class: "lv-bar-label" }, row.label), track,
+    h("span", { class: "lv-bar-count", dataset: { count: row.count } }, formatNumber(row.count)),
+    h("span", { class: "lv-bar-pct muted" }, formatPercent(row.count, base)));
+  };
   return h("div", { class: `lv-result${big ? " big" : ""}`, id: `result-${poll.id}`, dataset: { passed: String(r.passed) } },
     h("div", { class: `lv-verdict ${r.passed ? "passed" : "failed"}`, dataset: { role: "verdict" } }, verdict),
-    r.quorum === false ? h("div", { class: "muted", dataset: { role: "no-quorum" } }, t("v_no_quorum")) : null,
+    r.quorum === false ? h("div", { class: "muted lv-no-quorum", dataset: { role: "no-quorum" } }, t("v_no_quorum")) : null,
     r.chair_decided ? h("div", { class: "muted" }, t("v_chair_decided")) : (r.tie ? h("div", { class: "muted" }, t("v_tie")) : null),
-    h("div", { class: "lv-bars" }, poll.options.map((option, i) => {
-      const pct = r.body ? Math.round((1000 * r.counts[i]) / r.body) / 10 : 0;
-      return h("div", { class: `lv-bar-row ${optionClass(poll, i)}`, dataset: { option: i } },
-        h("span", { class: "lv-bar-label" }, option),
-        h("span", { class: "lv-bar-track" }, h("span", { class: "lv-bar-fill", style: `width:${(100 * r.counts[i]) / max}%` })),
-        h("span", { class: "lv-bar-count", dataset: { count: r.counts[i] } }, String(r.counts[i])),
-        h("span", { class: "lv-bar-pct muted" }, `${pct}%`));
-    })),
+    h("div", { class: "lv-bars" }, resultRows(poll).map(bar)),
+    h("p", { class: "lv-rule", dataset: { role: "rule" } }, ruleSentence(poll)),
     h("div", { class: "muted lv-result-foot" },
-      `${ruleText(r.rule)} · ${t("v_needed", { n: r.needed, of: r.body })} · ${r.present} ${t("v_present_short")} / ${r.members}`));
+      t(r.rule === "present" ? "v_base_present" : "v_base_members", { of: formatNumber(base) }),
+      " · ", t("v_attendance_line", { present: formatNumber(r.present), members: formatNumber(r.members) }),
+      poll.closed_at ? [" · ", t("v_closed_at", { at: formatDateTimeShort(poll.closed_at) })] : null));
 }
 
 /** The tablet's ballot for the open poll. */
