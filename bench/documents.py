@@ -42,7 +42,8 @@ from ecabinet.pdf.watermark import Watermark
 
 TABLET_WIDTH = 1280
 JPEG_QUALITY = 80
-DEFAULT_SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+# The Vietnamese texts the demo ships: real diacritics for text extraction and search.
+DEFAULT_SEEDS = Path(__file__).resolve().parents[1] / "ecabinet" / "demo_texts"
 FALLBACK_TEXT = (
     "Kế hoạch phát triển kinh tế – xã hội năm 2026 của Ủy ban nhân dân huyện Phú Lộc. "
     "Đẩy mạnh chuyển đổi số, cải cách hành chính, xây dựng chính quyền điện tử; họp không "

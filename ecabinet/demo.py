@@ -208,11 +208,10 @@ async def meeting_by_status(session: AsyncSession, status: MeetingStatus) -> Mee
 
 # -- agenda and documents -------------------------------------------------------------
 
-# The articles the project grew from, where this checkout has them beside it; otherwise
-# the texts shipped with the package, written for the demo's agenda.
-SEEDS_DIR = Path(os.environ.get("ECABINET_SEEDS_DIR",
-                                Path(__file__).resolve().parents[2] / "shared" / "seeds"))
+# The demo's papers are the texts shipped with the package, written for its agenda; an
+# office may point ECABINET_SEEDS_DIR at a folder of its own .txt articles instead.
 BUNDLED_TEXTS = Path(__file__).resolve().parent / "demo_texts"
+SEEDS_DIR = Path(os.environ.get("ECABINET_SEEDS_DIR", BUNDLED_TEXTS))
 # (item title, presenter, minutes, [(seed article, document title, restricted)])
 AGENDA = [
     ("Tờ trình về Kế hoạch ứng dụng công nghệ thông tin, phát triển Chính quyền số năm 2027",
@@ -417,7 +416,7 @@ async def minutes_and_notice(session: AsyncSession, meeting_id: int) -> None:
     draft = await conclusions.view(session, notice)
     codes = {u.code: u.id for u in (await session.scalars(select(Unit))).all() if u.code}
     people = {u.username: u.id for u in (await session.scalars(select(User))).all()}
-    day = conclusions.meeting_day(meeting)
+    day = await conclusions.held_day(session, meeting)
     items = [conclusions.ItemInput(id=i["id"], agenda_item_id=i["agenda_item_id"],
                                    title=i["title"], text=ITEM_TEXT)
              for i in draft["items"]]
