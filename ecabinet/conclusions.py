@@ -46,13 +46,22 @@ TASK_HEADERS = ("TT", "Nội dung nhiệm vụ", "Đơn vị, cá nhân chủ tr
 
 
 def meeting_day(meeting: Meeting) -> dt.date:
-    """The day the meeting ended (or took place), in Vietnam."""
+    """The day the meeting was scheduled to end (or take place), in Vietnam; what actually
+    happened is `held_day`."""
     return local_date(meeting.ends_at or meeting.starts_at)
 
 
-def due_date(meeting: Meeting, holidays: frozenset[dt.date] | None = None) -> dt.date:
-    """The last day the notice may be issued: 5 working days after the meeting."""
-    return add_working_days(meeting_day(meeting), DUE_WORKING_DAYS, holidays)
+async def held_day(session: AsyncSession, meeting: Meeting) -> dt.date:
+    """The day the meeting was held (its adjournment, else its start, as recorded), in
+    Vietnam; the schedule only for a meeting that never started."""
+    return await meetings.held_day(session, meeting)
+
+
+def due_date(meeting: Meeting, holidays: frozenset[dt.date] | None = None, *,
+             day: dt.date | None = None) -> dt.date:
+    """The last day the notice may be issued: 5 working days after the meeting (held on
+    `day`; the scheduled day when not given)."""
+    return add_working_days(day or meeting_day(meeting), DUE_WORKING_DAYS, holidays)
 
 
 def deadline(due: dt.date, on: dt.date, issued: dt.date | None = None,
@@ -190,10 +199,10 @@ async def create(session: AsyncSession, actor: User, meeting_id: int) -> Conclus
     chair = await session.get(User, meeting.chair_id)
     assert chair is not None
     head = await signatures.letterhead(session, meeting.unit_id)
-    day = meeting_day(meeting)
+    day = await held_day(session, meeting)
     who = f"{chair.title} {chair.full_name}".strip() if chair.title else chair.full_name
     conclusion = Conclusion(
-        meeting_id=meeting.id, unit_id=meeting.unit_id, due_date=due_date(meeting),
+        meeting_id=meeting.id, unit_id=meeting.unit_id, due_date=due_date(meeting, day=day),
         place=head.place, created_by_id=actor.id, signer_id=chair.id,
         summary=f"Kết luận của {who} tại {meeting_phrase(meeting.title)}",
         opening=(f"Ngày {day.day:02d} tháng {day.month:02d} năm {day.year}, {who} chủ trì "
@@ -229,6 +238,7 @@ async def _check_people(session: AsyncSession, items: Sequence[ItemInput],
     unit_ids = set(recipients)
     user_ids: set[int] = set()
     agenda_ids: set[int] = set()
+    held = await held_day(session, meeting)
     for item in items:
         if not item.title.strip():
             raise Invalid("conclusion_item_title_required")
@@ -241,7 +251,7 @@ async def _check_people(session: AsyncSession, items: Sequence[ItemInput],
                 raise Invalid("task_responsible_required")
             if not task.deliverable.strip():
                 raise Invalid("task_deliverable_required")
-            if task.deadline < meeting_day(meeting):
+            if task.deadline < held:
                 raise Invalid("task_deadline_before_meeting")
             if task.responsible_unit_id is not None:
                 unit_ids.add(task.responsible_unit_id)
@@ -594,7 +604,7 @@ async def pending_notices(session: AsyncSession, user: User, *, on: dt.date | No
     for meeting in candidates:
         if meeting.id in issued:
             continue
-        due = due_date(meeting)
+        due = due_date(meeting, day=await held_day(session, meeting))
         if (day - due).days > PENDING_WINDOW_DAYS:
             continue
         if not (meetings.is_chair(user, meeting) or user.role == Role.admin
@@ -610,7 +620,7 @@ async def snapshot(session: AsyncSession, user: User, meeting: Meeting) -> dict[
     """What a meeting screen knows of the notice: standing, due date, and the notice."""
     standing = await access(session, user, meeting)
     _, conclusion = await get_conclusion(session, user, meeting.id)
-    due = due_date(meeting)
+    due = due_date(meeting, day=await held_day(session, meeting))
     return {
         "access": {"manage": standing.manage, "chair": standing.chair},
         "deadline": deadline(due, tasks.today()),

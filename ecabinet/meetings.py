@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, or_, select
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ecabinet import audit, eventlog
 from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
 from ecabinet.models import (
+    AuditEntry,
     InvitedUnit,
     Meeting,
     MeetingStatus,
@@ -317,9 +318,14 @@ async def allowed_transitions(session: AsyncSession, user: User, meeting: Meetin
 
 async def transition(
     session: AsyncSession, actor: User, meeting_id: int, name: str, *, comment: str = "",
-    now: datetime | None = None,
+    now: datetime | None = None, confirm_day: bool = True,
 ) -> Meeting:
-    """Move a meeting one step along its life, checking role and state, with audit and event."""
+    """Move a meeting one step along its life, checking role and state, with audit and event.
+
+    Starting on another day than scheduled needs `confirm_day`: the HTTP route passes what
+    the person confirmed (false unless the request says so); in-process callers (the demo,
+    scripts) start knowingly. Either way the start's audit entry records the other day.
+    """
     step = TRANSITIONS.get(name)
     if step is None:
         raise Invalid("unknown_transition", name=name)
@@ -334,9 +340,18 @@ async def transition(
         # Publishing sends the invitation: QĐ 45/2018 counts the lead time from here, so a
         # meeting that waited too long for approval must be rescheduled or marked urgent.
         _check_lead_time(meeting.starts_at, meeting.urgent, now or utcnow())
+    if name == "start" and not confirm_day:
+        started = local_date(now or utcnow())
+        if started != local_date(meeting.starts_at):
+            raise Conflict("start_other_day", scheduled=_dmy(local_date(meeting.starts_at)),
+                           today=_dmy(started))
     for guard in _guards.get(name, []):
         await guard(session, meeting)
     previous = meeting.status
+    recorded: dict[str, Any] = {"from": previous.value, "to": step.target.value,
+                                "comment": comment.strip()}
+    if name == "start":
+        recorded.update(other_day(meeting, now or utcnow()))
     meeting.status = step.target
     if name == "return":
         meeting.return_comment = comment.strip()
@@ -351,11 +366,53 @@ async def transition(
     })
     await audit.record(session, f"meeting.{name}", actor_id=actor.id, object_type="meeting",
                        object_id=meeting.id, meeting_id=meeting.id,
-                       data={"from": previous.value, "to": meeting.status.value,
-                             "comment": comment.strip()})
+                       data=recorded)
     eventlog.notify(session, await member_ids(session, meeting), "meetings.changed",
                     meeting_id=meeting.id, status=meeting.status.value)
     return meeting
+
+
+def _dmy(day: date) -> str:
+    return f"{day.day:02d}/{day.month:02d}/{day.year}"
+
+
+def other_day(meeting: Meeting, started: datetime) -> dict[str, Any]:
+    """How a start on `started` differs from the scheduled day, in Vietnam: empty on the
+    day itself, else {"scheduled": iso, "early" or "late": days}, as the start's audit
+    entry records it."""
+    scheduled, actual = local_date(meeting.starts_at), local_date(started)
+    if scheduled == actual:
+        return {}
+    days = (actual - scheduled).days
+    return {"scheduled": meeting.starts_at.isoformat(),
+            ("late" if days > 0 else "early"): abs(days)}
+
+
+async def _transition_time(session: AsyncSession, meeting_id: int, name: str
+                           ) -> datetime | None:
+    return await session.scalar(
+        select(AuditEntry.created_at)
+        .where(AuditEntry.meeting_id == meeting_id, AuditEntry.action == f"meeting.{name}")
+        .order_by(AuditEntry.id.desc()).limit(1)
+    )
+
+
+async def held_times(session: AsyncSession, meeting: Meeting
+                     ) -> tuple[datetime | None, datetime | None]:
+    """When the meeting actually started and adjourned, as its transitions were recorded:
+    (None, None) before it started, (started, None) while in session. Official documents
+    (minutes, conclusion notice) take these, never the schedule, for what happened."""
+    started = await _transition_time(session, meeting.id, "start")
+    if started is None:
+        return None, None
+    ended = await _transition_time(session, meeting.id, "adjourn")
+    return started, ended if ended is not None and ended >= started else None
+
+
+async def held_day(session: AsyncSession, meeting: Meeting) -> date:
+    """The day the meeting ended (or started, or, never started, was scheduled), in Vietnam."""
+    started, ended = await held_times(session, meeting)
+    return local_date(ended or started or meeting.ends_at or meeting.starts_at)
 
 
 async def describe(session: AsyncSession, meeting: Meeting) -> dict[str, Any]:

@@ -23,7 +23,6 @@ from ecabinet import audit, eventlog, meetings, signatures
 from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
 from ecabinet.models import (
     AgendaItem,
-    AuditEntry,
     Conclusion,
     ConclusionItem,
     InvitedUnit,
@@ -50,9 +49,6 @@ MAX_TEXT = 20000
 # Roles whose presence the minutes record one by one: the chair and the secretary are named
 # in the opening; observers and room accounts are not listed.
 _ROSTER_ROLES = (ParticipantRole.delegate, ParticipantRole.invited)
-# A recorded start or adjournment further than this from the schedule is not this
-# meeting's real time (data entered afterwards, say); the schedule is used instead.
-_TIME_TOLERANCE = dt.timedelta(hours=12)
 
 
 # -- who may see and do what -------------------------------------------------
@@ -120,20 +116,6 @@ def _day(day: dt.date) -> str:
     return f"ngày {day.day:02d}/{day.month:02d}/{day.year}"
 
 
-async def _audit_time(session: AsyncSession, meeting_id: int, action: str) -> dt.datetime | None:
-    return await session.scalar(
-        select(AuditEntry.created_at)
-        .where(AuditEntry.meeting_id == meeting_id, AuditEntry.action == action)
-        .order_by(AuditEntry.id.desc()).limit(1)
-    )
-
-
-def _near(recorded: dt.datetime | None, scheduled: dt.datetime) -> dt.datetime | None:
-    if recorded is None or abs(recorded - scheduled) > _TIME_TOLERANCE:
-        return None
-    return recorded
-
-
 @dataclass
 class MeetingRecord:
     """Everything the minutes draw on, gathered once."""
@@ -166,14 +148,13 @@ async def _record(session: AsyncSession, meeting: Meeting, secretary: User | Non
         .where(InvitedUnit.meeting_id == meeting.id, InvitedUnit.remote.is_(True))
         .order_by(InvitedUnit.id)
     )).all())
+    started, ended = await meetings.held_times(session, meeting)
     record = MeetingRecord(
         meeting=meeting, chair=chair, secretary=secretary,
         people=people,
         items=items,
-        started=_near(await _audit_time(session, meeting.id, "meeting.start"),
-                      meeting.starts_at),
-        ended=_near(await _audit_time(session, meeting.id, "meeting.adjourn"),
-                    meeting.ends_at or meeting.starts_at),
+        started=started,
+        ended=ended,
         remote_units=remote,
     )
     record.users = {u.id: u for _, u in record.people}
@@ -191,9 +172,18 @@ async def _users(session: AsyncSession, record: MeetingRecord, ids: set[int]) ->
 
 def _opening(record: MeetingRecord) -> dict[str, Any]:
     meeting = record.meeting
-    start = record.started or meeting.starts_at
+    scheduled = local_date(meeting.starts_at)
+    if record.started is None:
+        # Never started (no start recorded): the schedule, said to be one.
+        when = [f"Thời gian: dự kiến bắt đầu lúc {_clock(meeting.starts_at)}, {_day(scheduled)}."]
+    else:
+        started = local_date(record.started)
+        when = [f"Thời gian: bắt đầu lúc {_clock(record.started)}, {_day(started)}."]
+        if started != scheduled:
+            how = "sớm" if started < scheduled else "muộn"
+            when.append(f"Cuộc họp dự kiến {_day(scheduled)}, bắt đầu {how} vào {_day(started)}.")
     paragraphs = [
-        f"Thời gian: bắt đầu lúc {_clock(start)}, {_day(local_date(start))}.",
+        *when,
         f"Địa điểm: {meeting.place}." if meeting.place else "",
         f"Chủ trì: {_person(record.chair)}.",
         f"Thư ký: {_person(record.secretary)}." if record.secretary else "",
@@ -244,7 +234,15 @@ async def _attendance(session: AsyncSession, record: MeetingRecord) -> dict[str,
                 absent.append(f"- {_person(user)}: vắng mặt có báo.")
             else:
                 absent.append(f"- {_person(user)}: vắng mặt không báo lý do.")
-    lines = [f"Có mặt: {len(present)}/{len(roster)} đại biểu được mời.", *present]
+    # The headline is the attendance screen's own count (voting members, the chair among
+    # them); the lines below name the delegates and guests one by one.
+    screen = _optional("ecabinet.attendance")
+    if screen is not None:
+        tally = await screen.counts(session, record.meeting)
+        headline = f"Có mặt: {tally['present']}/{tally['members']} thành viên."
+    else:
+        headline = f"Có mặt: {len(present)}/{len(roster)} đại biểu được mời."
+    lines = [headline, *present]
     if absent:
         lines += [f"Vắng mặt: {len(absent)} đại biểu.", *absent]
     return _section("attendance", "II. THÀNH PHẦN THAM DỰ", lines)
@@ -400,12 +398,19 @@ async def compose_sections(
         sections.append(_section("item:general", heading, general))
     sections.append(_section("summary", "IV. KẾT LUẬN CỦA CHỦ TRÌ",
                              await _concluded(session, meeting.id)))
-    end = record.ended or meeting.ends_at
-    closing = (f"Cuộc họp kết thúc lúc {_clock(end)} cùng ngày." if end
-               else "Cuộc họp kết thúc cùng ngày.")
     sections.append(_section("closing", "", [
-        closing, "Biên bản đã được thông qua trước các đại biểu dự họp./."]))
+        _closing(record), "Biên bản đã được thông qua trước các đại biểu dự họp./."]))
     return sections
+
+
+def _closing(record: MeetingRecord) -> str:
+    """When the meeting ended, as recorded; a blank to fill while it has not."""
+    end, start = record.ended, record.started
+    if end is None:
+        return "Cuộc họp kết thúc lúc ..... giờ ....., ngày ...../...../......."
+    if start is not None and local_date(end) == local_date(start):
+        return f"Cuộc họp kết thúc lúc {_clock(end)} cùng ngày."
+    return f"Cuộc họp kết thúc lúc {_clock(end)}, {_day(local_date(end))}."
 
 
 def _merge(fresh: list[dict[str, Any]], old: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -569,7 +574,8 @@ async def approve(session: AsyncSession, actor: User, meeting_id: int) -> Minute
     if secretary is None:
         raise Conflict("minutes_without_secretary")
     head = await signatures.letterhead(session, meeting.unit_id)
-    day = local_date(meeting.starts_at)
+    # Dated the day the meeting was held (adjourned), as recorded, never the schedule.
+    day = await meetings.held_day(session, meeting)
     if not minutes.number:
         sequence = await signatures.next_number(session, meeting.unit_id, day.year, "BB")
         minutes.number = signatures.number_text(sequence, "BB", head.symbol)

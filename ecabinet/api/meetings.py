@@ -133,7 +133,8 @@ async def update_meeting(request: Request) -> Response:
 
 
 @operation("Take a transition: submit, approve, return, publish, start, adjourn, close",
-           tag="meetings", body=obj(comment=nullable(STR)), response=SNAPSHOT, errors=[409],
+           tag="meetings", body=obj(comment=nullable(STR), confirm_day=BOOL), response=SNAPSHOT,
+           errors=[409],
            path={"name": TRANSITION})
 async def transition(request: Request) -> Response:
     """Move the meeting along its life."""
@@ -142,6 +143,9 @@ async def transition(request: Request) -> Response:
         meeting = await meetings.transition(
             ctx.db, ctx.user, request.path_params["id"], request.path_params["name"],
             comment=payload.text(body, "comment", required=False, max_length=5000),
+            # "start" on another day than scheduled: refused (409 start_other_day) unless
+            # the person confirmed it.
+            confirm_day=payload.boolean(body, "confirm_day"),
         )
         return ok(await snapshot.meeting_snapshot(ctx.db, ctx.user, meeting.id))
 

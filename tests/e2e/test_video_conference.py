@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from playwright.async_api import Page
+from playwright.async_api import Page, expect
 
 from tests.e2e.conftest import Screens, meeting_id
+from tests.e2e.test_hall_display_fits import assert_fits
 
 MEETING = "Họp khẩn về phòng chống lụt bão"
 
@@ -66,6 +67,13 @@ async def test_hall_publishes_and_commune_room_decodes(screens: Screens) -> None
         "() => document.querySelector('#hall-remote video').getVideoPlaybackQuality()"
         ".totalVideoFrames > 0", timeout=40000)
     assert await display.eval_on_selector("#hall-remote video", "v => v.muted")
+    # The projector cannot scroll: the room's picture, the speaker and the tally all fit,
+    # and the connected rooms are the live video links (one), not the check-ins.
+    await assert_fits(display, "remote speaker")
+    rooms = display.locator("#attendance-counts [data-role=rooms]")
+    await expect(rooms).to_have_attribute("data-source", "video")
+    await expect(rooms.locator(".lv-stat-n")).to_have_text("1/4")
+    await expect(rooms.locator(".lv-stat-label")).to_have_text("Điểm cầu kết nối")
     # The chair runs it from the console: the room is listed there, on screen, and one
     # tap takes the picture back to the hall, off the projector.
     chair = await screens.login("chutich")

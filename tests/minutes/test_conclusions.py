@@ -13,7 +13,8 @@ from ecabinet import conclusions, db, meetings, signatures
 from ecabinet.conclusions import ConclusionInput, ItemInput, TaskInput
 from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
 from ecabinet.models import ConclusionStatus, Meeting, Task, TaskStatus, User
-from ecabinet.workdays import VIETNAM
+from ecabinet.models.base import utcnow
+from ecabinet.workdays import VIETNAM, local_date
 from tests.conftest import World
 from tests.minutes.conftest import PASSPHRASE, Pki, give_keys
 from tests.minutes.signed import record_signed_minutes
@@ -116,8 +117,9 @@ async def test_secretary_drafts_chair_signs_notice_is_issued(
                                                      "Kế hoạch chuyển đổi số năm 2027"]
     assert draft["summary"] == (
         f"Kết luận của {world['chair'].full_name} tại phiên họp thường kỳ tháng 12")
+    # Due 5 working days after the day the meeting was held (today), not the scheduled day.
     assert draft["deadline"]["due_date"] == conclusions.due_date(
-        await _meeting(sessions, adjourned)).isoformat()
+        await _meeting(sessions, adjourned), day=local_date(utcnow())).isoformat()
 
     data = notice_input(world, draft, deadline)
     async with db.transaction(sessions) as s:

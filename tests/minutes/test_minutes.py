@@ -97,8 +97,10 @@ async def test_draft_is_drawn_from_the_meeting_record(sessions: Any, world: Worl
     assert f"Thư ký: {world['secretary'].full_name}." in opening
     assert "UBND xã Lộc An" in opening  # the remote site
     attendance = section(sections, "attendance")["paragraphs"]
-    # The chair and the secretary are named above; the roster is delegates and guests.
-    assert attendance[0] == "Có mặt: 1/3 đại biểu được mời."
+    # The headline is the attendance screen's count (voting members, the chair among them:
+    # chair and delegate of chair, delegate, delegate2); the chair and the secretary are
+    # named above, the lines list delegates and guests.
+    assert attendance[0] == "Có mặt: 2/3 thành viên."
     assert f"- {world['delegate'].full_name} (trực tuyến)." in attendance
     assert f"- {world['delegate2'].full_name}: vắng mặt, lý do: {REASON}." in attendance
     assert f"- {world['outsider'].full_name}: vắng mặt không báo lý do." in attendance

@@ -14,9 +14,13 @@ import { countdown, lastClosedPoll, openPoll, pollMeta, pollReducers, progressBa
 
 extend({
   vi: { hall_waiting: "Phiên họp chưa bắt đầu", hall_ended: "Phiên họp đã kết thúc", hall_agenda: "Chương trình họp",
-        hall_vote_now: "ĐANG BIỂU QUYẾT", hall_result: "KẾT QUẢ BIỂU QUYẾT", hall_remote: "Điểm cầu đang phát biểu" },
+        hall_vote_now: "ĐANG BIỂU QUYẾT", hall_result: "KẾT QUẢ BIỂU QUYẾT", hall_remote: "Điểm cầu đang phát biểu",
+        hall_rooms_live: "Điểm cầu kết nối", hall_rooms_checked: "Điểm cầu đã điểm danh", hall_last_item: "Nội dung cuối cùng · Nội dung {n}",
+        hall_more_items: "… và {n} nội dung khác" },
   en: { hall_waiting: "The session has not started", hall_ended: "The session is over", hall_agenda: "Agenda",
-        hall_vote_now: "VOTING NOW", hall_result: "RESULT", hall_remote: "Remote room speaking" },
+        hall_vote_now: "VOTING NOW", hall_result: "RESULT", hall_remote: "Remote room speaking",
+        hall_rooms_live: "Remote rooms connected", hall_rooms_checked: "Remote rooms checked in", hall_last_item: "Last item · Item {n}",
+        hall_more_items: "… and {n} more items" },
 });
 
 // What the display follows: the meeting, its agenda items, the attendance, the floor and
@@ -83,40 +87,91 @@ function panel(state) {
       h("div", { class: "hall-eyebrow" }, t("hall_result")),
       h("div", { class: "hall-question" }, f.poll.question), resultBlock(f.poll, { big: true }));
   }
-  return h("section", { class: "hall-panel speaker-panel", id: "hall-speaker" }, remoteFloor(),
-    currentSpeakerBlock(state, { big: true }), nextSpeakers(state));
+  const remote = remoteFloor();
+  if (state.meeting.status !== "in_session" && !remote) return null; // no one speaks before or after the session
+  return h("section", { class: `hall-panel speaker-panel${remote ? " with-video" : ""}`, id: "hall-speaker" }, remote,
+    h("div", { class: "hall-speaker-text" }, currentSpeakerBlock(state, { big: true }), nextSpeakers(state, remote ? 2 : 3)));
 }
+
+// A projector cannot scroll: a long agenda shows the items around the current one and
+// says how many more there are, instead of running off the screen.
+const AGENDA_ROWS = 7;
 
 function agendaOutline(state) {
   const current = state.live.current_item;
-  return h("ol", { class: "hall-agenda" }, itemsOf(state).map((item) =>
-    h("li", { class: current && current.id === item.id ? "on" : "" }, item.title)));
+  const items = itemsOf(state);
+  const at = current ? Math.max(0, items.findIndex((i) => i.id === current.id)) : 0;
+  let from = 0;
+  if (items.length > AGENDA_ROWS) from = Math.min(Math.max(0, at - 2), items.length - (AGENDA_ROWS - 1));
+  const shown = items.length > AGENDA_ROWS ? items.slice(from, from + AGENDA_ROWS - 1) : items;
+  const rest = items.length - shown.length;
+  return h("ol", { class: "hall-agenda", id: "hall-agenda" },
+    shown.map((item, i) => h("li", { class: current && current.id === item.id ? "on" : "", title: item.title },
+      h("span", { class: "hall-agenda-n" }, `${from + i + 1}.`), h("span", { class: "hall-agenda-t" }, item.title))),
+    rest > 0 ? h("li", { class: "more", dataset: { role: "more" } }, t("hall_more_items", { n: rest })) : null);
+}
+
+/** Remote rooms with a live video link now, or null when no video state is known. */
+function liveRooms() {
+  const vs = screen.state;
+  if (!vs) return null;
+  if (vs.closed) return 0;
+  return Object.values(vs.participants || {}).filter((role) => role === "remote_room").length + (vs.below || []).length;
+}
+
+/** The attendance block, with the rooms counted by their video links (check-ins only as a fallback). */
+function hallCounts(state) {
+  const block = countsBlock(state, { big: true });
+  const c = state.attendance.counts;
+  const live = liveRooms();
+  const stat = block.querySelector("[data-role=rooms]");
+  const invited = c.rooms || 0;
+  if (!invited && !live) { stat?.remove(); return block; }
+  const text = live === null ? `${c.rooms_connected}/${invited}` : `${live}/${Math.max(invited, live)}`;
+  const label = live === null ? t("hall_rooms_checked") : t("hall_rooms_live");
+  const fresh = h("div", { class: "lv-stat", dataset: { role: "rooms", source: live === null ? "checkins" : "video" } },
+    h("div", { class: "lv-stat-n" }, text), h("div", { class: "lv-stat-label" }, label));
+  if (stat) stat.replaceWith(fresh); else block.querySelector(".lv-stats")?.append(fresh);
+  return block;
+}
+
+function itemBlock(state) {
+  const current = state.live.current_item;
+  const status = state.meeting.status;
+  const items = itemsOf(state);
+  const index = current ? items.findIndex((i) => i.id === current.id) : -1;
+  if (status !== "in_session") {
+    // Before or after the session nothing is under discussion; after it, the last item is named as such.
+    if (!current || status === "published") return null;
+    return h("div", { class: "hall-item ended", id: "hall-item" },
+      h("div", { class: "hall-eyebrow" }, t("hall_last_item", { n: index + 1 })),
+      h("div", { class: "hall-item-title" }, current.title));
+  }
+  return h("div", { class: "hall-item", id: "hall-item" },
+    current ? [h("div", { class: "hall-eyebrow" }, t("live_current_item"), " · ", t("live_item_n", { n: index + 1 })),
+      h("div", { class: "hall-item-title" }, current.title),
+      current.presenter ? h("div", { class: "hall-muted" }, t("live_presenter", { name: current.presenter })) : null]
+      : h("div", { class: "hall-muted" }, t("live_no_item")));
 }
 
 function draw(root, state) {
-  const current = state.live.current_item;
-  const items = itemsOf(state);
-  const index = current ? items.findIndex((i) => i.id === current.id) : -1;
   const status = state.meeting.status;
   const clock = h("span", { class: "hall-clock" });
   tick(clock, () => {
     clock.textContent = new Date(serverNow()).toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Ho_Chi_Minh" });
   }, 1000);
-  fill(root, 
+  root.dataset.status = status;
+  fill(root,
     h("header", { class: "hall-head" },
-      h("div", {}, h("div", { class: "hall-unit" }, state.meeting.unit.name.toUpperCase()),
+      h("div", { class: "hall-head-text" }, h("div", { class: "hall-unit" }, state.meeting.unit.name.toUpperCase()),
         h("div", { class: "hall-title", id: "hall-title" }, state.meeting.title)),
       h("span", { class: "spacer" }), clock),
     h("div", { class: "hall-body" },
       h("main", { class: "hall-main" },
-        status !== "in_session" ? h("div", { class: "hall-banner" }, status === "published" ? t("hall_waiting") : t("hall_ended")) : null,
-        h("div", { class: "hall-item", id: "hall-item" },
-          current ? [h("div", { class: "hall-eyebrow" }, t("live_current_item"), " · ", t("live_item_n", { n: index + 1 })),
-            h("div", { class: "hall-item-title" }, current.title),
-            current.presenter ? h("div", { class: "hall-muted" }, t("live_presenter", { name: current.presenter })) : null]
-            : h("div", { class: "hall-muted" }, t("live_no_item"))),
+        status !== "in_session" ? h("div", { class: "hall-banner", id: "hall-banner" }, status === "published" ? t("hall_waiting") : t("hall_ended")) : null,
+        itemBlock(state),
         panel(state)),
-      h("aside", { class: "hall-side" }, countsBlock(state, { big: true }),
+      h("aside", { class: "hall-side" }, hallCounts(state),
         h("div", { class: "hall-eyebrow" }, t("hall_agenda")), agendaOutline(state))));
 }
 

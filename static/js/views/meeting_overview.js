@@ -49,8 +49,11 @@ export function transitionQuestion(meeting, name, now = new Date()) {
  */
 export async function takeTransition(meetingId, meeting, name) {
   let snapshot = null;
+  // Starting is always asked first (naming both days when they differ): once confirmed,
+  // the server may start it on another day than scheduled.
   const go = async (comment = "") => {
-    snapshot = await post(`/api/meetings/${meetingId}/transitions/${name}`, { comment });
+    const body = name === "start" ? { comment, confirm_day: true } : { comment };
+    snapshot = await post(`/api/meetings/${meetingId}/transitions/${name}`, body);
   };
   if (name === "return") {
     await askDialog({ id: "transition-dialog", title: t("ask_return_title"), confirmLabel: t("t_return"),

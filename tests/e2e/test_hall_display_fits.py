@@ -1,0 +1,166 @@
+"""The projector cannot scroll: the hall display fits 1920×1080 and 1280×720 in every state.
+
+The display is driven through a meeting's life: waiting for the session, in session with
+nothing on the floor, an item, a speaker in the hall (with others waiting), a vote open, its
+result, and the session over. In each state no visible element lies outside the viewport and
+the page does not scroll. The remote room on the floor is covered by test_video_conference.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.e2e.conftest import Screens, meeting_id
+from tests.e2e.test_vote_prompt import watch_console
+
+URGENT = "Họp khẩn về phòng chống lụt bão"
+UPCOMING = "Hội nghị trực tuyến triển khai Chính quyền điện tử 3 cấp"
+TABLET = {"width": 800, "height": 1280}
+IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+# A long question, as real ones are: it must not push the count off the screen.
+QUESTION = ("Thông qua phương án sơ tán khẩn cấp dân cư vùng trũng thấp, ven biển và ven phá "
+            "Tam Giang, bố trí lực lượng, phương tiện và kinh phí bảo đảm an toàn cho nhân dân "
+            "trong đợt mưa lũ từ ngày 02 đến ngày 06 tháng 12 năm 2026")
+
+OUT_OF_VIEW = """() => {
+  const width = window.innerWidth, height = window.innerHeight, out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const r = el.getBoundingClientRect();
+    if (r.width <= 0 || r.height <= 0) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden' || style.display === 'none') continue;
+    if (!el.checkVisibility()) continue;
+    if (r.left < -1 || r.top < -1 || r.right > width + 1 || r.bottom > height + 1) {
+      const cls = typeof el.className === 'string' && el.className
+        ? '.' + el.className.split(' ').join('.') : '';
+      const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + cls;
+      const box = [r.left, r.top, r.right, r.bottom].map(Math.round).join(',');
+      out.push(`${name} [${box}]`);
+    }
+  }
+  const root = document.scrollingElement;
+  return {out, scrollHeight: root.scrollHeight, scrollWidth: root.scrollWidth,
+          height, width};
+}"""
+
+
+async def assert_fits(page: Page, state: str) -> None:
+    """Nothing visible outside the viewport, and nothing to scroll."""
+    await page.wait_for_timeout(150)  # the redraw is once per animation frame
+    found: dict[str, Any] = await page.evaluate(OUT_OF_VIEW)
+    assert not found["out"], (state, found["out"][:12])
+    assert found["scrollHeight"] <= found["height"], (state, found)
+    assert found["scrollWidth"] <= found["width"], (state, found)
+
+
+async def shoot(page: Page, state: str) -> None:
+    """With ECABINET_DOC_IMAGES=1, the 1920×1080 state goes to docs/images/hall-<state>.png."""
+    if os.environ.get("ECABINET_DOC_IMAGES") and page.viewport_size == {"width": 1920,
+                                                                         "height": 1080}:
+        IMAGES.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(IMAGES / f"hall-{state}.png"), animations="disabled")
+
+
+async def api(page: Page, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    """A write through the HTTP API as the page's user (with its CSRF token)."""
+    answer: dict[str, Any] = await page.evaluate(
+        """async ([method, path, body]) => {
+             const session = await (await fetch('/api/session')).json();
+             const response = await fetch(path, {method, credentials: 'same-origin',
+               headers: {'content-type': 'application/json', 'x-csrf-token': session.csrf_token},
+               body: JSON.stringify(body || {})});
+             return {status: response.status, data: await response.json()};
+           }""", [method, path, body])
+    assert answer["status"] < 300, answer
+    return answer["data"]
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1920, "height": 1080},
+                                      {"width": 1280, "height": 720}], ids=["1080p", "720p"])
+async def test_the_hall_display_fits_the_projector_in_every_state(
+        screens: Screens, viewport: dict[str, int]) -> None:
+    errors: list[str] = []
+    hall = await screens.login("manhinh", viewport=viewport)
+    watch_console(hall, errors, "hall")
+
+    # Waiting: the session has not started.
+    upcoming = await meeting_id(hall, UPCOMING)
+    await hall.goto(f"/hall/{upcoming}")
+    await expect(hall.locator("#hall-banner")).to_have_text("Phiên họp chưa bắt đầu")
+    await expect(hall.locator("#hall-item")).to_have_count(0)
+    await assert_fits(hall, "waiting")
+    await shoot(hall, "waiting")
+
+    # Idle: in session, nothing on the floor.
+    m = await meeting_id(hall, URGENT)
+    chair = await screens.login("chutich")
+    watch_console(chair, errors, "chair")
+    await api(chair, "PUT", f"/api/meetings/{m}/live/item", {"item_id": None})
+    await hall.goto(f"/hall/{m}")
+    await hall.wait_for_selector(f"#hall-title:has-text('{URGENT}')")
+    await expect(hall.locator("#hall-item")).to_have_text("Chưa đưa nội dung nào ra thảo luận")
+    await expect(hall.locator("#hall-banner")).to_have_count(0)
+    await assert_fits(hall, "idle")
+    await shoot(hall, "idle")
+
+    # An item before the hall.
+    await chair.goto(f"/meetings/{m}/console")
+    await chair.click("#agenda-control li:nth-child(2) [data-set-item]")
+    await expect(hall.locator("#hall-item .hall-eyebrow")).to_contain_text("Nội dung 2")
+    await expect(hall.locator("#hall-agenda li.on")).to_have_count(1)
+    await assert_fits(hall, "item")
+    await shoot(hall, "item")
+
+    # A speaker in the hall, two more waiting.
+    speakers = []
+    for username in ("daibieu3", "daibieu1", "daibieu2"):
+        tablet = await screens.login(username, viewport=TABLET)
+        watch_console(tablet, errors, username)
+        await tablet.goto(f"/meetings/{m}/live")
+        await tablet.wait_for_selector("#checkin")
+        if await tablet.locator("#check-in").count():
+            await tablet.click("#check-in")
+            await tablet.wait_for_selector("#checkin.done")
+        await tablet.click("#ask-to-speak")
+        speakers.append(tablet)
+    queue = chair.locator("#speaker-queue .lv-queue-row")
+    await expect(queue).to_have_count(3)
+    await queue.first.locator("[data-grant]").click()
+    await expect(hall.locator("#hall-speaker .speaker-name")).to_have_count(1)
+    await expect(hall.locator("#hall-speaker .next-speakers li")).to_have_count(2)
+    await assert_fits(hall, "speaker")
+    await shoot(hall, "speaker")
+
+    # A vote open, with a long question; one ballot cast.
+    await chair.fill("#poll-question", QUESTION)
+    await chair.click("#poll-open")
+    await hall.wait_for_selector("#hall-vote", timeout=5000)
+    poll = await hall.get_attribute("#hall-vote", "data-poll-id")
+    await api(speakers[1], "POST", f"/api/polls/{poll}/ballots",
+              {"choice": 0, "client_ballot_id": "hall-fits-ballot-0001"})
+    await hall.wait_for_selector("#hall-vote [data-role=voted]:has-text('1')")
+    await assert_fits(hall, "vote")
+    await shoot(hall, "vote")
+
+    # Its result.
+    await api(chair, "POST", f"/api/polls/{poll}/close")
+    await hall.wait_for_selector("#hall-result [data-role=verdict]", timeout=5000)
+    await assert_fits(hall, "result")
+    await shoot(hall, "result")
+
+    # The session over: nothing is said to be under discussion any more.
+    office = await screens.login("thuky")
+    watch_console(office, errors, "secretary")
+    await api(office, "POST", f"/api/meetings/{m}/transitions/adjourn")
+    await expect(hall.locator("#hall-banner")).to_have_text("Phiên họp đã kết thúc")
+    await expect(hall.locator("#hall")).not_to_contain_text("đang thảo luận")
+    await expect(hall.locator("#hall-speaker")).to_have_count(0)
+    await assert_fits(hall, "ended")
+    await shoot(hall, "ended")
+
+    assert not errors, errors
