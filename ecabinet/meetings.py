@@ -350,6 +350,10 @@ async def transition(
     previous = meeting.status
     recorded: dict[str, Any] = {"from": previous.value, "to": step.target.value,
                                 "comment": comment.strip()}
+    if now is not None:
+        # Said by an in-process caller recording what already happened (the demo's past
+        # meetings, an import); the entry's own time is when it was written.
+        recorded["at"] = now.isoformat()
     if name == "start":
         recorded.update(other_day(meeting, now or utcnow()))
     meeting.status = step.target
@@ -390,11 +394,16 @@ def other_day(meeting: Meeting, started: datetime) -> dict[str, Any]:
 
 async def _transition_time(session: AsyncSession, meeting_id: int, name: str
                            ) -> datetime | None:
-    return await session.scalar(
-        select(AuditEntry.created_at)
+    row = (await session.execute(
+        select(AuditEntry.created_at, AuditEntry.data)
         .where(AuditEntry.meeting_id == meeting_id, AuditEntry.action == f"meeting.{name}")
         .order_by(AuditEntry.id.desc()).limit(1)
-    )
+    )).first()
+    if row is None:
+        return None
+    created, data = row
+    at = data.get("at") if isinstance(data, dict) else None
+    return datetime.fromisoformat(at) if isinstance(at, str) else created
 
 
 async def held_times(session: AsyncSession, meeting: Meeting
