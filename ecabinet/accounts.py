@@ -81,7 +81,7 @@ MAX_TITLE = 200
 
 def clean_username(username: str) -> str:
     """A username as stored (lower case), or Invalid."""
-    cleaned = username.strip().lower()
+    cleaned = canonical_username(username)
     if not USERNAME.match(cleaned):
         raise Invalid("username_invalid")
     return cleaned

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import AsyncIterator
@@ -67,6 +68,7 @@ CONTENT_SECURITY_POLICY = (
 _HOST = re.compile(rb"^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$")
 
 
+@functools.lru_cache(maxsize=64)
 def content_security_policy(host: bytes) -> bytes:
     """The CSP header for a page served under `host` (the request's Host header)."""
     # 'self' covers the live channel's websocket in CSP3 browsers (Chromium, Firefox,

@@ -47,14 +47,8 @@ TASK_HEADERS = ("TT", "Nội dung nhiệm vụ", "Đơn vị, cá nhân chủ tr
 
 def meeting_day(meeting: Meeting) -> dt.date:
     """The day the meeting was scheduled to end (or take place), in Vietnam; what actually
-    happened is `held_day`."""
+    happened is `meetings.held_day`."""
     return local_date(meeting.ends_at or meeting.starts_at)
-
-
-async def held_day(session: AsyncSession, meeting: Meeting) -> dt.date:
-    """The day the meeting was held (its adjournment, else its start, as recorded), in
-    Vietnam; the schedule only for a meeting that never started."""
-    return await meetings.held_day(session, meeting)
 
 
 def due_date(meeting: Meeting, holidays: frozenset[dt.date] | None = None, *,
@@ -199,7 +193,7 @@ async def create(session: AsyncSession, actor: User, meeting_id: int) -> Conclus
     chair = await session.get(User, meeting.chair_id)
     assert chair is not None
     head = await signatures.letterhead(session, meeting.unit_id)
-    day = await held_day(session, meeting)
+    day = await meetings.held_day(session, meeting)
     who = f"{chair.title} {chair.full_name}".strip() if chair.title else chair.full_name
     conclusion = Conclusion(
         meeting_id=meeting.id, unit_id=meeting.unit_id, due_date=due_date(meeting, day=day),
@@ -238,7 +232,7 @@ async def _check_people(session: AsyncSession, items: Sequence[ItemInput],
     unit_ids = set(recipients)
     user_ids: set[int] = set()
     agenda_ids: set[int] = set()
-    held = await held_day(session, meeting)
+    held = await meetings.held_day(session, meeting)
     for item in items:
         if not item.title.strip():
             raise Invalid("conclusion_item_title_required")
@@ -604,7 +598,7 @@ async def pending_notices(session: AsyncSession, user: User, *, on: dt.date | No
     for meeting in candidates:
         if meeting.id in issued:
             continue
-        due = due_date(meeting, day=await held_day(session, meeting))
+        due = due_date(meeting, day=await meetings.held_day(session, meeting))
         if (day - due).days > PENDING_WINDOW_DAYS:
             continue
         if not (meetings.is_chair(user, meeting) or user.role == Role.admin
@@ -620,7 +614,7 @@ async def snapshot(session: AsyncSession, user: User, meeting: Meeting) -> dict[
     """What a meeting screen knows of the notice: standing, due date, and the notice."""
     standing = await access(session, user, meeting)
     _, conclusion = await get_conclusion(session, user, meeting.id)
-    due = due_date(meeting, day=await held_day(session, meeting))
+    due = due_date(meeting, day=await meetings.held_day(session, meeting))
     return {
         "access": {"manage": standing.manage, "chair": standing.chair},
         "deadline": deadline(due, tasks.today()),

@@ -420,7 +420,7 @@ async def minutes_and_notice(session: AsyncSession, meeting_id: int) -> None:
     draft = await conclusions.view(session, notice)
     codes = {u.code: u.id for u in (await session.scalars(select(Unit))).all() if u.code}
     people = {u.username: u.id for u in (await session.scalars(select(User))).all()}
-    day = await conclusions.held_day(session, meeting)
+    day = await meetings.held_day(session, meeting)
     items = [conclusions.ItemInput(id=i["id"], agenda_item_id=i["agenda_item_id"],
                                    title=i["title"], text=ITEM_TEXT)
              for i in draft["items"]]
