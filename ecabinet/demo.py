@@ -147,15 +147,17 @@ async def load(session: AsyncSession) -> list[DemoLogin]:
         await add_agenda(session, meeting, people, unit_ids)
         meeting_chair = await session.get(User, meeting.chair_id)
         assert meeting_chair is not None
-        # A meeting of the past was held at its scheduled hours, as its minutes say.
-        held = {"start": starts_at, "adjourn": starts_at + timedelta(hours=3),
-                "close": starts_at + timedelta(hours=3)} if days < 0 else {}
+        # A meeting of the past was held at its scheduled hours, as its minutes say; one of
+        # today is held now. Only the preparation is back-dated, to before it was due.
+        ends_at = starts_at + timedelta(hours=3)
+        held = {"start": starts_at, "adjourn": ends_at, "close": ends_at} if days < 0 else {}
         for step in _PATH[status]:
             actor = meeting_chair if step == "approve" else secretary
             await before_transition(session, meeting.id, step)
+            prepared = created - timedelta(days=1) if days < 5 else None
             await meetings.transition(
                 session, actor, meeting.id, step,
-                now=held.get(step) or (created - timedelta(days=1) if days < 5 else None))
+                now=held.get(step) if step in ("start", "adjourn", "close") else prepared)
     await live_demo(session, people)
     return logins()
 
