@@ -26,7 +26,16 @@ from ecabinet import (
     tasks,
     units,
 )
-from ecabinet.models import Meeting, MeetingStatus, ParticipantRole, Role, Task, Unit, User
+from ecabinet.models import (
+    AgendaItem,
+    Meeting,
+    MeetingStatus,
+    ParticipantRole,
+    Role,
+    Task,
+    Unit,
+    User,
+)
 from ecabinet.models.base import utcnow
 from ecabinet.signing import ca
 from ecabinet.signing.stamp import demo_seal_png
@@ -50,10 +59,10 @@ PEOPLE = [
     ("thuky", "Lê Thị Thu Hà", "Chuyên viên Văn phòng UBND tỉnh", Role.secretary, "province"),
     ("chutich", "Nguyễn Văn Phương", "Chủ tịch UBND tỉnh", Role.chair, "province"),
     ("phochutich", "Hoàng Hải Minh", "Phó Chủ tịch UBND tỉnh", Role.chair, "province"),
-    ("daibieu1", "Phan Thiên Định", "Giám đốc Sở Tài chính", Role.delegate, "province"),
-    ("daibieu2", "Nguyễn Thanh Bình", "Giám đốc Sở Kế hoạch và Đầu tư", Role.delegate, "province"),
+    ("daibieu1", "Phan Thiên Định", "Giám đốc Sở Tài chính", Role.delegate, "stc"),
+    ("daibieu2", "Nguyễn Thanh Bình", "Giám đốc Sở Kế hoạch và Đầu tư", Role.delegate, "skhdt"),
     ("daibieu3", "Võ Thị Hồng Nhung", "Giám đốc Sở Thông tin và Truyền thông", Role.delegate,
-     "province"),
+     "stttt"),
     ("daibieu4", "Đặng Văn Hòa", "Chủ tịch UBND huyện Phú Lộc", Role.delegate, "phuloc"),
     ("thukyphuloc", "Trương Thị Lan", "Chánh Văn phòng UBND huyện Phú Lộc", Role.secretary,
      "phuloc"),
@@ -65,8 +74,15 @@ PEOPLE = [
     ("manhinh", "Màn hình hội trường", "Hội trường tầng 3", Role.observer, "province"),
 ]
 
+# (key, name, kind, parent key, code). The provincial departments (sở, ban, ngành) are
+# units like the districts: they present items, receive notices and are given tasks.
 UNITS = [
     ("province", "UBND tỉnh Thừa Thiên Huế", "province", None, "TTH"),
+    ("vanphong", "Văn phòng UBND tỉnh", "department", "province", "TTH-VP"),
+    ("stc", "Sở Tài chính", "department", "province", "TTH-STC"),
+    ("skhdt", "Sở Kế hoạch và Đầu tư", "department", "province", "TTH-SKHDT"),
+    ("stttt", "Sở Thông tin và Truyền thông", "department", "province", "TTH-STTTT"),
+    ("snv", "Sở Nội vụ", "department", "province", "TTH-SNV"),
     ("phuloc", "UBND huyện Phú Lộc", "district", "province", "TTH-PL"),
     ("phongdien", "UBND huyện Phong Điền", "district", "province", "TTH-PD"),
     ("locan", "UBND xã Lộc An", "commune", "phuloc", "TTH-PL-LA"),
@@ -173,7 +189,6 @@ LIVE_AGENDA = [
 async def live_demo(session: AsyncSession, people: dict[str, User]) -> None:
     """The urgent meeting under way: an item on the floor, some present, questions sent."""
     from ecabinet import attendance, live_state, questions
-    from ecabinet.models import AgendaItem
 
     meeting = await meeting_by_status(session, MeetingStatus.in_session)
     if meeting is None:
@@ -233,6 +248,12 @@ AGENDA = [
       (4, "Phương án nhân sự Ban Chỉ đạo chuyển đổi số (tài liệu mật)", True)]),
 ]
 RESTRICTED_READERS = ("daibieu1", "daibieu2")
+# The unit that presents an item: the department whose director presents it.
+PRESENTER_UNITS = {
+    "Giám đốc Sở Thông tin và Truyền thông": "stttt",
+    "Chánh Văn phòng UBND tỉnh": "vanphong",
+    "Giám đốc Sở Kế hoạch và Đầu tư": "skhdt",
+}
 
 
 def _article(index: int) -> tuple[str, list[str]]:
@@ -306,7 +327,8 @@ async def add_agenda(session: AsyncSession, meeting: Meeting, people: dict[str, 
     secretary = people["thuky"]
     for title, presenter, planned, papers in AGENDA:
         item = await agenda.add_item(session, secretary, meeting.id, agenda.ItemInput(
-            title=title, presenter=presenter, presenter_unit_id=unit_ids["province"],
+            title=title, presenter=presenter,
+            presenter_unit_id=unit_ids[PRESENTER_UNITS.get(presenter, "province")],
             planned_minutes=planned))
         for seed, doc_title, restricted in papers:
             doc, _version = await documents.stage_document(
@@ -324,15 +346,16 @@ async def add_agenda(session: AsyncSession, meeting: Meeting, people: dict[str, 
 DEMO_SIGNERS = ("thuky", "chutich", "phochutich")
 DEMO_PASSPHRASE = b"demo12345"
 KEY_LABEL = "Khóa thử nghiệm (demo)"
-# (item index, task, responsible unit code or username, days after the meeting, deliverable)
+# (item index, task, responsible unit code or username, days after the meeting, deliverable):
+# a notice gives tasks to units (a department, a district), as the signed paper names them.
 CONCLUSION_TASKS = (
     (0, "Hoàn thiện hạ tầng kết nối phòng họp trực tuyến đến 100% UBND cấp xã", "TTH-PL", 10,
      "Báo cáo kết quả kết nối"),
     (0, "Rà soát, cập nhật danh mục thủ tục hành chính thực hiện trực tuyến toàn trình",
-     "daibieu3", 20, "Danh mục thủ tục được cập nhật"),
+     "TTH-STTTT", 20, "Danh mục thủ tục được cập nhật"),
     (1, "Xây dựng kế hoạch đào tạo kỹ năng số cho cán bộ, công chức cấp xã", "TTH-PD", 45,
      "Dự thảo Kế hoạch đào tạo"),
-    (2, "Tham mưu kiện toàn Ban Chỉ đạo chuyển đổi số tỉnh", "daibieu2", 12,
+    (2, "Tham mưu kiện toàn Ban Chỉ đạo chuyển đổi số tỉnh", "TTH-SKHDT", 12,
      "Dự thảo Quyết định kiện toàn"),
 )
 MINUTES_SUMMARY = (
@@ -420,19 +443,28 @@ async def minutes_and_notice(session: AsyncSession, meeting_id: int) -> None:
 
     notice = await conclusions.create(session, secretary, meeting_id)
     draft = await conclusions.view(session, notice)
-    codes = {u.code: u.id for u in (await session.scalars(select(Unit))).all() if u.code}
+    all_units = (await session.scalars(select(Unit))).all()
+    codes = {u.code: u.id for u in all_units if u.code}
     people = {u.username: u.id for u in (await session.scalars(select(User))).all()}
     day = await meetings.held_day(session, meeting)
     items = [conclusions.ItemInput(id=i["id"], agenda_item_id=i["agenda_item_id"],
                                    title=i["title"], text=ITEM_TEXT)
              for i in draft["items"]]
+    # The notice goes to the invited localities and to the departments concerned: those
+    # that presented an item and those given a task.
+    departments = {u.id for u in all_units if u.kind == units.UnitKind.department}
+    presenting = await session.scalars(select(AgendaItem.presenter_unit_id).where(
+        AgendaItem.meeting_id == meeting_id).order_by(AgendaItem.position))
+    recipients = [r["id"] for r in draft["recipients"]]
+    recipients += [u for u in presenting if u in departments]
     for index, content, who, days, deliverable in CONCLUSION_TASKS:
         items[min(index, len(items) - 1)].tasks.append(conclusions.TaskInput(
             content=content, deadline=add_working_days(day, days), deliverable=deliverable,
             responsible_unit_id=codes.get(who), responsible_user_id=people.get(who)))
+        recipients += [codes[who]] if codes.get(who) in departments else []
     await conclusions.save(session, secretary, meeting_id, conclusions.ConclusionInput(
         summary=draft["summary"], opening=draft["opening"], closing=draft["closing"],
-        items=items, recipient_unit_ids=[r["id"] for r in draft["recipients"]]))
+        items=items, recipient_unit_ids=list(dict.fromkeys(recipients))))
     await conclusions.submit(session, secretary, meeting_id)
     issued = await conclusions.sign(session, chair, meeting_id, secret=secret)
     first = await session.scalar(select(Task).where(Task.conclusion_id == issued.id)

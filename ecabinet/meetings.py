@@ -182,10 +182,20 @@ async def _validate(session: AsyncSession, actor: User, data: MeetingInput) -> N
         raise Forbidden("unit_not_managed")
 
 
+async def _screen_ids(session: AsyncSession, unit_id: int) -> list[int]:
+    # Observer accounts are screens and watchers: they see a meeting, never take part in it.
+    return list((await session.scalars(select(User.id).where(
+        User.unit_id == unit_id, User.role == Role.observer, User.active.is_(True)))).all())
+
+
 async def _write_members(session: AsyncSession, meeting: Meeting, data: MeetingInput) -> None:
     await session.execute(delete(Participant).where(Participant.meeting_id == meeting.id))
     await session.execute(delete(InvitedUnit).where(InvitedUnit.meeting_id == meeting.id))
     roles: dict[int, ParticipantRole] = {uid: ParticipantRole(r) for uid, r in data.participants}
+    # The unit's screen accounts (the hall display) watch every meeting of their unit; the
+    # form does not list them among the people, so nobody has to remember to add them.
+    for screen in await _screen_ids(session, meeting.unit_id):
+        roles.setdefault(screen, ParticipantRole.observer)
     roles[meeting.chair_id] = ParticipantRole.chair
     for uid, role in roles.items():
         session.add(Participant(

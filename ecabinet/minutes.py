@@ -387,7 +387,9 @@ async def compose_sections(
         lines: list[str] = []
         if item.presenter:
             unit = units.get(item.presenter_unit_id or 0)
-            lines.append(f"Trình bày: {item.presenter}" + (f" ({unit})" if unit else "") + ".")
+            # "Giám đốc Sở Tài chính (Sở Tài chính)" says the unit twice.
+            named = unit and unit.casefold() not in item.presenter.casefold()
+            lines.append(f"Trình bày: {item.presenter}" + (f" ({unit})" if named else "") + ".")
         if item.description.strip():
             lines.append(f"Nội dung: {item.description.strip()}")
         lines += item_lines(item.id)

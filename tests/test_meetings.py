@@ -337,3 +337,23 @@ async def test_a_meeting_dated_far_ahead_is_refused_before_any_arithmetic(
     response = await secretary.post("/api/meetings", json=body)
     assert response.status_code == 422, response.text
     assert (await secretary.get("/healthz")).status_code == 200
+
+
+async def test_the_units_hall_screen_watches_its_meetings_without_being_listed(
+        sessions: Any, world: World) -> None:
+    # The form lists people only; the province's screen account still sees the meeting.
+    async with db.transaction(sessions) as s:
+        secretary = await s.get(User, world["secretary"].id)
+        assert secretary is not None
+        meeting = await meetings.create_meeting(s, secretary, meeting_input(
+            world, participants=[(world["delegate"].id, ParticipantRole.delegate)]))
+        screen = await s.get(User, world["observer"].id)
+        assert screen is not None
+        assert meeting.id in [m.id for m in await meetings.list_meetings(s, screen)]
+        roles = {p["user_id"]: p["role"] for p in (await meetings.describe(s, meeting))
+                 ["participants"]}
+        assert roles[screen.id] == "observer"
+        # A meeting of another unit is none of its business.
+        district = await meetings.create_meeting(s, secretary, meeting_input(
+            world, unit_id=world.district, participants=[]))
+        assert district.id not in [m.id for m in await meetings.list_meetings(s, screen)]

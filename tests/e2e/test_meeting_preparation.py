@@ -12,7 +12,7 @@ from playwright.async_api import Browser, Page, expect
 from ecabinet import demo
 from ecabinet.workdays import VIETNAM
 from tests.conftest import LiveServer
-from tests.e2e.conftest import Screens
+from tests.e2e.conftest import Screens, keep_for_guide
 
 SUBMITTED = "Họp bàn kế hoạch chuyển đổi số năm 2027"  # submitted in the demo, chaired by chutich
 TITLE = "Họp triển khai phương án phòng chống rét đậm, rét hại"
@@ -83,6 +83,7 @@ async def test_secretary_prepares_a_meeting_with_few_clicks(
     await page.check("#invited-all")
     units = await page.locator("input[name=invited_unit]").count()
     await expect(page.locator("#invited-count")).to_have_text(f"Đã chọn {units}/{units}")
+    await keep_for_guide(page, "meeting-form.png")
 
     await page.click("form button[type=submit]")
     await page.wait_for_selector(f"#meeting-title:has-text('{TITLE}')")
@@ -95,8 +96,12 @@ async def test_secretary_prepares_a_meeting_with_few_clicks(
     ends = datetime.fromisoformat(saved["ends_at"])
     assert starts == datetime(day.year, day.month, day.day, 14, 30, tzinfo=VIETNAM)
     assert ends == datetime(day.year, day.month, day.day, 16, 45, tzinfo=VIETNAM)
-    usernames = {p["name"] for p in saved["participants"]}
-    assert len(saved["participants"]) == total - in_district
+    people = [p for p in saved["participants"] if p["role"] != "observer"]
+    usernames = {p["name"] for p in people}
+    assert len(people) == total - in_district
+    # The province's hall screen was not offered as a person, yet watches the meeting.
+    assert [p["name"] for p in saved["participants"] if p["role"] == "observer"] == [
+        "Màn hình hội trường"]
     assert "Đặng Văn Hòa" not in usernames and "Trương Thị Lan" not in usernames
     assert "Lê Thị Thu Hà" in usernames
     assert len(saved["invited_units"]) == units

@@ -3,7 +3,8 @@
 // changes marked "updated", and the tablet keeps the pages for reading offline.
 import { del, get, post, put } from "../api.js";
 import { t } from "../i18n.js";
-import { attempt, h, statusBadge, toast } from "../ui.js";
+import { attempt, confirmDialog, h, statusBadge, toast } from "../ui.js";
+import { unitGroups } from "../units.js";
 import { briefcaseProgress, dropBriefcase, dropDocument, onBriefcase, syncBriefcase } from "./briefcase.js";
 import { markMatch, markSeen, precheck, statusLabel, unseen, uploadPdf } from "./document_upload.js";
 import "./documents_i18n.js";
@@ -203,8 +204,10 @@ async function itemDialog(ctx, item = null) {
   const flat = Array.isArray(units) ? units : [];
   const title = h("input", { id: "item-title", required: true, maxlength: 500, value: item ? item.title : "" });
   const presenter = h("input", { id: "item-presenter", maxlength: 200, value: item ? item.presenter : "" });
+  const presenting = item && item.presenter_unit ? item.presenter_unit.id : null;
   const unit = h("select", { id: "item-unit" }, h("option", { value: "" }, t("none")),
-    flat.map((u) => h("option", { value: u.id, selected: item && item.presenter_unit && item.presenter_unit.id === u.id }, u.name)));
+    unitGroups(flat).map((group) => h("optgroup", { label: group.label },
+      group.units.map((u) => h("option", { value: u.id, selected: presenting === u.id }, u.name)))));
   const minutes = h("input", { id: "item-minutes", type: "number", min: 1, max: 600, value: item ? item.planned_minutes : 15 });
   const description = h("textarea", { id: "item-description", maxlength: 10000 }, item ? item.description : "");
   const dialog = h("dialog", { class: "sheet-dialog" });
@@ -216,7 +219,9 @@ async function itemDialog(ctx, item = null) {
     field(t("item_description"), description),
     h("div", { class: "row dialog-buttons" },
       item ? h("button", { type: "button", class: "ghost danger", onclick: () => attempt(async () => {
-        if (!window.confirm(t("confirm_remove_item", { title: item.title }))) return;
+        if (!await confirmDialog({ id: "remove-item-dialog", title: t("remove_item"), danger: true,
+                                   message: t("confirm_remove_item", { title: item.title }),
+                                   confirmLabel: t("remove_item") })) return;
         await del(`/api/agenda/items/${item.id}`);
         ctx.state.agenda.items = ctx.state.agenda.items.filter((i) => i.id !== item.id);
         dialog.close();
@@ -270,7 +275,9 @@ function docDialog(ctx, doc) {
     h("div", { class: "row upload-version" }, uploadZone(ctx, t("upload_new_version"), `/api/documents/${doc.id}/versions`)),
     h("div", { class: "row dialog-buttons" },
       h("button", { type: "button", class: "ghost danger", onclick: () => attempt(async () => {
-        if (!window.confirm(t("confirm_remove_doc", { title: doc.title }))) return;
+        if (!await confirmDialog({ id: "remove-doc-dialog", title: t("remove_document"), danger: true,
+                                   message: t("confirm_remove_doc", { title: doc.title }),
+                                   confirmLabel: t("remove_document") })) return;
         await del(`/api/documents/${doc.id}`);
         ctx.state.documents = ctx.state.documents.filter((d) => d.id !== doc.id);
         dialog.close();
@@ -301,7 +308,8 @@ function docDialog(ctx, doc) {
 function itemCard(ctx, item, index, editable) {
   const fresh = item.updated && unseen("item", item.id, item.version);
   const unit = item.presenter_unit ? item.presenter_unit.name : "";
-  const who = [item.presenter, unit].filter(Boolean).join(" — ");
+  // "Giám đốc Sở Tài chính" already names its unit: it is not said twice.
+  const who = unit && (item.presenter || "").includes(unit) ? item.presenter : [item.presenter, unit].filter(Boolean).join(" — ");
   const docs = docsOf(ctx, item.id);
   const badge = fresh ? h("button", { type: "button", class: "badge updated", title: t("updated_badge"),
     onclick: (event) => { markSeen("item", item.id, item.version); event.target.remove(); } }, t("updated_badge")) : null;

@@ -5,6 +5,7 @@ import { get, post, put } from "../api.js";
 import { dayField, parseDay } from "../dates.js";
 import { extend, t } from "../i18n.js";
 import { askDialog, attempt, h, toast } from "../ui.js";
+import { unitGroups } from "../units.js";
 import { docBadge, formatDay, signDialog, signaturesBlock } from "./minutes.js";
 
 extend({
@@ -112,8 +113,9 @@ function responsibleSelect(refs, task) {
     : task.responsible_user ? `p:${task.responsible_user.id}` : "";
   return h("select", { class: "t-responsible" },
     h("option", { value: "" }, t("task_choose")),
-    h("optgroup", { label: t("task_units") },
-      refs.units.map((u) => h("option", { value: `u:${u.id}`, selected: value === `u:${u.id}` }, u.name))),
+    // A notice gives tasks to units first (a department, a district), people last.
+    unitGroups(refs.units).map((group) => h("optgroup", { label: group.label, dataset: { kind: group.kind } },
+      group.units.map((u) => h("option", { value: `u:${u.id}`, selected: value === `u:${u.id}` }, u.name)))),
     h("optgroup", { label: t("task_people") },
       refs.users.map((u) => h("option", { value: `p:${u.id}`, selected: value === `p:${u.id}` },
         u.title ? `${u.full_name} — ${u.title}` : u.full_name))));
@@ -186,8 +188,10 @@ function editorFor(ctx, notice, refs) {
       t("conclusion_add_item")),
     h("label", {}, t("conclusion_closing"), h("textarea", { id: "c-closing", rows: 2 }, notice.closing)),
     h("fieldset", { class: "recipients" }, h("legend", {}, t("conclusion_recipients")),
-      refs.units.map((u) => h("label", { class: "inline" },
-        h("input", { type: "checkbox", class: "c-recipient", value: u.id, checked: chosen.has(u.id) }), u.name))));
+      unitGroups(refs.units).map((group) => h("div", { class: "recipient-group", dataset: { kind: group.kind } },
+        h("div", { class: "muted recipient-group-label" }, group.label),
+        group.units.map((u) => h("label", { class: "inline" },
+          h("input", { type: "checkbox", class: "c-recipient", value: u.id, checked: chosen.has(u.id) }), u.name))))));
   const store = async () => {
     ctx.state.conclusion = await put(`/api/meetings/${ctx.meetingId}/conclusion`, collect(form, notice));
     ctx.conclusionEditor = null;

@@ -8,6 +8,7 @@ import { vietnamParts } from "../format.js";
 import { navigate } from "../router.js";
 import { hasRole, session } from "../session.js";
 import { h, mount, toast } from "../ui.js";
+import { inTreeOrder, unitGroups } from "../units.js";
 import "./meetings_i18n.js";
 
 function forbidden(editing) {
@@ -34,7 +35,7 @@ function whenFields(prefix, moment, labels) {
 /** Checkboxes of people grouped by unit, each unit's box selecting all of it, and "select all". */
 function participantPicker(people, units, chosen) {
   const unitName = new Map(units.map((u) => [u.id, u.name]));
-  const order = new Map(units.map((u, i) => [u.id, i]));
+  const order = new Map(inTreeOrder(units).map((u, i) => [u.id, i]));
   const groups = new Map();
   for (const u of people) {
     const key = unitName.has(u.unit_id) ? u.unit_id : 0;
@@ -48,7 +49,7 @@ function participantPicker(people, units, chosen) {
     const members = groups.get(key).map((u) => {
       const box = h("input", {
         type: "checkbox", name: "participant", value: u.id, checked: chosen.has(u.id),
-        dataset: { role: u.role === "observer" ? "observer" : u.role === "secretary" ? "secretary" : "delegate", unit: key },
+        dataset: { role: u.role === "secretary" ? "secretary" : "delegate", unit: key },
       });
       boxes.push(box);
       return h("label", { class: "inline person" }, box,
@@ -93,9 +94,17 @@ function participantPicker(people, units, chosen) {
   ];
 }
 
-/** The invited units and remote rooms, with "select all". */
-function unitPicker(units, invited) {
+/**
+ * The invited units, whose rooms join by video, grouped by level, with "select all".
+ * The departments sit in the hall: they are offered only when already invited, last.
+ */
+function unitPicker(allUnits, invited) {
+  const groups = unitGroups(allUnits.filter((u) => u.parent_id !== null && (u.kind !== "department" || invited.has(u.id))));
+  const departments = groups.filter((g) => g.kind === "department");
+  const ordered = [...groups.filter((g) => g.kind !== "department"), ...departments];
+  const units = ordered.flatMap((g) => g.units);
   const boxes = units.map((u) => h("input", { type: "checkbox", name: "invited_unit", value: u.id, checked: invited.has(u.id) }));
+  const boxOf = new Map(units.map((u, i) => [u.id, boxes[i]]));
   const all = h("input", { type: "checkbox", id: "invited-all" });
   const counter = h("span", { class: "count", id: "invited-count", "aria-live": "polite" });
   const update = () => {
@@ -110,7 +119,10 @@ function unitPicker(units, invited) {
   return [
     h("div", { class: "picker-head" }, h("label", {}, t("invited_units")),
       h("label", { class: "inline" }, all, t("select_all", { n: boxes.length })), counter),
-    h("div", { class: "people", id: "invited-units" }, units.map((u, i) => h("label", { class: "inline" }, boxes[i], u.name))),
+    // One box as before, each level's name across the whole row above its units.
+    h("div", { class: "people", id: "invited-units" }, ordered.map((group) => [
+      h("div", { class: "muted unit-group-label", dataset: { kind: group.kind }, style: "grid-column: 1 / -1" }, group.label),
+      group.units.map((u) => h("label", { class: "inline" }, boxOf.get(u.id), u.name))])),
   ];
 }
 
@@ -135,11 +147,18 @@ export async function meetingFormView(params) {
   const description = h("textarea", { name: "description", id: "f-description" }, m ? m.description : "");
   const ownUnit = m ? m.unit.id : me.unit_id;
   const unit = h("select", { name: "unit_id", id: "f-unit" },
-    units.units.map((u) => h("option", { value: u.id, selected: u.id === ownUnit }, u.name)));
+    unitGroups(units.units).map((group) => h("optgroup", { label: group.label },
+      group.units.map((u) => h("option", { value: u.id, selected: u.id === ownUnit }, u.name)))));
   const chairs = users.filter((u) => u.role === "chair" && u.active);
   const chair = h("select", { name: "chair_id", id: "f-chair" },
     chairs.map((u) => h("option", { value: u.id, selected: m ? m.chair.id === u.id : false }, `${u.full_name} — ${u.title}`)));
-  const people = users.filter((u) => ["delegate", "chair", "secretary", "observer"].includes(u.role) && u.active);
+  // Only people take part by name: the hall screen and the remote rooms are not offered
+  // (rooms join through their invited unit). When editing, such an account already
+  // taking part is kept as it is, so the hall screen does not lose the meeting.
+  const people = users.filter((u) => ["delegate", "chair", "secretary"].includes(u.role) && u.active);
+  const machines = new Set(users.filter((u) => ["observer", "remote_room"].includes(u.role)).map((u) => u.id));
+  const kept = (m ? m.participants : []).filter((p) => machines.has(p.user_id))
+    .map((p) => ({ user_id: p.user_id, role: p.role }));
   const error = h("p", { class: "error", role: "alert", id: "form-error" });
   const submit = h("button", { type: "submit" }, editing ? t("save") : t("create"));
 
@@ -203,7 +222,7 @@ export async function meetingFormView(params) {
         starts_at: startsAt, ends_at: endsAt, urgent: urgent.checked,
         unit_id: Number(unit.value), chair_id: Number(chair.value),
         participants: [...form.querySelectorAll("input[name=participant]:checked")]
-          .map((box) => ({ user_id: Number(box.value), role: box.dataset.role })),
+          .map((box) => ({ user_id: Number(box.value), role: box.dataset.role })).concat(kept),
         invited_units: [...form.querySelectorAll("input[name=invited_unit]:checked")]
           .map((box) => ({ unit_id: Number(box.value), remote: true })),
       },
@@ -244,7 +263,7 @@ export async function meetingFormView(params) {
       h("div", {}, h("label", { for: "f-chair" }, t("chair")), chair)),
     h("label", { for: "f-description" }, t("description")), description,
     participantPicker(people, units.units, chosen),
-    unitPicker(units.units.filter((u) => u.parent_id !== null), invited),
+    unitPicker(units.units, invited),
     error,
     h("div", { class: "row" }, submit,
       h("a", { class: "button ghost", href: editing ? `/meetings/${editing}` : "/", "data-link": true }, t("cancel"))),
