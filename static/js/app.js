@@ -26,7 +26,7 @@ extend({
 const reminders = { data: null, at: 0 };
 
 async function refreshReminders(force = false) {
-  if (!session.user || (!force && Date.now() - reminders.at < 60000)) return;
+  if (!session.user || hasRole("observer") || (!force && Date.now() - reminders.at < 60000)) return;
   reminders.at = Date.now();
   try {
     reminders.data = await get("/api/reminders");
@@ -76,7 +76,9 @@ export function renderChrome() {
   if (!session.user) return;
   const links = [["/", t("nav_meetings")]];
   if (hasRole("secretary")) links.push(["/meetings/new", t("nav_new_meeting")]);
-  links.push(["/tasks", t("nav_tasks")], ["/verify", t("nav_verify")]);
+  // The hall screen's account (observer) has no tasks and signs nothing: its list of
+  // meetings, each with the hall display to open, is all it uses.
+  if (!hasRole("observer")) links.push(["/tasks", t("nav_tasks")], ["/verify", t("nav_verify")]);
   if (hasRole("admin")) links.push(["/admin", t("nav_admin")]);
   if (hasRole("admin")) links.push(["/signing", t("nav_signing")]);
   document.getElementById("nav").replaceChildren(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,6 +18,8 @@ from ecabinet.schema import upgrade_async
 from tests.conftest import TEST_ARGON2, LiveServer, start_server, stop_server
 
 CHROMIUM = "/usr/bin/chromium"
+# Where the screenshots the user guide and the README show are kept.
+IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
@@ -98,6 +101,13 @@ async def screens(browser: Browser, demo_server: LiveServer) -> AsyncIterator[Sc
     yield made
     await made.close()
     assert not made.errors, made.errors
+
+
+async def keep_for_guide(page: Page, name: str) -> None:
+    """With ECABINET_DOC_IMAGES=1, save the screenshot the user guide shows (docs/images)."""
+    if os.environ.get("ECABINET_DOC_IMAGES"):
+        IMAGES.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(IMAGES / name), animations="disabled")
 
 
 def pytest_collection_modifyitems(items: list[Any]) -> None:

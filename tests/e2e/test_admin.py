@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.async_api import Page, expect
 
-from tests.e2e.conftest import Screens
+from tests.e2e.conftest import Screens, keep_for_guide
 
 
 async def user_named(page: Page, username: str) -> dict[str, object]:
@@ -19,6 +19,7 @@ async def test_admin_edits_units_and_accounts_and_others_never_see_the_screen(
     admin = await screens.login("admin")
     await admin.click("#nav a[href='/admin']")
     await admin.wait_for_selector("#unit-tree .unit-line")
+    await keep_for_guide(admin, "admin-units.png")
 
     # A new commune under Phú Lộc, then its code corrected, then removed again.
     form = admin.locator("#unit-form")
@@ -35,13 +36,14 @@ async def test_admin_edits_units_and_accounts_and_others_never_see_the_screen(
     await expect(admin.locator(".unit-line", has_text="UBND xã Vinh Hưng")).to_contain_text(
         "TTH-PL-VHG")
     # A unit with accounts cannot go; an empty one can.
-    admin.on("dialog", lambda dialog: dialog.accept())
     await admin.locator(".unit-line", has_text="UBND xã Lộc An").locator(
         "[data-action=delete-unit]").click()
+    await admin.click("#delete-unit-dialog [data-answer=confirm]")
     await expect(admin.locator("#toast")).to_be_visible()
     await expect(admin.locator(".unit-line", has_text="UBND xã Lộc An")).to_have_count(1)
     await admin.locator(".unit-line", has_text="UBND xã Vinh Hưng").locator(
         "[data-action=delete-unit]").click()
+    await admin.click("#delete-unit-dialog [data-answer=confirm]")
     await expect(admin.locator(".unit-line", has_text="UBND xã Vinh Hưng")).to_have_count(0)
 
     # A director promoted to vice-chairman: new title and role, and a new password.

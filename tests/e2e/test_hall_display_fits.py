@@ -4,24 +4,26 @@ The display is driven through a meeting's life: waiting for the session, in sess
 nothing on the floor, an item, a speaker in the hall (with others waiting), a vote open, its
 result, and the session over. In each state no visible element lies outside the viewport and
 the page does not scroll. The remote room on the floor is covered by test_video_conference.
+
+It is also read from the back of the hall: the four attendance counts sit in one row or a
+clean 2×2 (never 3+1), agenda titles are large enough and the current one is not cut, and
+the count of a vote says what it counts.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+import re
 from typing import Any
 
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.e2e.conftest import Screens, meeting_id
+from tests.e2e.conftest import Screens, keep_for_guide, meeting_id
 from tests.e2e.test_vote_prompt import watch_console
 
 URGENT = "Họp khẩn về phòng chống lụt bão"
 UPCOMING = "Hội nghị trực tuyến triển khai Chính quyền điện tử 3 cấp"
 TABLET = {"width": 800, "height": 1280}
-IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 # A long question, as real ones are: it must not push the count off the screen.
 QUESTION = ("Thông qua phương án sơ tán khẩn cấp dân cư vùng trũng thấp, ven biển và ven phá "
             "Tam Giang, bố trí lực lượng, phương tiện và kinh phí bảo đảm an toàn cho nhân dân "
@@ -58,12 +60,37 @@ async def assert_fits(page: Page, state: str) -> None:
     assert found["scrollWidth"] <= found["width"], (state, found)
 
 
+# The attendance tiles by row (their tops), and the agenda's titles: size, and whether cut.
+READABLE = """() => {
+  const rows = {};
+  const tiles = '#attendance-counts .lv-stat:not([data-role=rooms])';
+  for (const tile of document.querySelectorAll(tiles)) {
+    const top = Math.round(tile.getBoundingClientRect().top);
+    rows[top] = (rows[top] || 0) + 1;
+  }
+  const titles = [...document.querySelectorAll('#hall-agenda .hall-agenda-t')];
+  const current = document.querySelector('#hall-agenda li.on .hall-agenda-t');
+  return {
+    rows: Object.keys(rows).sort((a, b) => a - b).map((top) => rows[top]),
+    titleSize: Math.min(...titles.map((t) => parseFloat(getComputedStyle(t).fontSize))),
+    currentCut: current ? current.scrollHeight > current.clientHeight + 1
+      || current.scrollWidth > current.clientWidth + 1 : null,
+  };
+}"""
+
+
+async def assert_readable(page: Page, state: str) -> None:
+    """Attendance tiles in one row or 2×2; agenda titles ≥ 16 px, the current one whole."""
+    found: dict[str, Any] = await page.evaluate(READABLE)
+    assert found["rows"] in ([4], [2, 2]), (state, found)
+    assert found["titleSize"] >= 16, (state, found)
+    assert found["currentCut"] in (None, False), (state, found)
+
+
 async def shoot(page: Page, state: str) -> None:
-    """With ECABINET_DOC_IMAGES=1, the 1920×1080 state goes to docs/images/hall-<state>.png."""
-    if os.environ.get("ECABINET_DOC_IMAGES") and page.viewport_size == {"width": 1920,
-                                                                         "height": 1080}:
-        IMAGES.mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=str(IMAGES / f"hall-{state}.png"), animations="disabled")
+    """The 1920×1080 state is the guide's docs/images/hall-<state>.png."""
+    if page.viewport_size == {"width": 1920, "height": 1080}:
+        await keep_for_guide(page, f"hall-{state}.png")
 
 
 async def api(page: Page, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
@@ -114,6 +141,7 @@ async def test_the_hall_display_fits_the_projector_in_every_state(
     await expect(hall.locator("#hall-item .hall-eyebrow")).to_contain_text("Nội dung 2")
     await expect(hall.locator("#hall-agenda li.on")).to_have_count(1)
     await assert_fits(hall, "item")
+    await assert_readable(hall, "item")
     await shoot(hall, "item")
 
     # A speaker in the hall, two more waiting.
@@ -144,7 +172,11 @@ async def test_the_hall_display_fits_the_projector_in_every_state(
     await api(speakers[1], "POST", f"/api/polls/{poll}/ballots",
               {"choice": 0, "client_ballot_id": "hall-fits-ballot-0001"})
     await hall.wait_for_selector("#hall-vote [data-role=voted]:has-text('1')")
+    # The big count says what it counts: ballots cast, out of the members present.
+    await expect(hall.locator("#hall-vote [data-role=voted]")).to_have_text(
+        re.compile(r"^Đã bỏ phiếu\s*1\s*/\s*\d+$"))
     await assert_fits(hall, "vote")
+    await assert_readable(hall, "vote")
     await shoot(hall, "vote")
 
     # Its result.

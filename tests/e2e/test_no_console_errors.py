@@ -11,7 +11,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from ecabinet import demo
 from tests.conftest import LiveServer
-from tests.e2e.conftest import meeting_id
+from tests.e2e.conftest import keep_for_guide, meeting_id
 
 IN_SESSION = "Họp khẩn về phòng chống lụt bão"
 ADJOURNED = "Họp giao ban kinh tế - xã hội tháng 11/2026"
@@ -55,6 +55,17 @@ async def settle(page: Page) -> None:
     await page.wait_for_load_state("networkidle")
 
 
+# What a page shows when a script hands an empty value to the DOM as if it were text.
+LEAKED_VALUES = r"""() => (document.querySelector('#main').innerText
+  .match(/\b(null|undefined|NaN)\b|\[object Object\]/g) || [])"""
+
+
+async def leaked_values(page: Page) -> list[str]:
+    """Words like "null" or "undefined" that reached the screen."""
+    found: list[str] = await page.evaluate(LEAKED_VALUES)
+    return found
+
+
 async def test_login_page_is_clean(browser: Browser, demo_server: LiveServer) -> None:
     w = await watched(browser, demo_server)
     page = w.page
@@ -94,6 +105,8 @@ async def test_each_role_main_pages_are_clean(browser: Browser, demo_server: Liv
             w.where = f"{username} {path}"
             await page.goto(path)
             await settle(page)
+            if leaked := await leaked_values(page):
+                problems.append(f"{w.where}: shows {leaked}")
         for title in (IN_SESSION, ADJOURNED):
             m = await meeting_id(page, title)
             # The administrator sees the meetings but takes part in none: the overview only.
@@ -102,6 +115,10 @@ async def test_each_role_main_pages_are_clean(browser: Browser, demo_server: Liv
                 await page.goto(f"/meetings/{m}{tab}")
                 await page.wait_for_selector("#tab-body > *")
                 await settle(page)
+                if (username, title, tab) == ("daibieu1", IN_SESSION, "/questions"):
+                    await keep_for_guide(page, "questions.png")
+                if leaked := await leaked_values(page):
+                    problems.append(f"{w.where}: shows {leaked}")
         problems += w.errors
         await w.context.close()
     assert not problems, problems

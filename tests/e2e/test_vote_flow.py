@@ -46,8 +46,8 @@ async def test_chair_opens_a_vote_delegates_vote_and_the_hall_shows_the_result(
     await hall.wait_for_selector("#hall-vote [data-role=voted]:has-text('3')")
     assert await hall.locator("#hall-vote [data-role=verdict]").count() == 0
 
-    chair.once("dialog", lambda dialog: dialog.accept())
     await chair.click("#poll-list [data-action=close]")
+    await chair.click("#close-poll-dialog [data-answer=confirm]")
 
     result = hall.locator("#hall-result")
     await result.wait_for(timeout=5000)

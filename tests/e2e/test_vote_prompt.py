@@ -10,21 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import os
 import re
-from pathlib import Path
 
 import pymupdf
 from playwright.async_api import Page, expect
 
 from ecabinet.pdf.fonts import font_file
-from tests.e2e.conftest import Screens, meeting_id
+from tests.e2e.conftest import Screens, keep_for_guide, meeting_id
 
 TITLE = "Họp khẩn về phòng chống lụt bão"
 PAPER = "Báo cáo tổng hợp thiệt hại do mưa lũ tháng 11/2026"
 QUESTION = "Thông qua phương án hỗ trợ khẩn cấp 500 triệu đồng cho các hộ dân bị ngập"
 DELEGATE_NAME = "Phan Thiên Định"  # daibieu1
-IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 SCREEN = {"width": 1280, "height": 800}
 
 
@@ -44,13 +41,6 @@ def long_paper(pages: int = 14) -> bytes:
     data = bytes(doc.tobytes(garbage=3, deflate=True))
     doc.close()
     return data
-
-
-async def keep_for_guide(page: Page, name: str) -> None:
-    """With ECABINET_DOC_IMAGES=1, save the screenshot the user guide shows (docs/images)."""
-    if os.environ.get("ECABINET_DOC_IMAGES"):
-        IMAGES.mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=str(IMAGES / name), animations="disabled")
 
 
 def watch_console(page: Page, errors: list[str], who: str) -> None:
@@ -159,8 +149,8 @@ async def test_the_vote_and_the_floor_reach_a_delegate_reading_a_document(
     await expect(delegate.locator("#page-input")).to_have_value("12")
 
     # The chair closes the vote; nothing more is asked of the delegate.
-    chair.once("dialog", lambda dialog: dialog.accept())
     await chair.click("#poll-list [data-action=close]")
+    await chair.click("#close-poll-dialog [data-answer=confirm]")
     await expect(chair.locator("#poll-list .poll-row.closed")).to_have_count(1)
     await expect(chair.locator("#prompt-layer .prompt-vote")).to_have_count(0)
 

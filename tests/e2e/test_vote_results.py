@@ -47,8 +47,8 @@ async def vote(chair: Page, delegates: list[Page], question: str, rule: str) -> 
         await tablet.wait_for_selector("#my-ballot .lv-receipt")
     await expect(chair.locator("#poll-list .poll-row.open [data-role=progress]")).to_contain_text(
         f"Đã biểu quyết: {len(delegates)}/3")
-    chair.once("dialog", lambda dialog: dialog.accept())
     await chair.click("#poll-list .poll-row.open [data-action=close]")
+    await chair.click("#close-poll-dialog [data-answer=confirm]")
 
 
 async def test_the_result_is_scaled_to_the_base_of_the_rule(screens: Screens) -> None:

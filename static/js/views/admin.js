@@ -1,7 +1,7 @@
 // Administration: the unit tree and the accounts, each editable in place.
 import { del, get, post, put } from "../api.js";
 import { extend, t } from "../i18n.js";
-import { attempt, h, mount, toast } from "../ui.js";
+import { attempt, confirmDialog, h, mount, toast } from "../ui.js";
 
 extend({
   vi: {
@@ -60,7 +60,8 @@ function unitTree(nodes, units, refresh) {
       line.replaceWith(form);
     });
     remove.addEventListener("click", () => attempt(async () => {
-      if (!window.confirm(t("confirm_delete_unit", { name: n.name }))) return;
+      if (!await confirmDialog({ id: "delete-unit-dialog", title: t("confirm_delete_unit", { name: n.name }),
+        confirmLabel: t("delete_unit"), danger: true })) return;
       await del(`/api/units/${n.id}`); toast(t("saved")); refresh();
     }, remove));
     line.append(edit, remove);

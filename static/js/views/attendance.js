@@ -27,6 +27,8 @@ extend({
     at_code_refresh: "Mã tự động đổi sau mỗi {n} giây", at_checkin_done: "Điểm danh thành công",
     at_checkin_go: "Vào phiên họp", at_checkin_wait: "Đang điểm danh…", at_open_entrance: "Mã QR điểm danh",
     at_sub_present: "Người dự thay đã có mặt", at_vote: "biểu quyết",
+    at_col_who: "Thành phần", at_col_role: "Vai trò", at_col_answer: "Xác nhận tham dự", at_col_presence: "Điểm danh",
+    at_col_actions: "Thao tác", at_not_here: "Chưa điểm danh",
   },
   en: {
     at_tab: "Attendance", at_check_in: "Check in", at_checked_in: "Checked in at {time}",
@@ -45,6 +47,8 @@ extend({
     at_code_refresh: "The code changes every {n} seconds", at_checkin_done: "You are checked in",
     at_checkin_go: "Go to the meeting", at_checkin_wait: "Checking in…", at_open_entrance: "Check-in QR code",
     at_sub_present: "Substitute present", at_vote: "votes",
+    at_col_who: "Invitee", at_col_role: "Role", at_col_answer: "Answer", at_col_presence: "Check-in",
+    at_col_actions: "Actions", at_not_here: "Not checked in",
   },
 });
 
@@ -143,9 +147,18 @@ function entryRow(ctx, entry) {
     h("td", {}, entry.present
       ? h("span", { class: "badge present" }, entry.response === "substitute" ? t("at_sub_present") : t("at_present"),
         entry.remote ? ` · ${t("at_remote")}` : "", ` ${timeOf(entry.checked_in_at)}`)
-      : h("span", { class: "muted" }, "—"),
+      : h("span", { class: "muted", dataset: { role: "not-here" } }, t("at_not_here")),
       entry.method && entry.present ? h("div", { class: "muted small-text" }, t("at_by", { method: t(`at_method_${entry.method}`) })) : null),
-    h("td", {}, actions));
+    h("td", { class: "at-actions" }, actions));
+}
+
+/** The list's column heads: every column says what it holds. */
+function entryHead(ctx) {
+  const manages = ctx.state.attendance.manages && ["published", "in_session"].includes(ctx.state.meeting.status);
+  return h("thead", {}, h("tr", {},
+    h("th", { scope: "col" }, t("at_col_who")), h("th", { scope: "col" }, t("at_col_role")),
+    h("th", { scope: "col" }, t("at_col_answer")), h("th", { scope: "col" }, t("at_col_presence")),
+    h("th", { scope: "col", class: manages ? "at-actions" : "at-actions visually-hidden" }, t("at_col_actions"))));
 }
 
 function attendanceView(container, ctx) {
@@ -167,7 +180,8 @@ function attendanceView(container, ctx) {
           ? h("a", { class: "button ghost small", href: `/entrance/${ctx.meetingId}`, target: "_blank" }, t("at_open_entrance")) : null),
       myEntry(state) ? checkInStrip(ctx) : null),
     h("div", { class: "card" }, h("h2", {}, t("at_list")),
-      h("div", { class: "table-wrap" }, h("table", { id: "attendance-list" }, state.attendance.entries.map((e) => entryRow(ctx, e))))));
+      h("div", { class: "table-wrap" }, h("table", { id: "attendance-list" }, entryHead(ctx),
+        h("tbody", {}, state.attendance.entries.map((e) => entryRow(ctx, e)))))));
 }
 
 export const attendanceTab = {

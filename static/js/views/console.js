@@ -10,7 +10,7 @@ import { countsBlock } from "./attendance.js";
 import { roomsPanel } from "./conference.js";
 import { forItem, questionCard } from "./questions.js";
 import { floorConsole } from "./speakers.js";
-import { pollConsole, pollEditor } from "./voting.js";
+import { openPoll, pollConsole, pollEditor } from "./voting.js";
 
 extend({
   vi: {
@@ -59,24 +59,31 @@ function consoleView(container, ctx) {
     const parts = {
       notice: h("div", {}), agenda: h("div", {}), attendance: h("div", {}), floor: h("div", {}),
       polls: h("div", {}), questions: h("div", {}), limit: h("span", {}),
+      editor: h("details", { class: "poll-new", open: true }, h("summary", {}, t("v_new")), pollEditor(ctx)),
+      openPoll: null,
       // The rooms panel follows the video by itself; the view keeps it across renders.
       rooms: roomsPanel(ctx.meetingId, true, "console-rooms").el,
     };
     const links = h("div", { class: "row console-links" },
       h("a", { class: "button ghost small", href: `/hall/${ctx.meetingId}`, target: "_blank", id: "open-hall" }, t("cs_hall")),
       h("a", { class: "button ghost small", href: `/entrance/${ctx.meetingId}`, target: "_blank" }, t("cs_entrance")));
+    // Three columns, each panel scrolling inside itself, so that at 1366×768 the whole
+    // meeting is on one screen: what is before the hall and who is here; who speaks and
+    // which rooms are live; what is being voted and asked.
+    const card = (id, head, ...content) => h("section", { class: "card console-panel", id },
+      head, h("div", { class: "console-panel-body" }, ...content));
     const root = h("div", { class: "console" },
       parts.notice,
       h("div", { class: "console-grid" },
         h("div", { class: "console-col" },
-          h("section", { class: "card" }, h("div", { class: "row" }, h("h2", {}, t("cs_agenda")), h("span", { class: "spacer" }), links), parts.agenda),
-          h("section", { class: "card" }, h("h2", {}, t("cs_attendance")), parts.attendance),
-          h("section", { class: "card" }, h("div", { class: "row" }, h("h2", {}, t("cs_floor")), h("span", { class: "spacer" }), parts.limit), parts.floor),
-          h("section", { class: "card" }, h("h2", {}, t("cs_video")), parts.rooms)),
+          card("console-agenda", h("div", { class: "row console-head" }, h("h2", {}, t("cs_agenda")), h("span", { class: "spacer" }), links), parts.agenda),
+          card("console-attendance", h("h2", {}, t("cs_attendance")), parts.attendance)),
         h("div", { class: "console-col" },
-          h("section", { class: "card" }, h("h2", {}, t("cs_polls")), parts.polls, h("details", { class: "poll-new", open: true },
-            h("summary", {}, t("v_new")), pollEditor(ctx))),
-          h("section", { class: "card" }, h("h2", {}, t("cs_questions")), parts.questions))));
+          card("console-floor", h("div", { class: "row console-head" }, h("h2", {}, t("cs_floor")), h("span", { class: "spacer" }), parts.limit), parts.floor),
+          card("console-video", h("h2", {}, t("cs_video")), parts.rooms)),
+        h("div", { class: "console-col" },
+          card("console-polls", h("h2", {}, t("cs_polls")), parts.polls, parts.editor),
+          card("console-questions", h("h2", {}, t("cs_questions")), parts.questions))));
     return { root, ...parts };
   });
   const state = ctx.state;
@@ -87,6 +94,14 @@ function consoleView(container, ctx) {
   view.limit.replaceChildren(speakingLimit(ctx));
   view.floor.replaceChildren(floorConsole(ctx));
   view.polls.replaceChildren(pollConsole(ctx));
+  // A vote just opened comes into view, and the form that made it folds away.
+  const open = openPoll(state);
+  const openId = open ? open.id : null;
+  if (openId !== view.openPoll) {
+    view.openPoll = openId;
+    view.editor.open = !openId;
+    if (openId) view.polls.parentElement.scrollTop = 0;
+  }
   const item = state.live.current_item;
   const list = forItem(state, item ? item.id : null);
   fill(view.questions, list.length
@@ -98,4 +113,5 @@ export const consoleTab = {
   id: "console", label: () => t("cs_tab"),
   visible: (state) => Boolean(state.live && state.live.presides) && ["published", "in_session", "adjourned"].includes(state.meeting.status),
   render: consoleView,
+  screen: true,
 };

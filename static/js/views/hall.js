@@ -16,11 +16,11 @@ extend({
   vi: { hall_waiting: "Phiên họp chưa bắt đầu", hall_ended: "Phiên họp đã kết thúc", hall_agenda: "Chương trình họp",
         hall_vote_now: "ĐANG BIỂU QUYẾT", hall_result: "KẾT QUẢ BIỂU QUYẾT", hall_remote: "Điểm cầu đang phát biểu",
         hall_rooms_live: "Điểm cầu kết nối", hall_rooms_checked: "Điểm cầu đã điểm danh", hall_last_item: "Nội dung cuối cùng · Nội dung {n}",
-        hall_more_items: "… và {n} nội dung khác" },
+        hall_more_items: "… và {n} nội dung khác", hall_voted: "Đã bỏ phiếu", hall_voted_title: "Số đại biểu đã bỏ phiếu / số đại biểu có mặt" },
   en: { hall_waiting: "The session has not started", hall_ended: "The session is over", hall_agenda: "Agenda",
         hall_vote_now: "VOTING NOW", hall_result: "RESULT", hall_remote: "Remote room speaking",
         hall_rooms_live: "Remote rooms connected", hall_rooms_checked: "Remote rooms checked in", hall_last_item: "Last item · Item {n}",
-        hall_more_items: "… and {n} more items" },
+        hall_more_items: "… and {n} more items", hall_voted: "Ballots cast", hall_voted_title: "Members who voted / members present" },
 });
 
 // What the display follows: the meeting, its agenda items, the attendance, the floor and
@@ -79,7 +79,10 @@ function panel(state) {
     return h("section", { class: "hall-panel vote", id: "hall-vote", dataset: { pollId: f.poll.id } },
       h("div", { class: "hall-eyebrow live" }, "● ", t("hall_vote_now"), f.poll.closes_at ? h("span", { class: "hall-countdown" }, countdown(f.poll)) : null),
       h("div", { class: "hall-question" }, f.poll.question), pollMeta(f.poll),
-      h("div", { class: "hall-count", dataset: { role: "voted" } }, String(f.poll.voted), h("span", {}, ` / ${state.attendance.counts.present}`)),
+      // The big count says what it counts: ballots cast out of the members present.
+      h("div", { class: "hall-count", dataset: { role: "voted" }, title: t("hall_voted_title") },
+        h("span", { class: "hall-count-label" }, t("hall_voted")), " ", h("span", { class: "hall-count-n" }, String(f.poll.voted)),
+        h("span", { class: "hall-count-of" }, ` / ${state.attendance.counts.present}`)),
       progressBar(f.poll, state.attendance.counts.present));
   }
   if (f.kind === "result") {
@@ -94,16 +97,18 @@ function panel(state) {
 }
 
 // A projector cannot scroll: a long agenda shows the items around the current one and
-// says how many more there are, instead of running off the screen.
-const AGENDA_ROWS = 7;
+// says how many more there are, instead of running off the screen. Titles take two lines
+// (the current one more), so a low screen (1280×720) shows fewer rows.
+function agendaRows() { return window.innerHeight < 900 ? 5 : 7; }
 
 function agendaOutline(state) {
+  const rows = agendaRows();
   const current = state.live.current_item;
   const items = itemsOf(state);
   const at = current ? Math.max(0, items.findIndex((i) => i.id === current.id)) : 0;
   let from = 0;
-  if (items.length > AGENDA_ROWS) from = Math.min(Math.max(0, at - 2), items.length - (AGENDA_ROWS - 1));
-  const shown = items.length > AGENDA_ROWS ? items.slice(from, from + AGENDA_ROWS - 1) : items;
+  if (items.length > rows) from = Math.min(Math.max(0, at - 2), items.length - (rows - 1));
+  const shown = items.length > rows ? items.slice(from, from + rows - 1) : items;
   const rest = items.length - shown.length;
   return h("ol", { class: "hall-agenda", id: "hall-agenda" },
     shown.map((item, i) => h("li", { class: current && current.id === item.id ? "on" : "", title: item.title },

@@ -38,12 +38,14 @@ export async function loginView(_params, query) {
       }
     },
   },
-    h("div", { class: "row" }, h("h1", {}, "eCabinet"), switchLanguage),
+    h("h1", {}, "eCabinet"),
     h("p", { class: "muted" }, t("login_title"), " · ", t("login_hint")),
     h("label", { for: "login-username" }, t("username")), username,
     h("label", { for: "login-password" }, t("password")), password,
     error,
-    h("div", { class: "row" }, submit),
+    // The language switch comes after the form's own controls: the keyboard reaches the
+    // username first, and the submit right after the password.
+    h("div", { class: "row" }, submit, switchLanguage),
   );
   mount(form);
   username.focus();

@@ -32,7 +32,10 @@ export async function meetingView(params) {
       dataset: { tab: tab.id },
     }, tab.label(ctx.state))));
     if (typeof tabCleanup === "function") tabCleanup();
-    tabCleanup = visible.find((tab) => tab.id === ctx.tab).render(body, ctx);
+    const shown = visible.find((tab) => tab.id === ctx.tab);
+    // A tab that is a whole screen (the chair's console) takes the window's full size.
+    document.body.classList.toggle("screen-mode", Boolean(shown.screen));
+    tabCleanup = shown.render(body, ctx);
   };
 
   const watchers = pageWatchers({ meetingId, rerender: () => ctx.rerender() });
@@ -48,6 +51,7 @@ export async function meetingView(params) {
   });
 
   return () => {
+    document.body.classList.remove("screen-mode");
     meeting.close();
     for (const watcher of watchers) watcher.close?.();
     if (typeof tabCleanup === "function") tabCleanup();

@@ -3,7 +3,9 @@
 // reducers; none registers itself, and nothing here is global: the hall display and the
 // entrance screen list their own reducers.
 //
-// A tab: {id, label: () => string, visible: (state) => bool, render: (container, ctx) => cleanup?}
+// A tab: {id, label: () => string, visible: (state) => bool, render: (container, ctx) => cleanup?,
+//   screen?: true — the tab is a whole screen (the console): the page stops scrolling and
+//   the tab fills the window below the tab bar}
 // Reducers: {eventType: (state, event) => void}; they change the state and nothing else.
 // A watcher: {note(state), react(noted, state), close?()}; see followMeeting in ../meeting_state.js.
 import { meetingReducers, reducerTable } from "../meeting_state.js";

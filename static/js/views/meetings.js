@@ -1,12 +1,32 @@
 // The meeting list; refreshed live when a meeting the user belongs to changes.
 import { get } from "../api.js";
-import { formatDateTime, t } from "../i18n.js";
+import { extend, formatDateTime, t } from "../i18n.js";
 import { onNotice, onConnectionChange } from "../live.js";
 import { hasRole } from "../session.js";
 import { h, mount, statusBadge, toast } from "../ui.js";
 import "./meetings_i18n.js";
 
+extend({
+  vi: { open_hall_display: "Mở màn hình hội trường", open_meeting: "Xem cuộc họp" },
+  en: { open_hall_display: "Open the hall display", open_meeting: "View the meeting" },
+});
+
+// The hall screen's account (observer) is there to put a meeting on the projector.
+const HALL_STATES = ["published", "in_session"];
+
+/** For the hall screen: the meeting, with the button that opens its hall display. */
+function hallCard(meeting) {
+  return h("div", { class: "card meeting-card hall-card", dataset: { meetingId: meeting.id } },
+    h("div", { class: "row" }, statusBadge(meeting.status), meeting.urgent ? h("span", { class: "badge urgent" }, t("urgent")) : null),
+    h("h3", {}, h("a", { href: `/meetings/${meeting.id}`, "data-link": true, title: t("open_meeting") }, meeting.title)),
+    h("div", { class: "muted" }, formatDateTime(meeting.starts_at)),
+    h("div", { class: "muted" }, meeting.place),
+    h("div", { class: "row", style: "margin-top:12px" },
+      h("a", { class: "button", href: `/hall/${meeting.id}`, "data-link": true, dataset: { role: "open-hall" } }, t("open_hall_display"))));
+}
+
 function card(meeting, awaitingMe = false) {
+  if (hasRole("observer") && HALL_STATES.includes(meeting.status)) return hallCard(meeting);
   const preparing = !hasRole("secretary", "chair", "admin") &&
     ["draft", "submitted", "approved"].includes(meeting.status);
   return h("a", { class: `card meeting-card${awaitingMe ? " awaiting-me" : ""}`, href: `/meetings/${meeting.id}`,

@@ -4,6 +4,9 @@
 // them; and, for those presiding, a new request to speak. Each is dismissible, goes by
 // itself when it no longer holds (the poll closed, the floor moved, the request answered)
 // and may beep (Web Audio, off until the user turns it on; remembered on this device).
+// For those presiding, who run the vote from the console, the prompts are a small card
+// docked in a corner that hides none of its controls, and the vote prompt comes only once
+// they are checked in (they can vote then); a delegate gets it in the middle of the screen.
 //
 // A watcher of the meeting state (followMeeting in ../meeting_state.js): the reducers keep
 // the state, this draws a layer above the page from it. The meeting page lists it
@@ -244,7 +247,12 @@ export function promptLayer({ meetingId, rerender = null }) {
     const out = [];
     if (!state || !session.user) return out;
     const poll = openPoll(state);
-    if (poll && state.polls.voter && !dismissed.has(`vote:${poll.id}`)) {
+    // Those presiding run the vote from the console: their prompt is docked (see draw), and
+    // it comes only when they can vote there and then (checked in), never to ask them to
+    // check in over the controls of the vote.
+    const presiding = presides(state);
+    const canVoteNow = !presiding || Boolean(myEntry(state) && myEntry(state).present);
+    if (poll && state.polls.voter && canVoteNow && !dismissed.has(`vote:${poll.id}`)) {
       const mine = myVote(state, poll);
       // A ballot for this poll already on the page (the tablet, the voting tab) needs no prompt.
       const onPage = document.querySelector(`#main #ballot[data-poll-id="${poll.id}"]`);
@@ -259,7 +267,10 @@ export function promptLayer({ meetingId, rerender = null }) {
       }
     }
     const floor = myFloor(state);
-    if (floor && !dismissed.has(`floor:${floor.id}`)) {
+    // The room's video screen shows its turn itself (the on-air banner and its end button):
+    // a card over it would hide the room's own picture.
+    const floorOnPage = document.querySelector("#main #video-on-air:not([hidden])");
+    if (floor && !floorOnPage && !dismissed.has(`floor:${floor.id}`)) {
       out.push({ key: "floor", sig: [floor.id, floor.started_at, floor.limit_seconds, language()].join("|"), build: () => floorPrompt(floor) });
     }
     if (presides(state)) {
@@ -288,6 +299,8 @@ export function promptLayer({ meetingId, rerender = null }) {
     const current = [...root.children];
     if (current.length !== els.length || current.some((el, i) => el !== els[i])) root.replaceChildren(...els);
     root.hidden = !els.length;
+    // Presiding, the prompts are a small non-modal card in a corner, not over the console.
+    root.classList.toggle("docked", Boolean(state && presides(state)));
   }
 
   // -- the watcher ---------------------------------------------------------------------------

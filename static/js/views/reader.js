@@ -157,6 +157,8 @@ class Reader {
     window.addEventListener("online", onNet);
     window.addEventListener("offline", onNet);
     this.cleanups.push(() => { window.removeEventListener("online", onNet); window.removeEventListener("offline", onNet); });
+    // Opened from the briefcase with no network: say so now, not at the next change.
+    this.showOffline();
     this.listen();
     if (this.query) this.openSearch(this.query);
     if (["published", "in_session", "adjourned"].includes(info.meeting_status)) syncBriefcase(this.meetingId, this.limits.widths);

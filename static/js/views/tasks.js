@@ -4,7 +4,7 @@ import { get, post } from "../api.js";
 import { extend, formatDateTime, t } from "../i18n.js";
 import { onConnectionChange, onNotice } from "../live.js";
 import { hasRole } from "../session.js";
-import { attempt, h, mount, toast } from "../ui.js";
+import { attempt, fill, h, mount, toast } from "../ui.js";
 import { deadlineBanner, stateBadge } from "./conclusions.js";
 import { formatDay } from "./minutes.js";
 
@@ -178,7 +178,7 @@ export async function tasksView(params, query) {
       el.addEventListener("change", () => { filter[name] = el.value; refresh(); });
       return el;
     };
-    controls.replaceChildren(
+    fill(controls,
       office ? h("div", { class: "segmented" }, ["all", "mine", "office"].map((scope) => h("button", {
         type: "button", class: filter.scope === scope ? "active" : "ghost", dataset: { scope },
         onclick: () => { filter.scope = scope; refresh(); },
@@ -203,7 +203,7 @@ export async function tasksView(params, query) {
       if (open && details.has(task.id)) card.append(detailPanel(details.get(task.id), refresh));
       return card;
     }) : [h("p", { class: "muted", id: "tasks-none" }, t("tasks_none"))]));
-    side.replaceChildren(
+    fill(side,
       summaryTable(t("tasks_by_unit"), data.by_unit, office ? (id) => { filter.unit_id = String(id); refresh(); } : null),
       office ? summaryTable(t("tasks_by_meeting"), data.by_meeting, (id) => { filter.meeting_id = String(id); refresh(); }) : null);
   };

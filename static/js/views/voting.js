@@ -8,7 +8,7 @@ import { extend, t } from "../i18n.js";
 import { call, onConnectionChange } from "../live.js";
 import { itemLabel, itemsOf } from "../meeting_state.js";
 import { session } from "../session.js";
-import { attempt, h, keepView, toast } from "../ui.js";
+import { attempt, confirmDialog, h, keepView, toast } from "../ui.js";
 
 extend({
   vi: {
@@ -389,7 +389,8 @@ function pollRow(ctx, poll) {
   }
   if (poll.status === "open") {
     button(t("v_close"), "small", async () => {
-      if (!window.confirm(t("v_confirm_close"))) return;
+      if (!await confirmDialog({ id: "close-poll-dialog", title: t("v_confirm_close"), message: poll.question,
+        confirmLabel: t("v_close"), danger: true })) return;
       const ack = await call("vote:close", { poll_id: poll.id });
       if (!ack.ok) throw new Error(ack.error.message);
     }, "close");
