@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from playwright.async_api import FilePayload
 
-from tests.e2e.conftest import Screens
+from tests.e2e.conftest import Screens, keep_for_guide
 
 MEETING = "Họp giao ban kinh tế - xã hội tháng 11/2026"  # adjourned in the demo
 TASK = "Báo cáo tiến độ giải phóng mặt bằng tuyến đường ven biển qua huyện Phú Lộc"
@@ -35,6 +35,7 @@ async def test_conclusion_signed_task_delivered_and_done(screens: Screens) -> No
     await row.locator(".t-responsible").select_option(label="UBND huyện Phú Lộc")
     await row.locator(".t-deadline").fill((date.today() + timedelta(days=20)).isoformat())
     await row.locator(".t-deliverable").fill("Báo cáo bằng văn bản")
+    await keep_for_guide(secretary, "conclusion.png")
     await secretary.click("#conclusion-submit")
     await secretary.wait_for_selector(".badge[data-status=signing]")
     number = await secretary.locator("#conclusion-number").inner_text()
@@ -72,3 +73,4 @@ async def test_conclusion_signed_task_delivered_and_done(screens: Screens) -> No
                                       timeout=5000)
     await secretary.click("#nav a[href='/tasks']")
     await secretary.wait_for_selector(f".task-card[data-state=done]:has-text('{TASK}')")
+    await keep_for_guide(secretary, "tasks.png")

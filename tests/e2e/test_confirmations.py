@@ -10,7 +10,7 @@ from datetime import datetime
 from playwright.async_api import Page, expect
 
 from ecabinet.workdays import VIETNAM
-from tests.e2e.conftest import Screens, meeting_id
+from tests.e2e.conftest import Screens, keep_for_guide, meeting_id
 
 APPROVED = "Họp về dự toán ngân sách và đầu tư công năm 2027"  # 8 days ahead in the demo
 PUBLISHED = "Hội nghị trực tuyến triển khai Chính quyền điện tử 3 cấp"  # 6 days ahead
@@ -61,6 +61,7 @@ async def test_publish_start_and_end_ask_first_and_cancel_does_nothing(screens: 
     await expect(dialog.locator("#start-day-warning")).to_have_text(
         f"Cuộc họp dự kiến ngày {planned}; hôm nay là {today}. Vẫn bắt đầu?")
     await expect(dialog.locator("[data-answer=confirm]")).to_have_text("Vẫn bắt đầu")
+    await keep_for_guide(secretary, "confirm-start.png")
     await secretary.keyboard.press("Escape")  # Esc cancels too
     await expect(dialog).to_have_count(0)
     assert await status_of(secretary, m) == "published"
@@ -104,6 +105,8 @@ async def test_a_wrong_pin_is_told_inside_the_signing_dialog(screens: Screens) -
     await expect(chair.locator("#sign-next")).to_have_text("Đến lượt bạn ký số.")
     await chair.click("#conclusion-sign")
     dialog = chair.locator("#sign-dialog")
+    await expect(dialog).to_be_visible()
+    await keep_for_guide(chair, "sign-dialog.png")
     await chair.fill("#sign-passphrase", "sai-ma-pin")
     await chair.click("#sign-confirm")
     error = dialog.locator(".dialog-error")

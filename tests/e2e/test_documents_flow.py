@@ -8,7 +8,7 @@ import pymupdf
 from playwright.async_api import Page, expect
 
 from ecabinet.pdf.fonts import font_file
-from tests.e2e.conftest import Screens
+from tests.e2e.conftest import Screens, keep_for_guide
 
 MEETING = "Phiên họp thường kỳ UBND tỉnh tháng 12/2026"  # the demo's draft meeting
 TITLE = "Tờ trình phân bổ vốn đầu tư công 2027"
@@ -57,11 +57,14 @@ async def test_upload_approve_publish_and_read_on_a_tablet(screens: Screens) -> 
     # Every demo document must be processed too before the agenda can be submitted.
     await expect(secretary.locator(".doc-row:not([data-status=ready])")).to_have_count(
         0, timeout=30000)
+    await keep_for_guide(secretary, "agenda.png")
     await secretary.click("#tab-body [data-transition=submit]")
     await secretary.wait_for_selector(".badge[data-status=submitted]")
 
     chair = await screens.login("phochutich")
+    await keep_for_guide(chair, "meetings-awaiting.png")
     await open_agenda(chair)
+    await keep_for_guide(chair, "approve.png")
     # Approving and publishing cannot be undone: each asks first, in the page.
     await chair.click("#tab-body [data-transition=approve]")
     await chair.click("#transition-dialog [data-answer=confirm]")
@@ -91,6 +94,7 @@ async def test_upload_approve_publish_and_read_on_a_tablet(screens: Screens) -> 
     await expect(delegate.locator(".note-pin")).to_have_count(1)
     await delegate.click("#notes-toggle")
     await expect(delegate.locator("#annotation-list")).to_contain_text("nguồn vốn đối ứng")
+    await keep_for_guide(delegate, "reader-notes.png")
 
     # Searching without diacritics finds the page that says KẾ HOẠCH.
     await delegate.click("[data-tool=read]")
@@ -100,6 +104,7 @@ async def test_upload_approve_publish_and_read_on_a_tablet(screens: Screens) -> 
     hit = delegate.locator("#reader-search-results .hit")
     await expect(hit).to_have_count(1)
     await expect(hit).to_contain_text("KẾ HOẠCH")
+    await keep_for_guide(delegate, "reader-search.png")
     await hit.click()
     await expect(delegate.locator("#page-input")).to_have_value("3")
     await expect(delegate.locator("#text-layer span.hit").first).to_be_visible()
@@ -109,6 +114,7 @@ async def test_upload_approve_publish_and_read_on_a_tablet(screens: Screens) -> 
     # The briefcase: the meeting's pages were kept, so reading goes on without Wi-Fi.
     await delegate.click(".reader-bar .back")
     await expect(delegate.locator("#briefcase-note")).to_contain_text("Đã lưu", timeout=30000)
+    await keep_for_guide(delegate, "briefcase.png")
     await delegate.context.set_offline(True)
     await delegate.locator(".doc-row", has_text=TITLE).get_by_role("link", name="Đọc").click()
     await delegate.click(".thumb[data-page='2']")

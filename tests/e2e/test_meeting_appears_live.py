@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from ecabinet.workdays import VIETNAM
-from tests.e2e.conftest import Screens
+from tests.e2e.conftest import Screens, keep_for_guide
 
 
 async def test_secretary_creates_meeting_and_delegate_sees_it_live(screens: Screens) -> None:
@@ -50,8 +50,10 @@ async def test_secretary_creates_meeting_and_delegate_sees_it_live(screens: Scre
 async def test_english_switch_and_tablet_layout(screens: Screens) -> None:
     tablet = await screens.login("daibieu2", viewport={"width": 800, "height": 1280})
     assert await tablet.locator("h1").inner_text() == "Danh sách cuộc họp"
+    await keep_for_guide(tablet, "tablet-meetings.png")
     await tablet.click("#lang")
     await tablet.wait_for_selector("h1:has-text('Meetings')")
+    await keep_for_guide(tablet, "tablet-meetings-en.png")
     # The choice sticks across a reload (cookie and account).
     await tablet.reload()
     await tablet.wait_for_selector("h1:has-text('Meetings')")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.conftest import Screens
+from tests.e2e.conftest import Screens, keep_for_guide
 
 
 async def test_the_top_bar_counts_overdue_tasks_for_the_office_and_the_person(
@@ -13,6 +13,7 @@ async def test_the_top_bar_counts_overdue_tasks_for_the_office_and_the_person(
     # The province office follows the overdue tasks of last month's meeting.
     assert int(await badge.inner_text()) >= 1
     assert "quá hạn" in (await badge.get_attribute("title") or "")
+    await keep_for_guide(office, "meetings.png")
     # The director given a task sees their own, and the badge follows the user.
     director = await screens.login("daibieu2")
     own = director.locator("#reminder-badge")
@@ -21,4 +22,5 @@ async def test_the_top_bar_counts_overdue_tasks_for_the_office_and_the_person(
     # An account with nothing due sees no badge at all.
     hall = await screens.login("manhinh")
     await hall.wait_for_timeout(500)
+    await keep_for_guide(hall, "hall-meetings.png")
     assert await hall.locator("#reminder-badge").count() == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.async_api import expect
 
-from tests.e2e.conftest import Screens, meeting_id
+from tests.e2e.conftest import Screens, keep_for_guide, meeting_id
 
 TITLE = "Họp khẩn về phòng chống lụt bão"
 
@@ -20,6 +20,7 @@ async def test_a_hand_raised_on_an_earlier_item_is_marked_on_the_console(
     await chair.goto(f"/meetings/{m}/console")
     row = chair.locator("#speaker-queue .lv-queue-row")
     await expect(row).to_have_count(1)
+    await keep_for_guide(tablet, "tablet-live.png")
     # Asked on the item under discussion: nothing to say about it.
     await expect(row.locator(".lv-queue-item")).to_have_count(0)
     await chair.click("#agenda-control li:nth-child(2) [data-set-item]")

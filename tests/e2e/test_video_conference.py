@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.async_api import Page, expect
 
-from tests.e2e.conftest import Screens, meeting_id
+from tests.e2e.conftest import Screens, keep_for_guide, meeting_id
 from tests.e2e.test_hall_display_fits import assert_fits
 
 MEETING = "Họp khẩn về phòng chống lụt bão"
@@ -70,6 +70,7 @@ async def test_hall_publishes_and_commune_room_decodes(screens: Screens) -> None
     # The projector cannot scroll: the room's picture, the speaker and the tally all fit,
     # and the connected rooms are the live video links (one), not the check-ins.
     await assert_fits(display, "remote speaker")
+    await keep_for_guide(display, "hall-remote.png")
     rooms = display.locator("#attendance-counts [data-role=rooms]")
     await expect(rooms).to_have_attribute("data-source", "video")
     await expect(rooms.locator(".lv-stat-n")).to_have_text("1/4")
