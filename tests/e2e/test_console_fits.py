@@ -73,6 +73,9 @@ async def test_the_console_is_one_screen_at_1366_by_768(screens: Screens) -> Non
     await expect(tabs.filter(has_text="Biên bản")).to_be_visible()
     await expect(tabs.filter(has_text="Kết luận")).to_be_visible()
     await assert_one_screen(chair, "idle")
+    # Beside the video rooms panel, the attendance counts rooms by check-in and says so.
+    rooms = chair.locator("#console-attendance [data-role=rooms] .lv-stat-label")
+    await expect(rooms).to_have_text("Điểm cầu đã điểm danh")
 
     # Two delegates ask to speak: the queue shows on the console, in view, with its buttons.
     for username in ("daibieu3", "daibieu1"):
@@ -81,6 +84,8 @@ async def test_the_console_is_one_screen_at_1366_by_768(screens: Screens) -> Non
         await tablet.click("#ask-to-speak")
     queue = chair.locator("#speaker-queue .lv-queue-row")
     await expect(queue).to_have_count(2)
+    # The queue is in view on the console: no card is put over the other panels for it.
+    await expect(chair.locator("#prompt-layer .prompt")).to_have_count(0)
     await assert_one_screen(chair, "speakers waiting")
     await assert_in_view(chair, "#speaker-queue .lv-queue-row [data-grant]")
 

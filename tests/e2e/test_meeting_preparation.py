@@ -117,10 +117,12 @@ async def test_secretary_prepares_a_meeting_with_few_clicks(
 async def test_chair_sees_what_waits_for_their_approval_first(screens: Screens) -> None:
     chair = await screens.login("chutich")
     cards = chair.locator("#meeting-list .meeting-card")
-    first = cards.first
-    await expect(first).to_have_attribute("data-awaiting", "approval")
-    await expect(first).to_contain_text(SUBMITTED)
-    await expect(first).to_contain_text("Chờ đồng chí phê duyệt")
+    # The meeting in session first (everyone is going there), then what waits for approval.
+    await expect(cards.first).to_contain_text("Họp khẩn về phòng chống lụt bão")
+    waiting = cards.nth(1)
+    await expect(waiting).to_have_attribute("data-awaiting", "approval")
+    await expect(waiting).to_contain_text(SUBMITTED)
+    await expect(waiting).to_contain_text("Chờ đồng chí phê duyệt")
     assert await chair.locator("#meeting-list [data-awaiting]").count() == 1
 
     # The vice-chairman takes part in that meeting but does not chair it: nothing to mark.

@@ -26,7 +26,7 @@ PAGES = {
     "manhinh": ["/", "/tasks"],
 }
 # The meeting tabs each role opens on the meeting under way and the adjourned one.
-TABS = ["", "/agenda", "/questions", "/minutes", "/conclusion"]
+TABS = ["", "/agenda", "/video", "/questions", "/minutes", "/conclusion"]
 
 
 class Watched:

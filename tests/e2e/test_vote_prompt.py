@@ -154,6 +154,9 @@ async def test_the_vote_and_the_floor_reach_a_delegate_reading_a_document(
     await expect(chair.locator("#poll-list .poll-row.closed")).to_have_count(1)
     await expect(chair.locator("#prompt-layer .prompt-vote")).to_have_count(0)
 
+    # The chair turns to the agenda's documents; the console would show the queue itself.
+    await chair.click("[data-tab=agenda]")
+    await expect(chair.locator("#agenda-items")).to_be_visible()
     # The delegate asks to speak on the tablet and goes back to reading.
     await delegate.click(".reader-bar .back")
     await delegate.click("[data-tab=live]")
@@ -162,8 +165,8 @@ async def test_the_vote_and_the_floor_reach_a_delegate_reading_a_document(
     await delegate.click(".thumb[data-page='12']")
     await expect(delegate.locator("#page-input")).to_have_value("12")
 
-    # The chair is told of the request wherever the console is scrolled, and gives the floor
-    # from the prompt.
+    # The chair is told of the request away from the console, and gives the floor from the
+    # prompt.
     ask = chair.locator("#prompt-layer .prompt-request")
     await expect(ask).to_be_visible(timeout=5000)
     await expect(ask).to_contain_text(DELEGATE_NAME)
@@ -179,6 +182,7 @@ async def test_the_vote_and_the_floor_reach_a_delegate_reading_a_document(
     # Yielding the floor from the prompt ends the turn; the prompt goes with it.
     await floor.get_by_role("button", name="Kết thúc phát biểu").click()
     await expect(floor).to_have_count(0)
+    await chair.click("[data-tab=console]")
     await expect(chair.locator("#speaker-now.empty")).to_be_visible()
 
     assert not errors, errors

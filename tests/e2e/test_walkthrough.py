@@ -130,30 +130,22 @@ async def test_what_the_walkthrough_found(screens: Screens) -> None:
     await chair.wait_for_timeout(300)
     await expect(chair.locator("#prompt-layer .prompt-vote")).to_have_count(0)
 
-    # Checked in: a small card docked in the bottom-right corner, over none of the vote's
-    # controls, and the vote can be cast from it.
+    # Checked in: the chair's own ballot sits in the polls panel under the vote it runs;
+    # no prompt is put over the console, and the vote's controls stay uncovered.
     await api(chair, "POST", f"/api/meetings/{urgent}/attendance/checkin", {})
-    prompt = chair.locator("#prompt-layer .prompt-vote")
-    await expect(prompt).to_be_visible(timeout=5000)
-    await expect(chair.locator("#prompt-layer")).to_have_class(re.compile(r"\bdocked\b"))
-    card = await box(chair, "#prompt-layer")
-    assert card["width"] <= 360, card
-    assert card["x"] + card["width"] >= 1280 - 20 and card["y"] + card["height"] >= 800 - 20, card
-    await open_row.scroll_into_view_if_needed()
-    for control in ("#poll-list .poll-row.open", "#poll-list [data-action=close]",
-                    "#poll-list [data-action=cancel]"):
-        await chair.locator(control).first.scroll_into_view_if_needed()
-        card = await box(chair, "#prompt-layer")
-        assert not overlaps(card, await box(chair, control)), control
+    ballot = chair.locator("#console-polls #ballot")
+    await expect(ballot).to_be_visible(timeout=5000)
+    await chair.wait_for_timeout(300)
+    await expect(chair.locator("#prompt-layer .prompt")).to_have_count(0)
     close = chair.locator("#poll-list [data-action=close]")
+    await close.scroll_into_view_if_needed()
     hit = await close.evaluate(
         """(b) => { const r = b.getBoundingClientRect();
                     const at = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
                     return b === at || b.contains(at); }""")
     assert hit, "the close button is covered"
-    await prompt.locator(".ballot-option[data-choice='0']").click()
-    await expect(prompt.locator("[data-role=receipt]")).to_contain_text(
-        "Bạn đã biểu quyết: Tán thành")
+    await ballot.locator(".ballot-option[data-choice='0']").click()
+    await expect(ballot.locator("#my-ballot")).to_contain_text("Bạn đã biểu quyết: Tán thành")
     await expect(open_row.locator("[data-role=progress]")).to_contain_text("Đã biểu quyết: 1/")
 
     # Closing asks in the page; cancelling keeps the vote open, confirming closes it.

@@ -6,7 +6,7 @@ import { get } from "../api.js";
 import { extend, t } from "../i18n.js";
 import { call, onNotice } from "../live.js";
 import { session } from "../session.js";
-import { attempt, h, toast } from "../ui.js";
+import { attempt, fill, h, toast } from "../ui.js";
 import { joinVideo, listDevices } from "../video.js";
 import { mySpeakerRequest, speakingTimer } from "./speakers.js";
 
@@ -205,8 +205,9 @@ function render(container, ctx) {
       deviceIds: { video: cameras.value || undefined, audio: microphones.value || undefined },
       onStatus: setStatus,
       onQuality: (q) => {
-        quality.textContent = `${t("video_quality")}: ${t(`video_quality_${q.level}`)} · `
-          + `${Math.round(q.inKbps)} kbps · ${q.lossPercent.toFixed(1)}% · ${Math.round(q.rttMs || 0)} ms`;
+        // A word for the room; the figures for the technician who hovers over it.
+        quality.textContent = `${t("video_quality")}: ${t(`video_quality_${q.level}`)}`;
+        quality.title = `${Math.round(q.inKbps)} kbps · ${q.lossPercent.toFixed(1)}% · ${Math.round(q.rttMs || 0)} ms`;
         quality.dataset.framesDecoded = q.framesDecoded;
         quality.hidden = false;
       },
@@ -408,7 +409,7 @@ function render(container, ctx) {
     }, e.target) }, "■ ", t("video_record_stop"))) : null;
 
   arrange();
-  container.replaceChildren(
+  fill(container,
     bar, stage, strip, devices,
     h("div", { class: "card" }, rooms.el, recordButtons, h("h3", {}, t("video_recordings")), recordings),
   );

@@ -10,7 +10,7 @@ import { countsBlock } from "./attendance.js";
 import { roomsPanel } from "./conference.js";
 import { forItem, questionCard } from "./questions.js";
 import { floorConsole } from "./speakers.js";
-import { openPoll, pollConsole, pollEditor } from "./voting.js";
+import { openPoll, ownBallot, pollConsole, pollEditor } from "./voting.js";
 
 extend({
   vi: {
@@ -93,9 +93,10 @@ function consoleView(container, ctx) {
   view.attendance.replaceChildren(countsBlock(state));
   view.limit.replaceChildren(speakingLimit(ctx));
   view.floor.replaceChildren(floorConsole(ctx));
-  view.polls.replaceChildren(pollConsole(ctx));
-  // A vote just opened comes into view, and the form that made it folds away.
+  // The vote under way, then the chair's own ballot for it (so no prompt covers the panel).
   const open = openPoll(state);
+  fill(view.polls, pollConsole(ctx), open ? ownBallot(ctx, open) : null);
+  // A vote just opened comes into view, and the form that made it folds away.
   const openId = open ? open.id : null;
   if (openId !== view.openPoll) {
     view.openPoll = openId;

@@ -3,7 +3,7 @@ import { get, post } from "../api.js";
 import { formatDateTime, t } from "../i18n.js";
 import { vietnamParts } from "../format.js";
 import { hasRole, session } from "../session.js";
-import { askDialog, attempt, h, statusBadge } from "../ui.js";
+import { askDialog, attempt, fill, h, statusBadge } from "../ui.js";
 import "./meetings_i18n.js";
 
 /**
@@ -85,7 +85,7 @@ function overview(container, ctx) {
   const m = ctx.state.meeting;
   const people = m.participants.map((p) => h("li", {}, h("strong", {}, p.name),
     p.title ? ` — ${p.title}` : "", " ", h("span", { class: "badge" }, t(`role_${p.role}`))));
-  container.replaceChildren(
+  fill(container,
     h("div", { class: "card" },
       h("div", { class: "row" }, statusBadge(m.status), m.urgent ? h("span", { class: "badge urgent" }, t("urgent")) : null,
         h("span", { class: "spacer" }),

@@ -60,9 +60,11 @@ export async function meetingsView() {
   const refresh = async () => {
     try {
       const meetings = await get("/api/meetings");
-      // What waits for this chair's decision comes first, the rest as the server orders it.
+      // A meeting in session comes first (it is where everyone is going), then what waits
+      // for this chair's decision, then the rest as the server orders it.
       const mine = await awaitingMyApproval(meetings);
-      const ordered = [...meetings.filter((m) => mine.has(m.id)), ...meetings.filter((m) => !mine.has(m.id))];
+      const rank = (m) => (m.status === "in_session" ? 0 : mine.has(m.id) ? 1 : 2);
+      const ordered = meetings.map((m, i) => [rank(m), i, m]).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map(([, , m]) => m);
       list.replaceChildren(...(ordered.length ? ordered.map((m) => card(m, mine.has(m.id)))
         : [h("p", { class: "muted" }, t("no_meetings"))]));
     } catch (err) {

@@ -47,8 +47,14 @@ const SOUND_KEY = "ecabinet.prompt_sound";
 const TONES = { vote: [880, 1175, 880], floor: [660, 880], request: [587, 784] };
 let audio = null;
 
+// Those who preside hear a new request to speak unless they turned the sound off: they
+// look at the hall, not at the screen. Everyone else turns it on themselves.
+let soundByDefault = false;
+
 function soundOn() {
-  try { return window.localStorage.getItem(SOUND_KEY) === "on"; } catch { return false; }
+  let chosen = null;
+  try { chosen = window.localStorage.getItem(SOUND_KEY); } catch { /* private mode */ }
+  return chosen === null ? soundByDefault : chosen === "on";
 }
 
 function setSound(on) {
@@ -269,11 +275,13 @@ export function promptLayer({ meetingId, rerender = null }) {
     const floor = myFloor(state);
     // The room's video screen shows its turn itself (the on-air banner and its end button):
     // a card over it would hide the room's own picture.
-    const floorOnPage = document.querySelector("#main #video-on-air:not([hidden])");
+    const floorOnPage = document.querySelector("#main #video-on-air:not([hidden]), #main #my-floor.speaking");
     if (floor && !floorOnPage && !dismissed.has(`floor:${floor.id}`)) {
       out.push({ key: "floor", sig: [floor.id, floor.started_at, floor.limit_seconds, language()].join("|"), build: () => floorPrompt(floor) });
     }
-    if (presides(state)) {
+    // The console shows the queue itself, in view: there a new request is heard, not carded.
+    const queueOnPage = document.querySelector("#main #console-floor");
+    if (presides(state) && !queueOnPage) {
       const queue = (state.speakers && state.speakers.queue) || [];
       const fresh = queue.filter((r) => raised.has(r.id) && !dismissed.has(`request:${r.id}`));
       if (fresh.length) {
@@ -309,6 +317,7 @@ export function promptLayer({ meetingId, rerender = null }) {
     note: (s) => ({ open: openIds(s), floor: myFloor(s)?.id ?? null, queue: queueIds(s) }),
     react: (noted, s) => {
       state = s;
+      soundByDefault = presides(s);
       if (noted) {
         const poll = openPoll(s);
         if (poll && !noted.open.has(poll.id) && s.polls.voter && !myVote(s, poll)) beep("vote");

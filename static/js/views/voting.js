@@ -13,7 +13,7 @@ import { attempt, confirmDialog, h, keepView, toast } from "../ui.js";
 extend({
   vi: {
     v_tab: "Biểu quyết", v_vote: "Biểu quyết", v_open_now: "Đang biểu quyết", v_voted_n: "Đã biểu quyết: {n}/{of}",
-    v_you_voted: "Bạn đã biểu quyết", v_receipt: "Mã phiếu", v_change: "Bạn có thể đổi ý trước khi kết thúc",
+    v_your_ballot: "Phiếu của bạn", v_you_voted: "Bạn đã biểu quyết", v_receipt: "Mã phiếu", v_change: "Bạn có thể đổi ý trước khi kết thúc",
     v_sending: "Đang gửi phiếu…", v_resending: "Mất kết nối — phiếu sẽ được gửi lại tự động",
     v_check_in_first: "Bạn cần điểm danh trước khi biểu quyết.", v_not_voter: "Bạn theo dõi biểu quyết (không có quyền biểu quyết).",
     v_time_left: "Còn lại", v_secret: "Bỏ phiếu kín", v_named: "Biểu quyết công khai",
@@ -47,7 +47,7 @@ extend({
   },
   en: {
     v_tab: "Voting", v_vote: "Vote", v_open_now: "Voting now", v_voted_n: "Voted: {n}/{of}",
-    v_you_voted: "You voted", v_receipt: "Receipt", v_change: "You may change your vote until voting closes",
+    v_your_ballot: "Your ballot", v_you_voted: "You voted", v_receipt: "Receipt", v_change: "You may change your vote until voting closes",
     v_sending: "Sending your ballot…", v_resending: "Connection lost — your ballot will be resent automatically",
     v_check_in_first: "Please check in before voting.", v_not_voter: "You follow this vote (you have no vote).",
     v_time_left: "Time left", v_secret: "Secret ballot", v_named: "Named vote",
@@ -289,6 +289,39 @@ export function resultBlock(poll, { big = false } = {}) {
       poll.closed_at ? [" · ", t("v_closed_at", { at: formatDateTimeShort(poll.closed_at) })] : null));
 }
 
+/** The choices as buttons, then what was sent and its receipt. */
+function ballotBody(ctx, poll, mine, waiting) {
+  const locked = Boolean(mine) && !poll.allow_change;
+  const buttons = poll.options.map((option, i) => {
+    const chosen = mine && mine.choice === i;
+    const b = h("button", { type: "button", class: `${optionClass(poll, i)} ballot-option${chosen ? " chosen" : ""}`,
+      dataset: { choice: i }, disabled: locked || Boolean(waiting) }, chosen ? `✔ ${option}` : option);
+    b.addEventListener("click", () => castVote(ctx, poll, i));
+    return b;
+  });
+  return h("div", {},
+    h("div", { class: "ballot-options" }, buttons),
+    waiting ? h("p", { class: "notice sending" }, t("v_sending")) : null,
+    mine ? h("div", { class: "my-ballot", id: "my-ballot" },
+      h("strong", {}, "✔ ", t("v_you_voted"), mine.choice !== null ? `: ${poll.options[mine.choice]}` : ""),
+      mine.receipt ? h("div", {}, t("v_receipt"), ": ", h("code", { class: "lv-receipt" }, mine.receipt)) : null,
+      poll.allow_change ? h("div", { class: "muted" }, t("v_change")) : null) : null);
+}
+
+/**
+ * The chair's own ballot on the console, under the open poll it runs: only the choices,
+ * since the poll's question and progress are right above it. None for who may not vote
+ * now (not a voter, or not checked in).
+ */
+export function ownBallot(ctx, poll) {
+  const state = ctx.state;
+  const me = state.attendance && state.attendance.entries.find((e) => e.user_id === (session.user && session.user.id));
+  if (!state.polls.voter || !me || !me.present) return null;
+  return h("div", { class: "console-ballot", id: "ballot", dataset: { pollId: poll.id } },
+    h("div", { class: "muted small-text" }, t("v_your_ballot")),
+    ballotBody(ctx, poll, myVote(state, poll), pending.get(poll.id)));
+}
+
 /** The tablet's ballot for the open poll. */
 export function ballotCard(ctx, poll) {
   const state = ctx.state;
@@ -302,21 +335,7 @@ export function ballotCard(ctx, poll) {
   } else if (!me || !me.present) {
     body = h("p", { class: "notice" }, t("v_check_in_first"));
   } else {
-    const locked = Boolean(mine) && !poll.allow_change;
-    const buttons = poll.options.map((option, i) => {
-      const chosen = mine && mine.choice === i;
-      const b = h("button", { type: "button", class: `${optionClass(poll, i)} ballot-option${chosen ? " chosen" : ""}`,
-        dataset: { choice: i }, disabled: locked || Boolean(waiting) }, chosen ? `✔ ${option}` : option);
-      b.addEventListener("click", () => castVote(ctx, poll, i));
-      return b;
-    });
-    body = h("div", {},
-      h("div", { class: "ballot-options" }, buttons),
-      waiting ? h("p", { class: "notice sending" }, t("v_sending")) : null,
-      mine ? h("div", { class: "my-ballot", id: "my-ballot" },
-        h("strong", {}, "✔ ", t("v_you_voted"), mine.choice !== null ? `: ${poll.options[mine.choice]}` : ""),
-        mine.receipt ? h("div", {}, t("v_receipt"), ": ", h("code", { class: "lv-receipt" }, mine.receipt)) : null,
-        poll.allow_change ? h("div", { class: "muted" }, t("v_change")) : null) : null);
+    body = ballotBody(ctx, poll, mine, waiting);
   }
   return h("div", { class: "card ballot", id: "ballot", dataset: { pollId: poll.id } },
     h("div", { class: "row" }, h("span", { class: "badge live-badge" }, "● ", t("v_open_now")), h("span", { class: "spacer" }),
