@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from typing import Any
 
 import httpx
@@ -134,3 +136,43 @@ async def test_login_rate_limit_per_address(world: World, client_factory: Any, a
     client = await client_factory()
     statuses = [(await client.login(f"ghost{i}", "whatever-1")).status_code for i in range(4)]
     assert statuses == [401, 401, 401, 429]
+
+
+def _write_lock_free(database_url: str) -> bool | None:
+    """Whether another connection could take SQLite's write lock now (None: not SQLite)."""
+    if not db.is_sqlite(database_url):
+        return None
+    path = database_url.split(":///", 1)[1]
+    # A background writer of the app may hold the lock for a moment: wait for it, as the
+    # other logins would. A lock held by the login being checked would outlast the wait.
+    probe = sqlite3.connect(path, timeout=1, isolation_level=None)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        probe.close()
+
+
+async def test_the_password_is_checked_off_the_event_loop_and_outside_the_write_lock(
+        world: World, client_factory: Any, database_url: str, monkeypatch: Any) -> None:
+    # A hall of tablets logging in at once: each Argon2 check (tens of milliseconds) must
+    # neither hold the database's one write lock, so the others queue past their timeout,
+    # nor run on the event loop, so every screen's events wait behind it.
+    loop_thread = threading.get_ident()
+    seen: list[tuple[bool, bool | None]] = []
+    real = accounts.check_password
+
+    def watched(stored: str, password: str) -> bool:
+        seen.append((threading.get_ident() != loop_thread, _write_lock_free(database_url)))
+        return real(stored, password)
+
+    monkeypatch.setattr(accounts, "check_password", watched)
+    client = await client_factory()
+    assert (await client.login("delegate")).status_code == 200
+    assert (await client.login("delegate", PASSWORD + "x")).status_code == 401
+    assert (await client.login("nobody-here")).status_code == 401
+    free = None if not db.is_sqlite(database_url) else True
+    assert seen == [(True, free)] * 3

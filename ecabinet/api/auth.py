@@ -140,15 +140,13 @@ async def login(request: Request) -> Response:
         refused = TooManyRequests("login_throttled", seconds=seconds)
         return JSONResponse(refusal_of(refused, language_of(request)), status_code=429,
                             headers={"retry-after": str(seconds)})
-    async with sessions_of(request)() as db, db.begin():
-        try:
-            login_row = await accounts.authenticate(db, username, password, policy)
-        except Unauthenticated:
-            if throttle.failures(key) == policy.max_failures:
-                log.warning("failed logins for %r from %s: further tries now wait",
-                            key[0], client)
-            raise
-        user = await accounts.get_user(db, login_row.user_id)
+    try:
+        login_row, user = await accounts.authenticate(sessions_of(request), username, password,
+                                                      policy)
+    except Unauthenticated:
+        if throttle.failures(key) == policy.max_failures:
+            log.warning("failed logins for %r from %s: further tries now wait", key[0], client)
+        raise
     throttle.succeeded(key)
     response = JSONResponse({"user": user_view(user), "csrf_token": login_row.csrf_token})
     response.set_cookie(
