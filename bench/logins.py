@@ -4,13 +4,14 @@ Prints (never asserts), with a floor measured in the same run:
   * how many of N logins fired together succeeded, and every other answer by status
     (target: all succeed: no 500 "database is locked", no timeout)
   * login latency p50/p99 and the time until the last one answered
+  * the same for N accounts created together by the administrator
   * the floor: the same N Argon2 checks alone, through a thread pool of the same size as
     the server's, in this process; the ratio says what the server adds around them
 
 The accounts carry a hash made with the server's default Argon2 cost, as real accounts do.
 The database is the embedded default, SQLite (or --database-url for PostgreSQL).
 
-Run: .venv/bin/python bench/logins.py [--logins 1000] [--connections 500]
+Run: .venv/bin/python bench/logins.py [--logins 1000] [--creations 300] [--connections 500]
 """
 
 from __future__ import annotations
@@ -68,6 +69,10 @@ async def build(database_url: str, logins: int) -> str:
     engine = db.create_engine(database_url)
     async with db.transaction(db.sessionmaker(engine)) as s:
         unit = await units.create_unit(s, name="Hội đồng nhân dân tỉnh", kind="province")
+        await s.execute(insert(User), [
+            {"username": "quantri", "full_name": "Quản trị", "title": "", "role": Role.admin,
+             "unit_id": unit.id, "password_hash": hashed, "language": "vi", "active": True,
+             "failed_logins": 0, "created_at": utcnow()}])
         await s.execute(insert(User), [
             {"username": f"daibieu{n:04d}", "full_name": f"Đại biểu số {n}", "title": "",
              "role": Role.delegate, "unit_id": unit.id, "password_hash": hashed,
@@ -129,6 +134,41 @@ async def fire(url: str, logins: int, connections: int) -> tuple[list[float], Co
         return [t for t, _ in done], Counter(o for _, o in done), time.perf_counter() - start
 
 
+async def create(url: str, count: int, connections: int
+                 ) -> tuple[list[float], Counter[str], float]:
+    """The administrator creates `count` accounts at once; as `fire` answers."""
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as http:
+        answer = await http.post("/api/login", headers={"origin": url},
+                                 json={"username": "quantri", "password": PASSWORD})
+        headers = {"origin": url, "x-csrf-token": answer.json()["csrf_token"]}
+        start = time.perf_counter()
+
+        async def one(n: int) -> tuple[float, str]:
+            sent = time.perf_counter()
+            try:
+                made = await http.post("/api/users", headers=headers, json={
+                    "username": f"moi{n:04d}", "full_name": f"Đại biểu mới {n}",
+                    "password": PASSWORD, "role": "delegate"})
+                outcome = str(made.status_code)
+            except httpx.HTTPError as exc:
+                outcome = type(exc).__name__
+            return time.perf_counter() - sent, outcome
+
+        done = await asyncio.gather(*(one(n) for n in range(count)))
+        return [t for t, _ in done], Counter(o for _, o in done), time.perf_counter() - start
+
+
+def report(what: str, times: list[float], answers: Counter[str], total: float, good: str
+           ) -> None:
+    """One line of outcomes, one of latencies."""
+    others = {k: v for k, v in answers.items() if k != good}
+    print(f"  {what}: succeeded {answers.get(good, 0)}/{len(times)}; other answers: "
+          f"{others or 'none'}")
+    print(f"  latency p50 {1000 * statistics.median(times):.0f} ms, "
+          f"p99 {1000 * percentile(times, 0.99):.0f} ms; last answer after {total:.1f} s")
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -149,18 +189,18 @@ async def run(args: argparse.Namespace) -> None:
         try:
             await wait_http(f"{url}/healthz", server)
             times, answers, total = await fire(url, args.logins, args.connections)
+            made = await create(url, args.creations, args.connections) if args.creations else None
         finally:
             server.terminate()
             server.wait(timeout=20)
     locked = (tmp / "server.log").read_text(errors="replace").count("database is locked")
-    ok = answers.get("200", 0)
-    print(f"{args.logins} logins fired together over {args.connections} connections "
-          f"({'SQLite' if database_url.startswith('sqlite') else 'PostgreSQL'})")
-    print(f"  succeeded {ok}/{args.logins}; other answers: "
-          f"{dict((k, v) for k, v in answers.items() if k != '200') or 'none'}; "
+    print(f"{args.logins} logins, then {args.creations} account creations, each fired "
+          f"together over {args.connections} connections "
+          f"({'SQLite' if database_url.startswith('sqlite') else 'PostgreSQL'}); "
           f"'database is locked' in the server log: {locked}")
-    print(f"  latency p50 {1000 * statistics.median(times):.0f} ms, "
-          f"p99 {1000 * percentile(times, 0.99):.0f} ms; last answer after {total:.1f} s")
+    report("logins", times, answers, total, "200")
+    if made:
+        report("account creations", *made, "201")
     alone = floor(hashed, args.logins)
     print(f"floor: the same {args.logins} Argon2 checks alone in a thread pool: {alone:.1f} s")
     print(f"ratio: all logins answered / Argon2 alone = {total / alone:.2f}×")
@@ -169,6 +209,8 @@ async def run(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--logins", type=int, default=1000)
+    parser.add_argument("--creations", type=int, default=300,
+                        help="accounts the administrator creates together afterwards")
     parser.add_argument("--connections", type=int, default=500)
     parser.add_argument("--database-url", default="")
     asyncio.run(run(parser.parse_args()))

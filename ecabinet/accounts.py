@@ -73,6 +73,31 @@ def _validate_password(password: str) -> None:
         raise Invalid("password_too_short", min=MIN_PASSWORD_LENGTH)
 
 
+@dataclass(frozen=True)
+class PasswordHash:
+    """A new password already checked against the rules and hashed."""
+
+    value: str
+
+
+async def prepare_password(password: str) -> PasswordHash:
+    """Check a new password and hash it in a worker thread, before any transaction opens.
+
+    Argon2 costs tens of milliseconds of CPU: inside a transaction it would hold SQLite's
+    one write lock that long, on the event loop it would stall every screen.
+    """
+    _validate_password(password)
+    return PasswordHash(await asyncio.to_thread(hash_password, password))
+
+
+def _password_hash(password: str | PasswordHash) -> str:
+    # A plain string (the command line, the demo) is checked and hashed here and now.
+    if isinstance(password, PasswordHash):
+        return password.value
+    _validate_password(password)
+    return hash_password(password)
+
+
 # Usernames are typed at login on any keyboard and shown in audit logs: plain letters,
 # digits and . _ - only, so no look-alike or right-to-left trick can pose as another.
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
@@ -106,7 +131,7 @@ async def create_user(
     *,
     username: str,
     full_name: str,
-    password: str,
+    password: str | PasswordHash,
     role: Role | str,
     unit_id: int | None = None,
     title: str = "",
@@ -123,7 +148,7 @@ async def create_user(
         role = Role(role)
     except ValueError as exc:
         raise Invalid("unknown_role", role=str(role)) from exc
-    _validate_password(password)
+    password_hash = _password_hash(password)
     if await session.scalar(select(User.id).where(User.username == username)):
         raise Conflict("username_taken", username=username)
     if unit_id is not None and await session.get(Unit, unit_id) is None:
@@ -131,7 +156,7 @@ async def create_user(
     user = User(
         username=username,
         full_name=full_name.strip(),
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         role=role,
         unit_id=unit_id,
         title=title.strip(),
@@ -156,7 +181,7 @@ async def update_user(
     role: str | None = None,
     unit_id: int | None = None,
     active: bool | None = None,
-    password: str | None = None,
+    password: str | PasswordHash | None = None,
     language: str | None = None,
 ) -> User:
     """Change an account's fields; deactivating or a new password ends its sessions."""
@@ -189,8 +214,7 @@ async def update_user(
             user.failed_logins = 0
             user.locked_until = None
     if password is not None:
-        _validate_password(password)
-        user.password_hash = hash_password(password)
+        user.password_hash = _password_hash(password)
         changed["password"] = "changed"
     if active is False or password is not None:
         await revoke_user_sessions(session, user_id)

@@ -176,3 +176,34 @@ async def test_the_password_is_checked_off_the_event_loop_and_outside_the_write_
     assert (await client.login("nobody-here")).status_code == 401
     free = None if not db.is_sqlite(database_url) else True
     assert seen == [(True, free)] * 3
+
+
+async def test_new_passwords_are_hashed_off_the_event_loop_and_outside_the_write_lock(
+        world: World, client_factory: Any, database_url: str, monkeypatch: Any) -> None:
+    # Accounts made for a whole council at once must not queue on the write lock either;
+    # and nobody but an admin makes the server spend the Argon2 work.
+    admin = await client_factory("admin")
+    delegate = await client_factory("delegate")
+    loop_thread = threading.get_ident()
+    seen: list[tuple[bool, bool | None]] = []
+    real = accounts.hash_password
+
+    def watched(password: str) -> str:
+        seen.append((threading.get_ident() != loop_thread, _write_lock_free(database_url)))
+        return real(password)
+
+    monkeypatch.setattr(accounts, "hash_password", watched)
+    body = {"username": "moi", "full_name": "Lê Văn Mới", "password": "mat-khau-123",
+            "role": "delegate", "unit_id": world.district}
+    assert (await delegate.post("/api/users", json=body)).status_code == 403
+    assert seen == []
+    created = await admin.post("/api/users", json=body)
+    assert created.status_code == 201
+    changed = await admin.put(f"/api/users/{created.json()['id']}",
+                              json={"password": "mat-khau-moi-456"})
+    assert changed.status_code == 200
+    free = None if not db.is_sqlite(database_url) else True
+    assert seen == [(True, free)] * 2
+    # The new password opens the account.
+    newcomer = await client_factory()
+    assert (await newcomer.login("moi", "mat-khau-moi-456")).status_code == 200

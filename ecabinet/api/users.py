@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -10,6 +12,7 @@ from ecabinet import accounts, payload
 from ecabinet.api.auth import LANGUAGE, USER_SCHEMA, user_view
 from ecabinet.api.context import authed, json_body, ok
 from ecabinet.api.spec import BOOL, ID, STR, arr, enum_of, nullable, obj, operation
+from ecabinet.errors import Invalid
 from ecabinet.models import Role
 
 ROLE = enum_of(Role)
@@ -33,18 +36,33 @@ async def list_users(request: Request) -> Response:
         return ok([user_view(u) for u in await accounts.list_users(ctx.db)])
 
 
+async def _new_password(request: Request, body: dict[str, Any], *, required: bool
+                        ) -> accounts.PasswordHash | None:
+    # Hashed between two transactions: first who asks is checked (nobody else may make
+    # the server spend Argon2 work), then the account is written with the hash ready.
+    password = payload.text(body, "password", required=required, max_length=200)
+    if not password:
+        return None
+    async with authed(request) as ctx:
+        ctx.require(Role.admin)
+    return await accounts.prepare_password(password)
+
+
 @operation("Create an account (admin)", tag="users", body=USER_BODY, response=USER_SCHEMA,
            status=201, errors=[409])
 async def create_user(request: Request) -> Response:
     """Add an account with a role and a unit."""
     body = await json_body(request)
+    password = await _new_password(request, body, required=True)
+    if password is None:  # a blank one is refused as missing above; this is for the types
+        raise Invalid("field_required", field="password")
     async with authed(request) as ctx:
         ctx.require(Role.admin)
         user = await accounts.create_user(
             ctx.db,
             username=payload.text(body, "username", max_length=80),
             full_name=payload.text(body, "full_name", max_length=200),
-            password=payload.text(body, "password", max_length=200),
+            password=password,
             role=payload.text(body, "role", max_length=20),
             unit_id=payload.integer(body, "unit_id", required=False),
             title=payload.text(body, "title", required=False, max_length=200),
@@ -59,6 +77,7 @@ async def create_user(request: Request) -> Response:
 async def update_user(request: Request) -> Response:
     """Edit, deactivate, unlock or reset the password of an account."""
     body = await json_body(request)
+    password = await _new_password(request, body, required=False)
     async with authed(request) as ctx:
         ctx.require(Role.admin)
         user = await accounts.update_user(
@@ -69,7 +88,7 @@ async def update_user(request: Request) -> Response:
             role=payload.text(body, "role", required=False) or None,
             unit_id=payload.integer(body, "unit_id", required=False),
             active=payload.boolean(body, "active") if "active" in body else None,
-            password=payload.text(body, "password", required=False, max_length=200) or None,
+            password=password,
             language=payload.text(body, "language", required=False) or None,
         )
         return ok(user_view(user))
