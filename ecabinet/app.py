@@ -133,7 +133,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     """The whole node: HTTP API, live channel and UI behind one ASGI callable."""
     settings = settings or load_settings()
     accounts.configure_hashing(settings.argon2_time_cost, settings.argon2_memory_kib)
-    engine = db.create_engine(settings.database_url)
+    engine = db.create_engine(settings.database_url, busy_ms=settings.database_busy_ms)
     sessions = db.sessionmaker(engine)
     hub = Hub(settings, sessions)
     attendance_actions.register(hub)

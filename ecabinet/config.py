@@ -48,6 +48,8 @@ class Settings:
     data_dir: Path
     database_url: str
     secret_key: str
+    # How long a writer waits for SQLite's write lock before the action is refused as busy.
+    database_busy_ms: int = 10000
     redis_url: str = ""
     redis_channel: str = "ecabinet"
     host: str = "127.0.0.1"
@@ -134,6 +136,7 @@ def load_settings() -> Settings:
         data_dir=data_dir,
         database_url=_env("DATABASE_URL", default_db),
         secret_key=secret,
+        database_busy_ms=_env_int("DATABASE_BUSY_MS", 10000),
         redis_url=_env("REDIS_URL", ""),
         redis_channel=_env("REDIS_CHANNEL", "ecabinet"),
         host=_env("HOST", "127.0.0.1"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -21,26 +21,32 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    # WAL lets tablets read while a ballot batch commits; foreign keys are off
-    # by default in SQLite; the busy timeout turns writer contention into a
-    # short wait instead of an immediate "database is locked".
-    cursor = dbapi_conn.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
-    # SQLAlchemy then issues BEGIN itself (see _sqlite_begin_immediate).
-    dbapi_conn.isolation_level = None
+def _sqlite_pragmas(busy_ms: int) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # WAL lets tablets read while a ballot batch commits; foreign keys are off
+        # by default in SQLite; the busy timeout turns writer contention into a
+        # short wait instead of an immediate "database is locked".
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+        # SQLAlchemy then issues BEGIN itself (see _sqlite_begin_immediate).
+        dbapi_conn.isolation_level = None
+
+    return on_connect
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """An async engine for `url`, configured for the backend it names."""
+def create_engine(url: str, *, echo: bool = False, busy_ms: int = 10000) -> AsyncEngine:
+    """An async engine for `url`, configured for the backend it names.
+
+    `busy_ms`: how long an SQLite writer waits for the write lock before giving up.
+    """
     if is_sqlite(url):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 10})
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": busy_ms / 1000})
         sync_engine: Engine = engine.sync_engine
-        event.listen(sync_engine, "connect", _sqlite_pragmas)
+        event.listen(sync_engine, "connect", _sqlite_pragmas(busy_ms))
         # A deferred transaction that reads and then writes fails at once with
         # SQLITE_BUSY_SNAPSHOT when another writer committed in between, and the
         # busy timeout cannot help; taking the write lock up front makes

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
 from ecabinet.i18n import translate
 
 
@@ -64,6 +67,29 @@ class TooManyRequests(DomainError):
     """Rate limited; try later."""
 
     status = 429
+
+
+class Unavailable(DomainError):
+    """The database is busy or out of reach for a moment; the same action may succeed soon."""
+
+    status = 503
+
+
+def unavailable_of(exc: BaseException) -> Unavailable | None:
+    """The refusal for a database that could not take the action now, or None.
+
+    SQLite's write lock held past the busy timeout, PostgreSQL down or restarting, no free
+    connection in the pool: none is a bug of the action, all pass, and the user is told to
+    try again rather than that the server failed.
+    """
+    if isinstance(exc, OperationalError) and "locked" in str(exc.orig or exc).lower():
+        return Unavailable("database_busy")
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout) or (
+            isinstance(exc, DBAPIError) and exc.connection_invalidated):
+        return Unavailable("database_unavailable")
+    if isinstance(exc, ConnectionError | TimeoutError) and "database" in str(exc).lower():
+        return Unavailable("database_unavailable")
+    return None
 
 
 def refusal_of(exc: DomainError, language: str) -> dict[str, Any]:

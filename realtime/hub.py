@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ecabinet import accounts, eventlog, meetings, payload, snapshot
 from ecabinet.config import Settings
-from ecabinet.errors import DomainError, Unauthenticated, refusal, refusal_of
+from ecabinet.errors import DomainError, Unauthenticated, refusal, refusal_of, unavailable_of
 from ecabinet.i18n import translate
 from ecabinet.models import User
 
@@ -88,7 +88,10 @@ class Hub:
                 return await handler(sid, data)
             except DomainError as exc:
                 return await self.refused(sid, exc)
-            except Exception:
+            except Exception as exc:
+                if (busy := unavailable_of(exc)) is not None:
+                    log.warning("live action %s: %s (%s)", event, busy.code, exc)
+                    return await self.refused(sid, busy)
                 log.exception("live action %s failed", event)
                 return refusal("internal_error",
                                translate("internal_error", await self.language(sid)))

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ecabinet.api.context import language_of
-from ecabinet.errors import DomainError, refusal, refusal_of
+from ecabinet.errors import DomainError, refusal, refusal_of, unavailable_of
 from ecabinet.i18n import translate
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,14 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
-    """A bug: the same shape, a translated apology, the traceback only in the log."""
+    """A bug: the same shape, a translated apology, the traceback only in the log.
+
+    A database busy or out of reach is no bug: 503, "try again", and a Retry-After.
+    """
+    if (busy := unavailable_of(exc)) is not None:
+        log.warning("%s %s: %s (%s)", request.method, request.url.path, busy.code, exc)
+        return JSONResponse(refusal_of(busy, language_of(request)), status_code=busy.status,
+                            headers={"retry-after": "2"})
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse(refusal("internal_error", translate("internal_error",
                                                                language_of(request))),
