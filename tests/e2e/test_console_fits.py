@@ -96,3 +96,14 @@ async def test_the_console_is_one_screen_at_1366_by_768(screens: Screens) -> Non
     await assert_one_screen(chair, "vote open")
     await assert_in_view(chair, "#console-polls .poll-row.open")
     await keep_for_guide(chair, "console.png")
+
+    # Closed: its verdict and every bar are in view at once, the form for a new vote folded.
+    await chair.click("#poll-list [data-action=close]")
+    await chair.click("#close-poll-dialog [data-answer=confirm]")
+    result = chair.locator("#console-polls .poll-row.closed .lv-result")
+    await expect(result).to_have_count(1)
+    await assert_one_screen(chair, "vote closed")
+    await assert_in_view(chair, "#console-polls .poll-row.closed [data-role=verdict]")
+    await assert_in_view(chair, "#console-polls .poll-row.closed .lv-bar-row:last-child")
+    await expect(chair.locator("#console-polls details.poll-new")).not_to_have_attribute(
+        "open", "")

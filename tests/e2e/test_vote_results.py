@@ -39,6 +39,9 @@ async def text(locator: Locator) -> str:
 
 async def vote(chair: Page, delegates: list[Page], question: str, rule: str) -> None:
     """The chair opens a poll under `rule`; each delegate votes "Tán thành"; the chair closes."""
+    # After a result the console folds the form for a new vote: the chair unfolds it.
+    if await chair.locator("details.poll-new").get_attribute("open") is None:
+        await chair.click("details.poll-new > summary")
     await chair.fill("#poll-question", question)
     await chair.select_option("#poll-rule", rule)
     await chair.click("#poll-open")

@@ -96,12 +96,13 @@ function consoleView(container, ctx) {
   // The vote under way, then the chair's own ballot for it (so no prompt covers the panel).
   const open = openPoll(state);
   fill(view.polls, pollConsole(ctx), open ? ownBallot(ctx, open) : null);
-  // A vote just opened comes into view, and the form that made it folds away.
+  // A vote just opened, or just closed with its result, comes into view with the form that
+  // makes votes folded away: the chair unfolds it for the next one.
   const openId = open ? open.id : null;
   if (openId !== view.openPoll) {
     view.openPoll = openId;
-    view.editor.open = !openId;
-    if (openId) view.polls.parentElement.scrollTop = 0;
+    view.editor.open = false;
+    view.polls.parentElement.scrollTop = 0;
   }
   const item = state.live.current_item;
   const list = forItem(state, item ? item.id : null);
