@@ -19,36 +19,26 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import resource
 import secrets
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
+from bench.vote_round import free_port, pct, raise_fd_limit, start_node, wait_http  # noqa: E402
+
+Request = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
+
 PASSWORD = "bench-password-2026"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def raise_fd_limit() -> None:
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 async def build(database_url: str, logins: int) -> str:
@@ -95,68 +85,41 @@ def floor(hashed: str, logins: int) -> float:
     return time.perf_counter() - start
 
 
-def start_node(port: int, env: dict[str, str], log: Any) -> subprocess.Popen[bytes]:
-    """`ecabinet serve` in its own process."""
-    return subprocess.Popen([sys.executable, "-m", "ecabinet.cli", "serve", "--port", str(port),
-                             "--no-upgrade"], cwd=ROOT, env=env, stdout=log, stderr=log)
-
-
-async def wait_http(url: str, process: subprocess.Popen[bytes]) -> None:
-    async with httpx.AsyncClient() as http:
-        for _ in range(600):
-            try:
-                await http.get(url)
-                return
-            except httpx.TransportError:
-                if process.poll() is not None:
-                    raise SystemExit(f"server at {url} exited") from None
-                await asyncio.sleep(0.1)
-    raise SystemExit(f"server at {url} did not start")
-
-
-async def fire(url: str, logins: int, connections: int) -> tuple[list[float], Counter[str], float]:
-    """Every login sent at once; their latencies, their answers, and the last answer's time."""
+async def burst(url: str, count: int, connections: int, request: Request,
+                login_as: str = "") -> tuple[list[float], Counter[str], float]:
+    """`count` requests sent at once (`request(http, n)`, as `login_as` if given); their
+    latencies, their answers by status, and when the last one answered."""
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as http:
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120,
+                                 headers={"origin": url}) as http:
+        if login_as:
+            answer = await http.post("/api/login",
+                                     json={"username": login_as, "password": PASSWORD})
+            http.headers["x-csrf-token"] = answer.json()["csrf_token"]
         start = time.perf_counter()
 
         async def one(n: int) -> tuple[float, str]:
             sent = time.perf_counter()
             try:
-                answer = await http.post("/api/login", headers={"origin": url}, json={
-                    "username": f"daibieu{n:04d}", "password": PASSWORD})
-                outcome = str(answer.status_code)
-            except httpx.HTTPError as exc:
-                outcome = type(exc).__name__
-            return time.perf_counter() - sent, outcome
-
-        done = await asyncio.gather(*(one(n) for n in range(logins)))
-        return [t for t, _ in done], Counter(o for _, o in done), time.perf_counter() - start
-
-
-async def create(url: str, count: int, connections: int
-                 ) -> tuple[list[float], Counter[str], float]:
-    """The administrator creates `count` accounts at once; as `fire` answers."""
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as http:
-        answer = await http.post("/api/login", headers={"origin": url},
-                                 json={"username": "quantri", "password": PASSWORD})
-        headers = {"origin": url, "x-csrf-token": answer.json()["csrf_token"]}
-        start = time.perf_counter()
-
-        async def one(n: int) -> tuple[float, str]:
-            sent = time.perf_counter()
-            try:
-                made = await http.post("/api/users", headers=headers, json={
-                    "username": f"moi{n:04d}", "full_name": f"Đại biểu mới {n}",
-                    "password": PASSWORD, "role": "delegate"})
-                outcome = str(made.status_code)
+                outcome = str((await request(http, n)).status_code)
             except httpx.HTTPError as exc:
                 outcome = type(exc).__name__
             return time.perf_counter() - sent, outcome
 
         done = await asyncio.gather(*(one(n) for n in range(count)))
         return [t for t, _ in done], Counter(o for _, o in done), time.perf_counter() - start
+
+
+def log_in(http: httpx.AsyncClient, n: int) -> Awaitable[httpx.Response]:
+    """Delegate n logs in."""
+    return http.post("/api/login", json={"username": f"daibieu{n:04d}", "password": PASSWORD})
+
+
+def create_account(http: httpx.AsyncClient, n: int) -> Awaitable[httpx.Response]:
+    """The administrator creates account n."""
+    return http.post("/api/users", json={"username": f"moi{n:04d}",
+                                         "full_name": f"Đại biểu mới {n}",
+                                         "password": PASSWORD, "role": "delegate"})
 
 
 def report(what: str, times: list[float], answers: Counter[str], total: float, good: str
@@ -166,12 +129,7 @@ def report(what: str, times: list[float], answers: Counter[str], total: float, g
     print(f"  {what}: succeeded {answers.get(good, 0)}/{len(times)}; other answers: "
           f"{others or 'none'}")
     print(f"  latency p50 {1000 * statistics.median(times):.0f} ms, "
-          f"p99 {1000 * percentile(times, 0.99):.0f} ms; last answer after {total:.1f} s")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+          f"p99 {1000 * pct(times, 0.99):.0f} ms; last answer after {total:.1f} s")
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -188,8 +146,9 @@ async def run(args: argparse.Namespace) -> None:
         server = start_node(port, env, log)
         try:
             await wait_http(f"{url}/healthz", server)
-            times, answers, total = await fire(url, args.logins, args.connections)
-            made = await create(url, args.creations, args.connections) if args.creations else None
+            times, answers, total = await burst(url, args.logins, args.connections, log_in)
+            made = await burst(url, args.creations, args.connections, create_account,
+                               login_as="quantri") if args.creations else None
         finally:
             server.terminate()
             server.wait(timeout=20)
