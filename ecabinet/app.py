@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,13 +21,14 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
-from ecabinet import accounts, db, documents
+from ecabinet import accounts, db, documents, logs, metrics
 from ecabinet.api import agenda as agenda_api
 from ecabinet.api import annotations as annotations_api
 from ecabinet.api import attendance as attendance_api
 from ecabinet.api import auth, health, meetings, units, users
 from ecabinet.api import conclusions as conclusions_api
 from ecabinet.api import documents as documents_api
+from ecabinet.api import metrics as metrics_api
 from ecabinet.api import minutes as minutes_api
 from ecabinet.api import questions as questions_api
 from ecabinet.api import speakers as speakers_api
@@ -46,6 +48,7 @@ from realtime import (
     voting_actions,
 )
 from realtime.hub import Hub
+from realtime.sfu import SfuService
 
 STATIC_DIR = Path(os.environ.get("ECABINET_STATIC_DIR", Path(__file__).parent.parent / "static"))
 # Third-party browser code comes from npm at set-up (static/node_modules), never committed.
@@ -107,6 +110,71 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def route_template(scope: Any) -> str:
+    """The path template of the route that handled `scope` (`/api/meetings/{id:int}`)."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    if not isinstance(path, str):
+        return metrics.UNMATCHED
+    if isinstance(route, Mount):
+        return path.rstrip("/") + "/{path}"
+    # A route inside a mount: its own path is relative to the mount's.
+    prefix = scope.get("root_path", "")[len(scope.get("app_root_path", "")):]
+    return prefix + path
+
+
+class RequestObserver:
+    """Gives each HTTP request an id (in every log line and X-Request-ID) and times it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Bind the request id, answer with it, and record the latency by route template."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = next((value for name, value in scope.get("headers", [])
+                         if name == b"x-request-id"), b"")
+        request_id = logs.accept_request_id(incoming.decode("latin-1"))
+        token = logs.bind_request_id(request_id)
+        started = time.perf_counter()
+        status = 500  # what the client gets if the app fails before answering
+
+        async def send_with_id(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []),
+                                      (b"x-request-id", request_id.encode("ascii"))]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            metrics.observe_request(scope["method"], route_template(scope), status,
+                                    time.perf_counter() - started)
+            logs.unbind_request_id(token)
+
+
+def _sfu_figures(sfu: SfuService) -> dict[str, int]:
+    # Read from the counters the SFU keeps per stream, at scrape time only.
+    figures = dict.fromkeys(("sfu_peers", "sfu_packets_received", "sfu_packets_forwarded",
+                             "sfu_packets_lost", "sfu_packets_dropped"), 0)
+    for room in list(sfu.rooms.values()):
+        for peer in list(room.peers.values()):
+            figures["sfu_peers"] += 1
+            for stream in list(peer.inbound.values()):
+                figures["sfu_packets_received"] += stream.packets
+                figures["sfu_packets_dropped"] += stream.dropped
+                if stream.started:
+                    expected = stream.cycles + stream.last_seq - stream.base_seq + 1
+                    figures["sfu_packets_lost"] += max(0, expected - stream.packets)
+            for track in list(peer.outbound.values()):
+                figures["sfu_packets_forwarded"] += track.counters()[0]
+    return figures
+
+
 async def index(request: Request) -> Response:
     """The single-page UI; every client-side route serves the same page."""
     return FileResponse(STATIC_DIR / "index.html", headers={"cache-control": "no-cache"})
@@ -125,7 +193,7 @@ def api_routes() -> list[BaseRoute]:
         *agenda_api.routes, *documents_api.routes, *annotations_api.routes,
         *attendance_api.routes, *questions_api.routes, *speakers_api.routes, *voting_api.routes,
         *minutes_api.routes, *conclusions_api.routes, *tasks_api.routes, *verify_api.routes,
-        *video_api.routes,
+        *video_api.routes, *metrics_api.routes,
     ]
 
 
@@ -144,6 +212,13 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     video = video_actions.register(hub, settings)
     library = documents.Library(settings, sessions)
 
+    def figures() -> metrics.Figures:
+        manager = hub.sio.manager
+        connections = sum(1 for sid, _eio in manager.get_participants("/", None)
+                          if manager.is_connected(sid, "/"))
+        return metrics.Figures(connections=connections, pdf_renders=library.pdf.renders,
+                               **_sfu_figures(video.sfu))
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await hub.start()
@@ -151,6 +226,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         # poll is open closes it when its time is up, whether or not anyone votes again.
         await ballot_writer.start()
         await library.start()
+        metrics.add_source(figures)
         try:
             yield
         finally:
@@ -159,6 +235,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             await ballot_writer.stop()
             await hub.stop()
             await engine.dispose()
+            metrics.remove_source(figures)
 
     routes: list[BaseRoute] = [
         *api_routes(),
@@ -172,7 +249,8 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     app = Starlette(
         routes=routes,
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
-        middleware=[Middleware(SecurityHeaders), Middleware(GZipMiddleware, minimum_size=1024)],
+        middleware=[Middleware(RequestObserver), Middleware(SecurityHeaders),
+                    Middleware(GZipMiddleware, minimum_size=1024)],
         lifespan=lifespan,
     )
     app.state.settings = settings

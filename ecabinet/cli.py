@@ -1,4 +1,4 @@
-"""`ecabinet serve | demo | db upgrade | user add | sfu`: the command line of a node."""
+"""`ecabinet serve | demo | db upgrade | user add | sfu | backup | restore`: a node's commands."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import gc
 import getpass
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from ecabinet.config import Settings, load_settings
 
@@ -26,14 +27,18 @@ def _quiet_collector() -> None:
 def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
+    from ecabinet import logs
     from ecabinet.app import create_app
 
+    # Configured here rather than by uvicorn (log_config=None), so its lines too come out
+    # in ECABINET_LOG_FORMAT and carry the request id.
+    logs.configure(settings.log_format)
     app = create_app(settings)
     _quiet_collector()
     print(f"eCabinet đang chạy tại / is running at  http://{host}:{port}/", flush=True)
     # Browsers offer permessage-deflate; each compressed socket keeps zlib state of
     # about 256 KB, far more than the small JSON events it would save on.
-    uvicorn.run(app, host=host, port=port, log_level="info",
+    uvicorn.run(app, host=host, port=port, log_level="info", log_config=None,
                 ws="websockets-sansio", ws_per_message_deflate=False, proxy_headers=True)
 
 
@@ -122,6 +127,33 @@ def cmd_sfu(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    """Write one archive of the database and the data directory (safe while serving)."""
+    from ecabinet import backup
+
+    try:
+        archive = backup.backup(settings, Path(args.dest))
+    except backup.BackupError as exc:
+        print(f"backup failed: {exc}", file=sys.stderr)
+        return 1
+    print(archive)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    """Put back an archive written by `ecabinet backup` (the server must be stopped)."""
+    from ecabinet import backup
+
+    try:
+        restored = backup.restore(settings, Path(args.archive), force=args.force)
+    except backup.BackupError as exc:
+        print(f"restore refused: {exc}", file=sys.stderr)
+        return 1
+    print(f"restored the {restored.database} database (revision {restored.revision}, "
+          f"migrated to head) and {restored.files} files into {settings.data_dir}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
     parser = argparse.ArgumentParser(
@@ -169,6 +201,16 @@ def build_parser() -> argparse.ArgumentParser:
     sfu.add_argument("--token", default="",
                      help="shared secret between SFU nodes (ECABINET_SFU_TOKEN)")
     sfu.set_defaults(func=cmd_sfu)
+
+    back = sub.add_parser("backup", help="write a backup archive of the database and files")
+    back.add_argument("dest", metavar="DEST_DIR", help="folder the archive is written to")
+    back.set_defaults(func=cmd_backup)
+
+    rest = sub.add_parser("restore", help="restore a backup archive (server stopped)")
+    rest.add_argument("archive", metavar="ARCHIVE", help="an ecabinet-backup-*.tar.gz")
+    rest.add_argument("--force", action="store_true",
+                      help="replace a data directory or database that is not empty")
+    rest.set_defaults(func=cmd_restore)
     return parser
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -87,16 +88,28 @@ class Settings:
     # PKCS#11 modules (absolute paths to .so files) an admin may point a signing key at;
     # empty: PKCS#11 tokens are disabled. Loading a module runs its code in the server.
     pkcs11_modules: tuple[str, ...] = ()
+    # Networks (besides loopback) that may read /metrics: the Prometheus server's.
+    metrics_allow: tuple[str, ...] = ()
+    # "text" for a terminal, "json" (one object per line) for a log shipper.
+    log_format: str = "text"
+
+    # -- several nodes: what they share and what each keeps for itself --
+    # Uploaded originals, named by SHA-256 so any node may write one; "" keeps them under
+    # the data directory. Several nodes point it at one shared (NFS) directory.
+    documents_path: str = ""
+    # Rendered page images; "" keeps them under the data directory. A node's cache is its
+    # own: a fast local disk, never the shared one (each node fills and purges it itself).
+    cache_path: str = ""
 
     @property
     def documents_dir(self) -> Path:
         """Where uploaded originals live, named by SHA-256."""
-        return self.data_dir / "documents"
+        return Path(self.documents_path) if self.documents_path else self.data_dir / "documents"
 
     @property
     def cache_dir(self) -> Path:
         """Where rendered page images are cached."""
-        return self.data_dir / "cache"
+        return Path(self.cache_path) if self.cache_path else self.data_dir / "cache"
 
     @property
     def keys_dir(self) -> Path:
@@ -115,6 +128,23 @@ def _pkcs11_modules(data_dir: Path) -> tuple[str, ...]:
         if path.resolve().is_relative_to(data_dir):
             raise ValueError(f"ECABINET_PKCS11_MODULES: {module!r} is inside the data directory")
     return modules
+
+
+def _networks(name: str) -> tuple[str, ...]:
+    networks = []
+    for part in _env_list(name):
+        try:
+            networks.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError as exc:
+            raise ValueError(f"ECABINET_{name} must list CIDRs (10.0.0.0/24), got {part!r}"
+                             ) from exc
+    return tuple(networks)
+
+
+def _dir_setting(name: str) -> str:
+    # Resolved once here, so a node started from another working directory agrees.
+    raw = _env(name, "").strip()
+    return str(Path(raw).resolve()) if raw else ""
 
 
 def load_settings() -> Settings:
@@ -167,4 +197,9 @@ def load_settings() -> Settings:
         argon2_time_cost=_env_int("ARGON2_TIME_COST", 3),
         argon2_memory_kib=_env_int("ARGON2_MEMORY_KIB", 65536),
         pkcs11_modules=_pkcs11_modules(data_dir),
+        # several nodes
+        documents_path=_dir_setting("DOCUMENTS_DIR"),
+        cache_path=_dir_setting("CACHE_DIR"),
+        metrics_allow=_networks("METRICS_ALLOW"),
+        log_format=_env_choice("LOG_FORMAT", "TEXT", ("TEXT", "JSON")).lower(),
     )

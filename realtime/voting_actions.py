@@ -8,24 +8,46 @@ two wait for each other on SQLite's single write lock.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ecabinet import payload, voting
+from ecabinet import metrics, payload, voting
 from ecabinet.ballot_writer import BallotWriter
+from ecabinet.errors import DomainError
 from ecabinet.models import User
 from realtime.hub import Ack, Hub
 
 # (socket's session token, the action's data) -> the acknowledgement's fields
 Queued = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
+Raw = Callable[[str, Any], Awaitable[Ack]]
+
+
+def timed_ballot(handle: Raw) -> Raw:
+    """`handle` observed in the ballot metrics: time to acknowledgement, and the outcome."""
+
+    async def timed(sid: str, data: Any = None) -> Ack:
+        started = time.perf_counter()
+        try:
+            ack = await handle(sid, data)
+        except DomainError:
+            metrics.observe_ballot(time.perf_counter() - started, "refused")
+            raise
+        except Exception:
+            metrics.observe_ballot(time.perf_counter() - started, "failed")
+            raise
+        metrics.observe_ballot(time.perf_counter() - started)
+        return ack
+
+    return timed
 
 
 def register(hub: Hub, writer: BallotWriter) -> None:
     """Attach the voting actions to the live channel, queueing to the node's writer."""
 
-    def queued(action: Queued) -> Callable[[str, Any], Awaitable[Ack]]:
+    def queued(action: Queued) -> Raw:
         async def handle(sid: str, data: Any = None) -> Ack:
             return {"ok": True, **await action(await hub.token(sid), payload.as_object(data))}
 
@@ -54,7 +76,7 @@ def register(hub: Hub, writer: BallotWriter) -> None:
         poll = await voting.open_poll(session, user, payload.required_int(data, "poll_id"))
         return {"poll": voting.poll_view(poll)}
 
-    hub.action("vote:cast", queued(cast))
+    hub.action("vote:cast", timed_ballot(queued(cast)))
     hub.action("vote:close", queued(close))
     hub.action("vote:close_due", queued(close_due))
     hub.on("poll:open", open_poll)

@@ -507,6 +507,8 @@ ROUTES: dict[tuple[str, str], Case | list[Case]] = {
     # -- health, the UI, routes that are not routes -----------------------------------
     ("GET", "/healthz"): case(PUBLIC),
     ("GET", "/openapi.json"): case(PUBLIC),
+    # Open to loopback and ECABINET_METRICS_ALLOW only (tests/operations/test_metrics.py).
+    ("GET", "/metrics"): case(PUBLIC),
     ("GET", "/sw.js"): case(PUBLIC),
     ("GET", "/"): case(PUBLIC),
     ("GET", "/{path:path}"): case(PUBLIC, lambda fx: {"path": f"meetings/{fx.m}"}),
