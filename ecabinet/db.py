@@ -15,6 +15,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+# The execution option that marks an engine's transactions as read-only (see read_only).
+READ_ONLY = "ecabinet_read_only"
+
 
 def is_sqlite(url: str) -> bool:
     """Whether the URL names an SQLite database."""
@@ -53,11 +56,44 @@ def create_engine(url: str, *, echo: bool = False, busy_ms: int = 10000) -> Asyn
         # concurrent writers queue instead.
         event.listen(sync_engine, "begin", _sqlite_begin_immediate)
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # pre_ping: a connection the database or the network dropped (a restart, a failover, a
+    # firewall) is found dead at checkout and replaced, so the node recovers by itself.
+    engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=20,
+                                 pool_pre_ping=True)
+
+    def unreachable_as_operational(dialect: Any, _record: Any, cargs: list[Any],
+                                   cparams: dict[str, Any]) -> Any:
+        # A database out of reach (connection refused or reset, a connect timeout) surfaces
+        # from asyncpg as a bare OSError, which SQLAlchemy passes on unwrapped, so the action
+        # ended as internal_error. As the driver's OperationalError it becomes SQLAlchemy's,
+        # which errors.unavailable_of answers as `database_unavailable` (503, "try again").
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except OSError as exc:
+            raise dialect.loaded_dbapi.OperationalError(str(exc) or type(exc).__name__,
+                                                        exc) from exc
+
+    event.listen(engine.sync_engine, "do_connect", unreachable_as_operational)
+    return engine
 
 
 def _sqlite_begin_immediate(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Readers (screens joining or catching up) must not queue behind the write lock, nor
+    # hold it against the ballot writer: their transactions stay deferred.
+    if conn.get_execution_options().get(READ_ONLY):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def read_only(factory: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
+    """A session factory like `factory` for transactions that only read.
+
+    On SQLite they begin deferred, so a thousand screens joining at once read side by
+    side instead of taking the write lock one after another.
+    """
+    engine: AsyncEngine = factory.kw["bind"]
+    return sessionmaker(engine.execution_options(**{READ_ONLY: True}))
 
 
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

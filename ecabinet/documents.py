@@ -157,17 +157,30 @@ async def visible_documents(session: AsyncSession, user: User, meeting: Meeting
     """The meeting's documents this user may see, in agenda order."""
     if not await agenda.can_read(session, user, meeting):
         return []
-    docs = list((await session.scalars(
+    docs = await meeting_documents(session, meeting)
+    mine = await restricted_readable(session, user, meeting, {d.id for d in docs if d.restricted})
+    return [d for d in docs if not d.restricted or d.id in mine]
+
+
+async def meeting_documents(session: AsyncSession, meeting: Meeting) -> list[Document]:
+    """Every document of the meeting in agenda order, before anyone's right to read it."""
+    return list((await session.scalars(
         select(Document).join(AgendaItem, AgendaItem.id == Document.agenda_item_id)
         .where(Document.meeting_id == meeting.id)
         .order_by(AgendaItem.position, Document.position, Document.id)
     )).all())
-    if not any(d.restricted for d in docs) or await meetings.can_manage(session, user, meeting):
-        return docs
-    mine = set((await session.scalars(
-        select(DocumentReader.document_id).where(DocumentReader.user_id == user.id)
+
+
+async def restricted_readable(session: AsyncSession, user: User, meeting: Meeting,
+                              restricted: set[int]) -> set[int]:
+    """Which of the meeting's `restricted` documents the user may read: all of them for
+    those who manage the meeting, else those naming the user among their readers."""
+    if not restricted or await meetings.can_manage(session, user, meeting):
+        return restricted
+    return set((await session.scalars(
+        select(DocumentReader.document_id).where(DocumentReader.user_id == user.id,
+                                                 DocumentReader.document_id.in_(restricted))
     )).all())
-    return [d for d in docs if not d.restricted or d.id in mine]
 
 
 # -- views -----------------------------------------------------------------------
@@ -816,8 +829,11 @@ class Library:
                           pages: Sequence[DocumentPage] = (), page_count: int | None = None
                           ) -> None:
         async with db.transaction(self.sessions) as session:
-            version = await session.get(DocumentVersion, version_id)
-            if version is None:
+            # Locked and re-read: with several nodes, one restarting picks up a version
+            # another may be processing still; whichever finishes second adds nothing.
+            version = await session.get(DocumentVersion, version_id, with_for_update=True,
+                                        populate_existing=True)
+            if version is None or version.status in (V.ready, V.failed):
                 return
             version.status = status
             version.error = error

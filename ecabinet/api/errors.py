@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -50,4 +52,8 @@ async def no_such_route(request: Request) -> Response:
     raise HTTPException(404)
 
 
-HANDLERS = {DomainError: domain_error, HTTPException: http_error, Exception: server_error}
+# Database errors are answered by `server_error` inside the app as well: left to the
+# catch-all `Exception` handler, Starlette answers but then re-raises, and the server
+# closes the connection a client was keeping alive through a database outage.
+HANDLERS = {DomainError: domain_error, HTTPException: http_error, DBAPIError: server_error,
+            PoolTimeout: server_error, Exception: server_error}

@@ -9,6 +9,9 @@ const channels = new Map();
 const noticeHandlers = new Map();
 const statusHandlers = new Set();
 const GAP_WAIT_MS = 400;
+// A quiet meeting shows no gap: an event lost while the nodes' message bus was down would
+// stay unseen until the next change, so every screen also catches up this often.
+const RESYNC_MS = 30000;
 
 export function connected() { return Boolean(socket && socket.connected); }
 
@@ -74,6 +77,7 @@ export class MeetingChannel {
     this.pending = new Map();
     this.hidden = new Set();
     this.gapTimer = null;
+    this.pulse = null;
     this.joining = false;
   }
 
@@ -81,12 +85,16 @@ export class MeetingChannel {
     channels.set(this.meetingId, this);
     const s = connect();
     if (s.connected) this.join();
+    this.pulse = setInterval(() => {
+      if (socket && socket.connected && this.lastSeq !== null && !this.joining) this.resync();
+    }, RESYNC_MS);
     return this;
   }
 
   close() {
     channels.delete(this.meetingId);
     clearTimeout(this.gapTimer);
+    clearInterval(this.pulse);
     if (socket && socket.connected) socket.emit("meeting:leave", { meeting_id: this.meetingId });
   }
 

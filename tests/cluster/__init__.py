@@ -1,0 +1,1 @@
+"""Several real nodes behind nginx, and the faults they must survive."""
