@@ -7,7 +7,9 @@ HTTP events route all answer with it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,23 +29,29 @@ from ecabinet import (
 )
 from ecabinet import annotations as overlays
 from ecabinet.models import Meeting, MeetingEvent, User
+from ecabinet.models.base import utcnow
+from ecabinet.standing import Audience, standing_of
 
 
-async def meeting_snapshot(session: AsyncSession, user: User, meeting_id: int) -> dict[str, Any]:
+async def meeting_snapshot(session: AsyncSession, user: User, meeting_id: int,
+                           views: SharedViews | None = None) -> dict[str, Any]:
     """Everything a meeting screen shows, if the user may see the meeting (else NotFound)."""
-    return await snapshot_of(session, user, await meetings.get_meeting(session, user, meeting_id))
+    meeting = await meetings.get_meeting(session, user, meeting_id)
+    return await snapshot_of(session, user, meeting, views)
 
 
 async def catch_up(
-    session: AsyncSession, user: User, meeting_id: int, last_seq: int | None
+    session: AsyncSession, user: User, meeting_id: int, last_seq: int | None,
+    views: SharedViews | None = None,
 ) -> dict[str, Any]:
     """{"events": [...]} after `last_seq`, or {"snapshot": {...}} for a new or stale screen."""
     meeting = await meetings.get_meeting(session, user, meeting_id)
-    return await catch_up_meeting(session, user, meeting, last_seq)
+    return await catch_up_meeting(session, user, meeting, last_seq, views)
 
 
 async def catch_up_meeting(
-    session: AsyncSession, user: User, meeting: Meeting, last_seq: int | None
+    session: AsyncSession, user: User, meeting: Meeting, last_seq: int | None,
+    views: SharedViews | None = None,
 ) -> dict[str, Any]:
     """`catch_up` for a meeting the caller has already checked the user may see."""
     if last_seq is not None and 0 <= last_seq <= meeting.last_seq:
@@ -52,7 +60,7 @@ async def catch_up_meeting(
             hidden = await _hidden_now(session, user, meeting, rows)
             return {"events": [eventlog.placeholder(row) if row.seq in hidden
                                else eventlog.envelope(row, user.id) for row in rows]}
-    return {"snapshot": await snapshot_of(session, user, meeting)}
+    return {"snapshot": await snapshot_of(session, user, meeting, views)}
 
 
 async def _hidden_now(session: AsyncSession, user: User, meeting: Meeting,
@@ -74,24 +82,103 @@ async def _hidden_now(session: AsyncSession, user: User, meeting: Meeting,
             | {seq for seq, note in notes.items() if note not in visible_notes})
 
 
-async def snapshot_of(session: AsyncSession, user: User, meeting: Meeting) -> dict[str, Any]:
+async def snapshot_of(session: AsyncSession, user: User, meeting: Meeting,
+                      views: SharedViews | None = None) -> dict[str, Any]:
     """Everything a meeting screen shows, with the seq it is current to.
 
     The seq is read before the state: a change committed in between is then both
     in the state and replayed as an event, and events are idempotent "set" updates.
+    The parts the user's whole audience shares come from `views` when another screen
+    of that audience has already joined at this seq; only the user's own rows are read.
     """
     seq = meeting.last_seq
+    standing = await standing_of(session, user, meeting)
+    shared = views.get(meeting.id, seq, standing.audience) if views is not None else None
+    if shared is None:
+        shared = await _shared_view(session, user, meeting)
+        if views is not None:
+            views.put(meeting.id, seq, standing.audience, shared)
+    readable = await documents.restricted_readable(session, user, meeting, shared.restricted)
     return {
+        **shared.parts,
         "seq": seq,
-        "meeting": await meetings.describe(session, meeting),
-        "transitions": await meetings.allowed_transitions(session, user, meeting),
-        "live": await live_state.snapshot(session, user, meeting),
-        "attendance": await attendance.snapshot(session, user, meeting),
-        "questions": await questions.snapshot(session, user, meeting),
-        "speakers": await speakers.snapshot(session, user, meeting),
-        "polls": await voting.snapshot(session, user, meeting),
-        "agenda": await agenda.snapshot(session, user, meeting),
-        "documents": await documents.snapshot(session, user, meeting),
-        "minutes": await minutes.snapshot(session, user, meeting),
-        "conclusion": await conclusions.snapshot(session, user, meeting),
+        "live": {**shared.parts["live"], "server_time": utcnow().isoformat()},
+        "polls": {**shared.parts["polls"], "voter": standing.voter,
+                  "mine": await voting.my_votes(session, user, meeting.id)},
+        "documents": [view for doc_id, view in shared.documents
+                      if doc_id not in shared.restricted or doc_id in readable],
     }
+
+
+@dataclass(frozen=True)
+class SharedView:
+    """One audience's view of a meeting: every part but the user's own rows, and every
+    document's view with the restricted ones marked for filtering per reader."""
+
+    parts: dict[str, Any]
+    documents: list[tuple[int, dict[str, Any]]]
+    restricted: set[int]
+
+
+async def _shared_view(session: AsyncSession, user: User, meeting: Meeting) -> SharedView:
+    # Built as `user` sees it; every part below depends on the user only through
+    # `Standing.audience`, except those `snapshot_of` replaces with the user's own:
+    # the clock, the user's ballots and voting right, and restricted documents.
+    # tests/test_snapshot_views.py holds every demo user to that.
+    readable = await agenda.can_read(session, user, meeting)
+    docs = await documents.meeting_documents(session, meeting) if readable else []
+    return SharedView(
+        parts={
+            "meeting": await meetings.describe(session, meeting),
+            "transitions": await meetings.allowed_transitions(session, user, meeting),
+            "live": await live_state.snapshot(session, user, meeting),
+            "attendance": await attendance.snapshot(session, user, meeting),
+            "questions": await questions.snapshot(session, user, meeting),
+            "speakers": await speakers.snapshot(session, user, meeting),
+            "polls": await voting.snapshot(session, user, meeting),
+            "agenda": await agenda.snapshot(session, user, meeting),
+            "minutes": await minutes.snapshot(session, user, meeting),
+            "conclusion": await conclusions.snapshot(session, user, meeting),
+        },
+        documents=[(d.id, await documents.document_view(session, d, meeting)) for d in docs],
+        restricted={d.id for d in docs if d.restricted},
+    )
+
+
+class SharedViews:
+    """One node's shared meeting views, each kept for one seq and a short while.
+
+    A reconnect storm then costs one build per audience instead of one per screen.
+    Changes that append no event (a renamed unit, the date turning) reach a joiner at
+    most `max_age` seconds late; every other change moves the seq and so the key.
+    """
+
+    def __init__(self, max_age: float = 2.0) -> None:
+        self.max_age = max_age
+        self._views: dict[int, dict[Audience, tuple[int, float, SharedView]]] = {}
+
+    def get(self, meeting_id: int, seq: int, audience: Audience) -> SharedView | None:
+        """The audience's view of the meeting at `seq`, if built recently."""
+        found = self._views.get(meeting_id, {}).get(audience)
+        if found is None or found[0] != seq or time.monotonic() - found[1] > self.max_age:
+            return None
+        return found[2]
+
+    def put(self, meeting_id: int, seq: int, audience: Audience, view: SharedView) -> None:
+        """Keep a view just built; a view of an older seq than the one kept is dropped."""
+        kept = self._views.setdefault(meeting_id, {})
+        if audience in kept and kept[audience][0] > seq:
+            return
+        kept[audience] = (seq, time.monotonic(), view)
+        if len(self._views) > MAX_MEETINGS_KEPT:
+            self._forget_old()
+
+    def _forget_old(self) -> None:
+        now = time.monotonic()
+        for meeting_id in [m for m, kept in self._views.items()
+                           if all(now - at > self.max_age for _s, at, _v in kept.values())]:
+            del self._views[meeting_id]
+
+
+# Beyond this many meetings with kept views, those not joined lately are forgotten.
+MAX_MEETINGS_KEPT = 64

@@ -11,8 +11,9 @@ from typing import Any
 import socketio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from ecabinet import accounts, eventlog, meetings, payload, snapshot
+from ecabinet import accounts, eventlog, logs, meetings, metrics, payload, snapshot
 from ecabinet.config import Settings
+from ecabinet.db import read_only
 from ecabinet.errors import DomainError, Unauthenticated, refusal, refusal_of, unavailable_of
 from ecabinet.i18n import translate
 from ecabinet.models import User
@@ -56,12 +57,19 @@ class Hub:
         )
         self.settings = settings
         self.sessions = sessions
+        self.reads = read_only(sessions)
+        # Screens joining at the same seq share their audience's view of the meeting.
+        self.views = snapshot.SharedViews()
         self.sio = socketio.AsyncServer(
             async_mode="asgi", client_manager=manager, ping_interval=20, ping_timeout=20,
             max_http_buffer_size=1_000_000,
+            # Nodes behind a proxy without sticky sessions: a long-polling session lives
+            # on one node only, so every client holds a websocket.
+            transports=["websocket"],
         )
         self._outbox: asyncio.Queue[eventlog.Committed] = asyncio.Queue()
         self._pump_task: asyncio.Task[None] | None = None
+        self._cleanups: list[Callable[[], Awaitable[None]]] = []
         self.sio.on("connect", self._connect)
         self.action("meeting:join", self._join)
         self.action("meeting:leave", self._leave)
@@ -84,6 +92,8 @@ class Hub:
         """
 
         async def handle(sid: str, data: Any = None) -> Ack:
+            # Each socket.io event runs in a task of its own: the id goes with the task.
+            logs.bind_request_id(logs.new_request_id())
             try:
                 return await handler(sid, data)
             except DomainError as exc:
@@ -102,8 +112,14 @@ class Hub:
         """Begin emitting committed events."""
         self._pump_task = asyncio.create_task(self._pump())
 
+    def add_cleanup(self, cleanup: Callable[[], Awaitable[None]]) -> None:
+        """Have `stop` also run `cleanup` (an action's writer loop, say)."""
+        self._cleanups.append(cleanup)
+
     async def stop(self) -> None:
         """Stop emitting, and release the publisher."""
+        for cleanup in self._cleanups:
+            await cleanup()
         eventlog.remove_publisher(self.sessions, self._outbox.put_nowait)
         if self._pump_task is not None:
             self._pump_task.cancel()
@@ -122,6 +138,7 @@ class Hub:
 
     async def publish(self, batch: eventlog.Committed) -> None:
         """Send committed events to their rooms, placeholders to those outside an audience."""
+        metrics.count_events(len(batch.events))
         for row in batch.events:
             room = meeting_room(row.meeting_id)
             if row.audience is None:
@@ -169,6 +186,7 @@ class Hub:
                                           "language": user.language})
         await self.sio.enter_room(sid, user_room(user.id))
         await self.sio.enter_room(sid, login_room(accounts.session_key(token)))
+        metrics.count_connect()
 
     async def language(self, sid: str) -> str:
         """The language of the user behind a socket (Vietnamese once it has gone)."""
@@ -198,11 +216,12 @@ class Hub:
         """The refusal acknowledgement for `exc`, in the language of the socket's user."""
         return refusal_of(exc, await self.language(sid))
 
-    async def run(self, sid: str, handler: Handler, data: Any) -> Ack:
-        """Run `handler(session, user, data)` in one transaction as the socket's user."""
+    async def run(self, sid: str, handler: Handler, data: Any, *, writes: bool = True) -> Ack:
+        """Run `handler(session, user, data)` in one transaction as the socket's user
+        (a read-only one unless it `writes`)."""
         try:
             token = await self.token(sid)
-            async with self.sessions() as db, db.begin():
+            async with (self.sessions if writes else self.reads)() as db, db.begin():
                 _login, user = await accounts.resolve_session(db, token)
                 result = await handler(db, user, payload.as_object(data))
             return {"ok": True, **result}
@@ -215,16 +234,19 @@ class Hub:
                                                  payload.required_int(body, "meeting_id"))
             # Enter the room before reading the log, so no event falls between the two.
             await self.sio.enter_room(sid, meeting_room(meeting.id))
-            return await snapshot.catch_up_meeting(db, user, meeting, _last_seq(body))
+            caught_up = await snapshot.catch_up_meeting(db, user, meeting, _last_seq(body),
+                                                        self.views)
+            metrics.count_join("snapshot" if "snapshot" in caught_up else "events")
+            return caught_up
 
-        return await self.run(sid, join, data)
+        return await self.run(sid, join, data, writes=False)
 
     async def _sync(self, sid: str, data: Any = None) -> Ack:
         async def sync(db: AsyncSession, user: User, body: dict[str, Any]) -> dict[str, Any]:
             return await snapshot.catch_up(db, user, payload.required_int(body, "meeting_id"),
-                                           _last_seq(body))
+                                           _last_seq(body), self.views)
 
-        return await self.run(sid, sync, data)
+        return await self.run(sid, sync, data, writes=False)
 
     async def _leave(self, sid: str, data: Any = None) -> Ack:
         try:

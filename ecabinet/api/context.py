@@ -16,6 +16,7 @@ from ecabinet.config import Settings
 from ecabinet.errors import Forbidden, Unauthenticated
 from ecabinet.i18n import pick_language
 from ecabinet.models import LoginSession, Role, User
+from ecabinet.snapshot import SharedViews
 
 LANG_COOKIE = "ecabinet_lang"
 CSRF_HEADER = "x-csrf-token"
@@ -32,6 +33,12 @@ def sessions_of(conn: HTTPConnection) -> async_sessionmaker[AsyncSession]:
     """The node's database session factory."""
     factory: async_sessionmaker[AsyncSession] = conn.app.state.sessions
     return factory
+
+
+def views_of(conn: HTTPConnection) -> SharedViews:
+    """The node's shared meeting views, which its live channel fills as screens join."""
+    views: SharedViews = conn.app.state.hub.views
+    return views
 
 
 def session_token(conn: HTTPConnection) -> str:

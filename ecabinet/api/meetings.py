@@ -10,7 +10,7 @@ from ecabinet import meetings, payload, snapshot
 from ecabinet.api.agenda import AGENDA_PART
 from ecabinet.api.attendance import ATTENDANCE
 from ecabinet.api.conclusions import STATE as CONCLUSION_STATE
-from ecabinet.api.context import authed, json_body, ok
+from ecabinet.api.context import authed, json_body, ok, views_of
 from ecabinet.api.documents import DOCUMENT
 from ecabinet.api.minutes import STATE as MINUTES_STATE
 from ecabinet.api.questions import QUESTIONS
@@ -119,7 +119,8 @@ async def create_meeting(request: Request) -> Response:
 async def get_meeting(request: Request) -> Response:
     """The meeting's snapshot for this user."""
     async with authed(request) as ctx:
-        return ok(await snapshot.meeting_snapshot(ctx.db, ctx.user, request.path_params["id"]))
+        return ok(await snapshot.meeting_snapshot(ctx.db, ctx.user, request.path_params["id"],
+                                                  views_of(request)))
 
 
 @operation("Edit a meeting before it starts (secretary)", tag="meetings", body=MEETING_BODY,
@@ -156,7 +157,8 @@ async def events(request: Request) -> Response:
     """Catch-up for clients that poll instead of holding a socket, as `meeting:sync`."""
     after = payload.query_int(request.query_params.get("after"), "after") or 0
     async with authed(request) as ctx:
-        return ok(await snapshot.catch_up(ctx.db, ctx.user, request.path_params["id"], after))
+        return ok(await snapshot.catch_up(ctx.db, ctx.user, request.path_params["id"], after,
+                                          views_of(request)))
 
 
 routes = [

@@ -1,0 +1,47 @@
+"""A user's standing towards a meeting: what they may do there, read in a few small queries.
+
+A meeting screen differs from one user to the next only through these few facts and a
+handful of the user's own rows (their ballots, the restricted documents they may read).
+Users with the same facts form one audience, and `snapshot` builds each audience's view
+of the meeting once per seq instead of once per screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ecabinet import live_state, meetings
+from ecabinet.models import Meeting, Role, User
+
+Audience = tuple[bool, bool, bool, bool]
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the user is to the meeting."""
+
+    manages: bool  # a secretary of the meeting's unit or above (or its creator)
+    chair: bool
+    admin: bool
+    takes_part: bool  # invited to answer, speak and ask, not only to watch
+    voter: bool
+
+    @property
+    def audience(self) -> Audience:
+        """The facts that shape the shared parts of a meeting screen (`voter` does not:
+        it is sent on its own with the user's ballots)."""
+        return (self.manages, self.chair, self.admin, self.takes_part)
+
+
+async def standing_of(session: AsyncSession, user: User, meeting: Meeting) -> Standing:
+    """The user's standing towards a meeting they may see."""
+    joined = await live_state.participant(session, meeting.id, user.id)
+    return Standing(
+        manages=await meetings.can_manage(session, user, meeting),
+        chair=meetings.is_chair(user, meeting),
+        admin=user.role == Role.admin,
+        takes_part=await live_state.takes_part(session, user, meeting),
+        voter=bool(joined is not None and joined.voting),
+    )

@@ -1,0 +1,120 @@
+"""Joins in constant time: each audience's view of a meeting is built once per seq and
+served to every screen of that audience, with only the user's own rows read per join."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from ecabinet import accounts, db, demo, snapshot
+from ecabinet.errors import NotFound
+from ecabinet.models import Meeting, MeetingStatus, Participant, ParticipantRole, Role, User
+from ecabinet.snapshot import SharedViews
+from tests.conftest import PASSWORD
+
+
+def _without_clock(snap: dict[str, Any]) -> dict[str, Any]:
+    plain = copy.deepcopy(snap)
+    del plain["live"]["server_time"]
+    return plain
+
+
+def _sqlite_only(database_url: str) -> None:
+    # The views are the same Python objects on either backend; the demo is costly to load.
+    if not database_url.startswith("sqlite"):
+        pytest.skip("backend-independent; run once, on SQLite")
+
+
+async def test_every_demo_screen_gets_from_the_shared_views_what_a_fresh_build_gives(
+        database_url: str, sessions: async_sessionmaker[AsyncSession]) -> None:
+    _sqlite_only(database_url)
+    async with db.transaction(sessions) as s:
+        await demo.load(s)
+    async with sessions() as s:
+        users = list((await s.scalars(select(User).order_by(User.id))).all())
+        # Before, during and after the meeting: restricted documents, ballots, minutes.
+        meeting_ids = list((await s.scalars(select(Meeting.id).where(Meeting.status.in_(
+            (MeetingStatus.published, MeetingStatus.in_session, MeetingStatus.closed))))).all())
+    shared_between_users = 0
+    for meeting_id in meeting_ids:
+        views = SharedViews(max_age=3600)
+        served_before: list[dict[str, Any]] = []
+        for user in users:
+            async with sessions() as s:
+                try:
+                    served = await snapshot.meeting_snapshot(s, user, meeting_id, views)
+                except NotFound:
+                    continue
+                built = await snapshot.meeting_snapshot(s, user, meeting_id)
+            # Restricted documents, ballots and voting rights differ within an audience:
+            # whatever was shared, each user sees exactly their own screen.
+            assert _without_clock(served) == _without_clock(built), (meeting_id, user.username)
+            shared_between_users += any(served["meeting"] is m for m in served_before)
+            served_before.append(served["meeting"])
+    assert shared_between_users > 10
+
+
+@contextmanager
+def counting(session: AsyncSession) -> Iterator[dict[str, int]]:
+    """Statements run and ORM rows loaded through `session` while the block runs."""
+    seen = {"statements": 0, "rows": 0}
+    engine = session.bind.sync_engine  # type: ignore[union-attr]
+
+    def statement(*_args: Any) -> None:
+        seen["statements"] += 1
+
+    def loaded(*_args: Any) -> None:
+        seen["rows"] += 1
+
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(session.sync_session, "loaded_as_persistent", loaded)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(session.sync_session, "loaded_as_persistent", loaded)
+
+
+async def _joined(sessions: async_sessionmaker[AsyncSession], meeting_id: int) -> dict[str, int]:
+    """What one delegate's join reads once another delegate's screen has joined."""
+    views = SharedViews(max_age=3600)
+    async with sessions() as s:
+        first = await s.scalar(select(User).where(User.username == "daibieu2"))
+        assert first is not None
+        await snapshot.meeting_snapshot(s, first, meeting_id, views)
+    async with sessions() as s:
+        second = await s.scalar(select(User).where(User.username == "daibieu3"))
+        assert second is not None
+        with counting(s) as seen:
+            await snapshot.meeting_snapshot(s, second, meeting_id, views)
+    return seen
+
+
+async def test_a_join_reads_as_much_for_a_meeting_of_two_hundred_as_for_a_small_one(
+        database_url: str, sessions: async_sessionmaker[AsyncSession]) -> None:
+    _sqlite_only(database_url)
+    async with db.transaction(sessions) as s:
+        await demo.load(s)
+        meeting = await demo.meeting_by_status(s, MeetingStatus.in_session)
+        assert meeting is not None
+        meeting_id, unit_id = meeting.id, meeting.unit_id
+    small = await _joined(sessions, meeting_id)
+
+    hash_ = await accounts.prepare_password(PASSWORD)
+    async with db.transaction(sessions) as s:
+        for n in range(200):
+            user = await accounts.create_user(
+                s, username=f"dbx{n}", full_name=f"Đại biểu {n}", role=Role.delegate,
+                unit_id=unit_id, password=hash_)
+            s.add(Participant(meeting_id=meeting_id, user_id=user.id,
+                              role=ParticipantRole.delegate, voting=True))
+    large = await _joined(sessions, meeting_id)
+
+    assert large == small
+    assert small["statements"] < 10
