@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,7 +12,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecabinet import audit, eventlog, live_state, meetings
-from ecabinet.errors import Forbidden, Invalid
+from ecabinet.audit import AuditRecord
+from ecabinet.errors import DomainError, Forbidden, Invalid
 from ecabinet.models import (
     Attendance,
     InvitedUnit,
@@ -234,14 +235,26 @@ async def _row(session: AsyncSession, meeting_id: int, user_id: int) -> Attendan
 
 async def _publish(session: AsyncSession, actor: User, meeting: Meeting, person: Invitee,
                    row: Attendance, action: str) -> None:
+    await _publish_many(session, meeting, [(actor, person, row)], action)
+
+
+async def _publish_many(session: AsyncSession, meeting: Meeting,
+                        rows: Sequence[tuple[User, Invitee, Attendance]], action: str) -> None:
+    # Every event of a group carries the tally after the whole group: they commit together,
+    # so no screen could ever have seen one in between.
     await session.flush()
-    entry = entry_view(person, row)
-    await eventlog.append(session, meeting.id, "attendance.updated",
-                          {"entry": entry, "counts": await counts(session, meeting)})
-    await audit.record(session, action, actor_id=actor.id, object_type="attendance",
-                       object_id=person.user.id, meeting_id=meeting.id,
-                       data={"response": entry["response"], "present": entry["present"],
-                             "method": entry["method"], "remote": entry["remote"]})
+    tally = await counts(session, meeting)
+    records = []
+    for actor, person, row in rows:
+        entry = entry_view(person, row)
+        await eventlog.append(session, meeting.id, "attendance.updated",
+                              {"entry": entry, "counts": tally})
+        records.append(AuditRecord(
+            action=action, actor_id=actor.id, object_type="attendance",
+            object_id=str(person.user.id), meeting_id=meeting.id,
+            data={"response": entry["response"], "present": entry["present"],
+                  "method": entry["method"], "remote": entry["remote"]}))
+    await audit.record_many(session, records)
 
 
 async def respond(
@@ -283,10 +296,54 @@ async def check_in(
     before; the secretary checking in a member who sent a substitute records the
     substitute's presence.
     """
-    meeting = await meetings.get_meeting(session, actor, meeting_id)
+    done = (await check_in_many(
+        session, [CheckIn(actor, meeting_id, user_id, method, remote)], now))[0]
+    if isinstance(done, DomainError):
+        raise done
+    return done
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """One check-in asked for: by whom, in which meeting, for whom (None: oneself)."""
+
+    actor: User
+    meeting_id: int
+    user_id: int | None = None
+    method: str = CheckInMethod.tablet
+    remote: bool = False
+
+
+async def check_in_many(session: AsyncSession, requests: Sequence[CheckIn],
+                        now: datetime | None = None) -> list[Attendance | DomainError]:
+    """`check_in` for a group in the caller's transaction: a hall of tablets arriving at
+    once costs one tally and one audit-chain extension per meeting, not one per tablet.
+    Each request gets its row or its own refusal; a refusal changes nothing."""
+    outcomes: list[Attendance | DomainError] = []
+    changed: dict[int, tuple[Meeting, list[tuple[User, Invitee, Attendance]]]] = {}
+    for request in requests:
+        try:
+            meeting, invitee, row, moved = await _check_in_one(session, request, now)
+        except DomainError as exc:
+            outcomes.append(exc)
+            continue
+        outcomes.append(row)
+        if moved:  # a repeated tap or scan changes nothing and says nothing
+            changed.setdefault(meeting.id, (meeting, []))[1].append((request.actor, invitee, row))
+    for meeting, rows in changed.values():
+        await _publish_many(session, meeting, rows, "attendance.check_in")
+    return outcomes
+
+
+async def _check_in_one(session: AsyncSession, request: CheckIn, now: datetime | None
+                        ) -> tuple[Meeting, Invitee, Attendance, bool]:
+    # Every refusal comes before the first change, so a refused request leaves no trace.
+    actor = request.actor
+    meeting = await meetings.get_meeting(session, actor, request.meeting_id)
     live_state.require_open_for_members(meeting)
-    invitee = await _target(session, actor, meeting, user_id)
+    invitee = await _target(session, actor, meeting, request.user_id)
     by_secretary = invitee.user.id != actor.id
+    method = CheckInMethod.secretary if by_secretary else CheckInMethod(request.method)
     row = await _row(session, meeting.id, invitee.user.id)
     before = (row.response, row.checked_in_at is not None, row.remote)
     if not by_secretary and row.response != R.attend:
@@ -298,13 +355,10 @@ async def check_in(
     if row.checked_in_at is None:
         row.checked_in_at = now or utcnow()
         row.left_at = None
-    row.checkin_method = (CheckInMethod.secretary if by_secretary else CheckInMethod(method)).value
+    row.checkin_method = method.value
     # A remote room is by definition elsewhere.
-    row.remote = remote or invitee.role == "remote_room"
-    if before == (row.response, True, row.remote):
-        return row  # a repeated tap or scan changes nothing
-    await _publish(session, actor, meeting, invitee, row, "attendance.check_in")
-    return row
+    row.remote = request.remote or invitee.role == "remote_room"
+    return meeting, invitee, row, before != (row.response, True, row.remote)
 
 
 async def check_out(

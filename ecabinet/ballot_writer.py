@@ -5,7 +5,8 @@ fsync and the audit head's lock dominate), and each ballot's acknowledgement wai
 its group's commit: acknowledged means committed. Closing a poll goes through the same
 queue, so every ballot acknowledged before the close is in the result. The writer also
 closes polls whose time limit ran out: it learns their deadlines from the `poll.updated`
-events of the meeting event log, whichever transport opened the poll.
+events of the meeting event log, whichever transport opened the poll, and from the
+database every few seconds, for polls opened on another node.
 
 The app creates one writer per node in its lifespan and keeps it on `app.state`.
 
@@ -26,12 +27,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ecabinet import accounts, db, eventlog, voting
 from ecabinet.errors import Conflict, DomainError, NotFound, Unauthenticated
+from ecabinet.group_commit import settle
 from ecabinet.models.base import utcnow
 
 log = logging.getLogger(__name__)
 # Live counts go out at most this often per poll: one per group commit would flood a
 # thousand screens with counts nobody can read that fast.
 PROGRESS_INTERVAL = 0.5
+# Every node reads the open polls' deadlines this often (s): a poll opened on a node that
+# died since still closes on time, on whichever node comes first (closing is idempotent).
+DEADLINES_REREAD = 5.0
 
 
 @dataclass
@@ -69,6 +74,7 @@ class BallotWriter:
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._deadlines: dict[int, datetime] = {}
+        self._deadlines_read_at = 0.0
         self._announced: dict[int, float] = {}  # poll id -> when its count last went out
         self._unannounced: set[int] = set()
         self.batches = 0  # group commits done (for tests and the bench)
@@ -141,10 +147,7 @@ class BallotWriter:
     async def _run(self) -> None:
         assert self._queue is not None
         queue = self._queue
-        try:
-            await self._load_deadlines()
-        except Exception:
-            log.exception("reading poll deadlines failed")
+        await self._reread_deadlines()
         carry: _Job | None = None
         while True:
             job = carry
@@ -152,6 +155,9 @@ class BallotWriter:
             if job is None:
                 job = await self._next(queue)
                 if job is None:
+                    if asyncio.get_running_loop().time() >= \
+                            self._deadlines_read_at + DEADLINES_REREAD:
+                        await self._reread_deadlines()
                     await self._close_due()
                     await self._announce_due()
                     continue
@@ -176,8 +182,7 @@ class BallotWriter:
         loop = asyncio.get_running_loop()
         waits += [self._announced.get(p, 0.0) + PROGRESS_INTERVAL - loop.time()
                   for p in self._unannounced]
-        if not waits:
-            return await queue.get()
+        waits.append(self._deadlines_read_at + DEADLINES_REREAD - loop.time())
         wait = min(waits)
         if wait <= 0:
             return None
@@ -187,9 +192,16 @@ class BallotWriter:
             return None
 
     async def _load_deadlines(self) -> None:
+        self._deadlines_read_at = asyncio.get_running_loop().time()
         async with self.sessions() as session:
             for poll_id, closes_at in await voting.due_polls(session):
                 self._deadlines[poll_id] = closes_at
+
+    async def _reread_deadlines(self) -> None:
+        try:
+            await self._load_deadlines()
+        except Exception:
+            log.exception("reading poll deadlines failed")
 
     async def _close_due(self) -> None:
         now = utcnow()
@@ -229,9 +241,9 @@ class BallotWriter:
                                                due_only=job.due_only)
                 view = voting.poll_view(poll)
             self._deadlines.pop(job.poll_id, None)
-            _settle(job.done, view)
+            settle(job.done, view)
         except Exception as exc:
-            _fail(job.done, exc)
+            settle(job.done, exc)
 
     async def _commit(self, batch: list[_Cast]) -> None:
         try:
@@ -239,7 +251,7 @@ class BallotWriter:
         except Exception as exc:
             if len(batch) == 1:
                 log.exception("a ballot could not be written")
-                _fail(batch[0].done, exc)
+                settle(batch[0].done, exc)
                 return
             # One bad ballot must not sink its group: write them one by one.
             log.warning("ballot group of %d failed (%s); writing singly", len(batch), exc)
@@ -248,9 +260,9 @@ class BallotWriter:
             return
         for job, outcome in zip(batch, outcomes, strict=True):
             if isinstance(outcome, Exception):
-                _fail(job.done, outcome)
+                settle(job.done, outcome)
             else:
-                _settle(job.done, outcome)
+                settle(job.done, outcome)
 
     async def _commit_group(self, batch: list[_Cast]
                             ) -> list[voting.BallotOutcome | DomainError]:
@@ -279,12 +291,3 @@ class BallotWriter:
             self._unannounced |= polls
         return [counted[p] if isinstance(p, int) else p for p in placed]
 
-
-def _settle(future: asyncio.Future[Any], value: Any) -> None:
-    if not future.done():
-        future.set_result(value)
-
-
-def _fail(future: asyncio.Future[Any], exc: BaseException) -> None:
-    if not future.done():
-        future.set_exception(exc)
