@@ -7,8 +7,9 @@ HTTP events route all answer with it.
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,11 +94,12 @@ async def snapshot_of(session: AsyncSession, user: User, meeting: Meeting,
     """
     seq = meeting.last_seq
     standing = await standing_of(session, user, meeting)
-    shared = views.get(meeting.id, seq, standing.audience) if views is not None else None
-    if shared is None:
-        shared = await _shared_view(session, user, meeting)
-        if views is not None:
-            views.put(meeting.id, seq, standing.audience, shared)
+
+    def build() -> Awaitable[SharedView]:
+        return _shared_view(session, user, meeting)
+
+    shared = await (build() if views is None
+                    else views.get_or_build(meeting.id, seq, standing.audience, build))
     readable = await documents.restricted_readable(session, user, meeting, shared.restricted)
     return {
         **shared.parts,
@@ -153,9 +155,35 @@ class SharedViews:
     most `max_age` seconds late; every other change moves the seq and so the key.
     """
 
-    def __init__(self, max_age: float = 2.0) -> None:
+    def __init__(self, max_age: float = 10.0) -> None:
         self.max_age = max_age
         self._views: dict[int, dict[Audience, tuple[int, float, SharedView]]] = {}
+        self._building: dict[tuple[int, int, Audience], asyncio.Future[SharedView | None]] = {}
+
+    async def get_or_build(self, meeting_id: int, seq: int, audience: Audience,
+                           build: Callable[[], Awaitable[SharedView]]) -> SharedView:
+        """The audience's view at `seq`, built by `build` unless kept or being built.
+
+        A storm's screens arrive together: one of them builds, the others wait for its
+        view instead of each building the same one (and holding a connection meanwhile).
+        """
+        kept = self.get(meeting_id, seq, audience)
+        if kept is not None:
+            return kept
+        key = (meeting_id, seq, audience)
+        building = self._building.get(key)
+        if building is not None:
+            view = await asyncio.shield(building)
+            return view if view is not None else await build()  # theirs failed: our own
+        self._building[key] = promise = asyncio.get_running_loop().create_future()
+        view = None
+        try:
+            view = await build()
+            self.put(meeting_id, seq, audience, view)
+            return view
+        finally:
+            del self._building[key]
+            promise.set_result(view)
 
     def get(self, meeting_id: int, seq: int, audience: Audience) -> SharedView | None:
         """The audience's view of the meeting at `seq`, if built recently."""

@@ -3,6 +3,7 @@ served to every screen of that audience, with only the user's own rows read per 
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,8 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from ecabinet import accounts, db, demo, snapshot
 from ecabinet.errors import NotFound
 from ecabinet.models import Meeting, MeetingStatus, Participant, ParticipantRole, Role, User
-from ecabinet.snapshot import SharedViews
+from ecabinet.snapshot import SharedView, SharedViews
 from tests.conftest import PASSWORD
+
+AUDIENCE = (False, False, False, True)
 
 
 def _without_clock(snap: dict[str, Any]) -> dict[str, Any]:
@@ -118,3 +121,34 @@ async def test_a_join_reads_as_much_for_a_meeting_of_two_hundred_as_for_a_small_
 
     assert large == small
     assert small["statements"] < 10
+
+
+async def test_screens_arriving_together_wait_for_one_build_and_a_failed_one_is_redone(
+        ) -> None:
+    views = SharedViews()
+    builds: list[str] = []
+    release = asyncio.Event()
+
+    async def build(name: str, fail: bool = False) -> SharedView:
+        builds.append(name)
+        await release.wait()
+        if fail:
+            raise RuntimeError("the builder's transaction failed")
+        return SharedView(parts={"by": name}, documents=[], restricted=set())
+
+    storm = [asyncio.create_task(views.get_or_build(1, 7, AUDIENCE, lambda n=n: build(n)))
+             for n in ("first", "second", "third")]
+    await asyncio.sleep(0)
+    release.set()
+    assert {id(v) for v in await asyncio.gather(*storm)} == {id(storm[0].result())}
+    assert builds == ["first"]
+
+    # A later seq is another view; if its builder fails, the screens waiting build their own.
+    release.clear()
+    failing = asyncio.create_task(views.get_or_build(1, 8, AUDIENCE, lambda: build("x", True)))
+    waiting = asyncio.create_task(views.get_or_build(1, 8, AUDIENCE, lambda: build("y")))
+    await asyncio.sleep(0)
+    release.set()
+    with pytest.raises(RuntimeError):
+        await failing
+    assert (await waiting).parts == {"by": "y"}
