@@ -29,6 +29,7 @@ from ecabinet import (
     voting,
 )
 from ecabinet import annotations as overlays
+from ecabinet.encoded_json import Encoded
 from ecabinet.models import Meeting, MeetingEvent, User
 from ecabinet.models.base import utcnow
 from ecabinet.standing import Audience, standing_of
@@ -96,7 +97,8 @@ async def snapshot_of(session: AsyncSession, user: User, meeting: Meeting,
     standing = await standing_of(session, user, meeting)
 
     def build() -> Awaitable[SharedView]:
-        return _shared_view(session, user, meeting)
+        # Kept for other screens, the view is kept as JSON text: encoded once, sent to all.
+        return _shared_view(session, user, meeting, encode=views is not None)
 
     shared = await (build() if views is None
                     else views.get_or_build(meeting.id, seq, standing.audience, build))
@@ -118,33 +120,43 @@ class SharedView:
     document's view with the restricted ones marked for filtering per reader."""
 
     parts: dict[str, Any]
-    documents: list[tuple[int, dict[str, Any]]]
+    documents: list[tuple[int, Any]]  # (id, view), the view maybe `Encoded`
     restricted: set[int]
 
 
-async def _shared_view(session: AsyncSession, user: User, meeting: Meeting) -> SharedView:
+async def _shared_view(session: AsyncSession, user: User, meeting: Meeting, *,
+                       encode: bool) -> SharedView:
     # Built as `user` sees it; every part below depends on the user only through
     # `Standing.audience`, except those `snapshot_of` replaces with the user's own:
     # the clock, the user's ballots and voting right, and restricted documents.
     # tests/test_snapshot_views.py holds every demo user to that.
     readable = await agenda.can_read(session, user, meeting)
     docs = await documents.meeting_documents(session, meeting) if readable else []
+    kept: Callable[[Any], Any] = Encoded if encode else _as_is
+    parts = {
+        "meeting": await meetings.describe(session, meeting),
+        "transitions": await meetings.allowed_transitions(session, user, meeting),
+        "live": await live_state.snapshot(session, user, meeting),
+        "attendance": await attendance.snapshot(session, user, meeting),
+        "questions": await questions.snapshot(session, user, meeting),
+        "speakers": await speakers.snapshot(session, user, meeting),
+        "polls": await voting.snapshot(session, user, meeting),
+        "agenda": await agenda.snapshot(session, user, meeting),
+        "minutes": await minutes.snapshot(session, user, meeting),
+        "conclusion": await conclusions.snapshot(session, user, meeting),
+    }
     return SharedView(
-        parts={
-            "meeting": await meetings.describe(session, meeting),
-            "transitions": await meetings.allowed_transitions(session, user, meeting),
-            "live": await live_state.snapshot(session, user, meeting),
-            "attendance": await attendance.snapshot(session, user, meeting),
-            "questions": await questions.snapshot(session, user, meeting),
-            "speakers": await speakers.snapshot(session, user, meeting),
-            "polls": await voting.snapshot(session, user, meeting),
-            "agenda": await agenda.snapshot(session, user, meeting),
-            "minutes": await minutes.snapshot(session, user, meeting),
-            "conclusion": await conclusions.snapshot(session, user, meeting),
-        },
-        documents=[(d.id, await documents.document_view(session, d, meeting)) for d in docs],
+        # The live and poll parts get the user's own fields added, so stay objects.
+        parts={name: part if name in ("live", "polls") else kept(part)
+               for name, part in parts.items()},
+        documents=[(d.id, kept(await documents.document_view(session, d, meeting)))
+                   for d in docs],
         restricted={d.id for d in docs if d.restricted},
     )
+
+
+def _as_is(value: Any) -> Any:
+    return value
 
 
 class SharedViews:

@@ -11,7 +11,7 @@ from typing import Any
 import socketio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from ecabinet import accounts, eventlog, logs, meetings, metrics, payload, snapshot
+from ecabinet import accounts, encoded_json, eventlog, logs, meetings, metrics, payload, snapshot
 from ecabinet.config import Settings
 from ecabinet.db import read_only
 from ecabinet.errors import DomainError, Unauthenticated, refusal, refusal_of, unavailable_of
@@ -66,6 +66,8 @@ class Hub:
             # Nodes behind a proxy without sticky sessions: a long-polling session lives
             # on one node only, so every client holds a websocket.
             transports=["websocket"],
+            # Writes the shared meeting views (encoded once) into each message as they are.
+            json=encoded_json,
         )
         self._outbox: asyncio.Queue[eventlog.Committed] = asyncio.Queue()
         self._pump_task: asyncio.Task[None] | None = None

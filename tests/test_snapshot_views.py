@@ -4,7 +4,7 @@ served to every screen of that audience, with only the user's own rows read per 
 from __future__ import annotations
 
 import asyncio
-import copy
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from ecabinet import accounts, db, demo, snapshot
+from ecabinet import accounts, db, demo, encoded_json, snapshot
 from ecabinet.errors import NotFound
 from ecabinet.models import Meeting, MeetingStatus, Participant, ParticipantRole, Role, User
 from ecabinet.snapshot import SharedView, SharedViews
@@ -23,7 +23,8 @@ AUDIENCE = (False, False, False, True)
 
 
 def _without_clock(snap: dict[str, Any]) -> dict[str, Any]:
-    plain = copy.deepcopy(snap)
+    # As the screen receives it: shared parts are sent as text encoded once.
+    plain: dict[str, Any] = json.loads(encoded_json.dumps(snap))
     del plain["live"]["server_time"]
     return plain
 

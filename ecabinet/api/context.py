@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse
 
-from ecabinet import accounts, payload
+from ecabinet import accounts, encoded_json, payload
 from ecabinet.config import Settings
 from ecabinet.errors import Forbidden, Unauthenticated
 from ecabinet.i18n import pick_language
@@ -94,4 +94,13 @@ async def authed(request: HTTPConnection) -> AsyncIterator[Authed]:
 
 def ok(data: Any, status: int = 200) -> JSONResponse:
     """A JSON success response."""
-    return JSONResponse(data, status_code=status)
+    return EncodedJSONResponse(data, status_code=status)
+
+
+class EncodedJSONResponse(JSONResponse):
+    """A JSON response that may hold values encoded beforehand (`encoded_json.Encoded`)."""
+
+    def render(self, content: Any) -> bytes:
+        """The body, as Starlette's but through `encoded_json.dumps`."""
+        return encoded_json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None,
+                                  separators=(",", ":")).encode("utf-8")
