@@ -68,7 +68,7 @@ def encode_clip(width: int, height: int, frames: int) -> list[list[bytes]]:
 # -- clients (publisher and subscribers) ----------------------------------------
 
 
-async def _client(url: str, pid: str, role: str) -> tuple[Any, Any]:
+async def sfu_client(url: str, pid: str, role: str) -> tuple[Any, Any]:
     """An aiortc client laid out for `role`, joined through the SFU's HTTP join route."""
     import aiohttp
     from aiortc import (
@@ -108,7 +108,7 @@ def publisher_process(url: str, clip: list[list[bytes]], rate: int, conn: Connec
     async def main() -> None:
         from realtime.sfu.wire import attach_wire
 
-        pc, answer = await _client(url, "hall", "hall")
+        pc, answer = await sfu_client(url, "hall", "hall")
         video = next(m for m in answer.media if m.kind == "video")
         pt = next(c.payloadType for c in video.rtp.codecs if c.name == "VP8")
         ssrc = pc.getTransceivers()[1].sender._ssrc
@@ -152,7 +152,7 @@ def subscribers_process(url: str, pids: list[str], conn: Connection) -> None:
         logs: dict[int, list[tuple[int, float]]] = {}
         clients = []
         for pid in pids:
-            clients.append(await _client(url, pid, "viewer"))
+            clients.append(await sfu_client(url, pid, "viewer"))
         wires = []
         for pc, answer in clients:
             media = [m for m in answer.media if m.kind in ("audio", "video")]

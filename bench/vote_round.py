@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from multiprocessing.connection import Connection
@@ -85,7 +86,10 @@ class Setup:
     cookies: list[str]
 
 
-async def build(tmp: Path, delegates: int, rounds: int) -> Setup:
+async def build(tmp: Path, delegates: int, rounds: int, database_url: str = "",
+                visibilities: Sequence[str] = ("named",)) -> Setup:
+    """A meeting in session with N delegates and `rounds` draft polls (SQLite in tmp unless
+    `database_url` is given; poll r is `visibilities[r % len(visibilities)]`)."""
     from sqlalchemy import insert, select
 
     from ecabinet import accounts, db, meetings, units, voting
@@ -93,7 +97,7 @@ async def build(tmp: Path, delegates: int, rounds: int) -> Setup:
     from ecabinet.models.base import utcnow
     from ecabinet.schema import upgrade_async
 
-    database_url = f"sqlite+aiosqlite:///{tmp / 'bench.sqlite'}"
+    database_url = database_url or f"sqlite+aiosqlite:///{tmp / 'bench.sqlite'}"
     await upgrade_async(database_url)
     secret = secrets.token_hex(16)
     accounts.configure_hashing(1, 8192)
@@ -131,7 +135,8 @@ async def build(tmp: Path, delegates: int, rounds: int) -> Setup:
         polls = []
         for r in range(rounds):
             poll = await voting.create_poll(s, chair, meeting.id, voting.PollInput(
-                question=f"Biểu quyết thông qua nghị quyết (lượt {r + 1})"))
+                question=f"Biểu quyết thông qua nghị quyết (lượt {r + 1})",
+                visibility=visibilities[r % len(visibilities)]))
             polls.append(poll.id)
     await engine.dispose()
     cookie = accounts.sign_token
@@ -265,12 +270,13 @@ class Delegates:
 
 
 def delegate_process(conn: Connection, url: str, bare_url: str, meeting_id: int,
-                     cookies: list[str]) -> None:
-    """Run this process's delegates, answering the parent's commands over a pipe."""
+                     cookies: list[str], crowd_type: type[Delegates] = Delegates) -> None:
+    """Run this process's delegates, answering the parent's commands over a pipe; a
+    command not listed here calls the crowd's async method of that name with the argument."""
     raise_fd_limit()
 
     async def main() -> None:
-        crowd = Delegates(url, bare_url, meeting_id, cookies)
+        crowd = crowd_type(url, bare_url, meeting_id, cookies)
         loop = asyncio.get_running_loop()
         while True:
             command, arg = await loop.run_in_executor(None, conn.recv)
@@ -301,6 +307,8 @@ def delegate_process(conn: Connection, url: str, bare_url: str, meeting_id: int,
                 await crowd.close_all()
                 conn.send(True)
                 return
+            else:
+                conn.send(await getattr(crowd, command)(arg))
 
     asyncio.run(main())
 
@@ -356,7 +364,8 @@ async def run(args: argparse.Namespace) -> None:
     raise_fd_limit()
     tmp = Path(tempfile.mkdtemp(prefix="ecabinet-vote-"))
     t0 = now()
-    setup = await build(tmp, args.delegates, args.rounds)
+    setup = await build(tmp, args.delegates, args.rounds,
+                        visibilities=args.visibility.split(","))
     print(f"set-up: {args.delegates} delegates, meeting in session ({now() - t0:.1f} s)")
 
     port, bare_port = free_port(), free_port()
@@ -475,6 +484,9 @@ def main() -> None:
     parser.add_argument("--checkin-spread", type=float, default=30.0,
                         help="seconds over which the delegates check in")
     parser.add_argument("--rounds", type=int, default=1, help="polls, one after another")
+    parser.add_argument("--visibility", default="named",
+                        help="poll visibility per round, cycled: named, secret or e.g. "
+                             "named,secret")
     asyncio.run(run(parser.parse_args()))
 
 
