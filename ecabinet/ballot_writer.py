@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ecabinet import accounts, db, eventlog, voting
 from ecabinet.errors import Conflict, DomainError, NotFound, Unauthenticated
-from ecabinet.group_commit import settle
+from ecabinet.group_commit import cancel, settle
 from ecabinet.models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -134,13 +134,8 @@ class BallotWriter:
     async def stop(self) -> None:
         """Stop the writer (queued jobs are refused)."""
         eventlog.remove_publisher(self.sessions, self._follow_polls)
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        await cancel(self._task)
+        self._task = None
 
     # -- the loop ---------------------------------------------------------------------
 

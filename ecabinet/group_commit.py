@@ -15,6 +15,7 @@ BEGIN, and the loop needs it).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -65,13 +66,8 @@ class GroupCommit(Generic[Job, Result]):
 
     async def stop(self) -> None:
         """Stop the loop; jobs still queued are never written (their callers are cancelled)."""
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        await cancel(self._task)
+        self._task = None
         if self._queue is not None:
             while not self._queue.empty():
                 self._queue.get_nowait().done.cancel()
@@ -104,6 +100,14 @@ class GroupCommit(Generic[Job, Result]):
             return
         for queued, outcome in zip(group, outcomes, strict=True):
             settle(queued.done, outcome)
+
+
+async def cancel(task: asyncio.Task[None] | None) -> None:
+    """Cancel a writer's loop and wait until it has stopped."""
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def settle(future: asyncio.Future[Result], outcome: Result | BaseException) -> None:

@@ -15,6 +15,7 @@ from ecabinet import accounts, encoded_json, eventlog, logs, meetings, metrics, 
 from ecabinet.config import Settings
 from ecabinet.db import read_only
 from ecabinet.errors import DomainError, Unauthenticated, refusal, refusal_of, unavailable_of
+from ecabinet.group_commit import cancel
 from ecabinet.i18n import translate
 from ecabinet.models import User
 
@@ -123,12 +124,7 @@ class Hub:
         for cleanup in self._cleanups:
             await cleanup()
         eventlog.remove_publisher(self.sessions, self._outbox.put_nowait)
-        if self._pump_task is not None:
-            self._pump_task.cancel()
-            try:
-                await self._pump_task
-            except asyncio.CancelledError:
-                pass
+        await cancel(self._pump_task)
 
     async def _pump(self) -> None:
         while True:
