@@ -1,10 +1,13 @@
 """On-disk cache of rendered page images, keyed by (document SHA-256, page, width, watermark).
 
-Layout: ``<root>/<sha[:2]>/<sha>/p<page>-w<width>[-m<watermark key>].jpg`` and
-``.../t<page>-w<width>.png`` for thumbnails. Every path component is built from
-validated values (hex digest, integers, a hash), never from user text, so no
-request can name a file outside the cache. Files are written to a temporary
-name and renamed into place, so a reader sees either no file or a whole one.
+Layout: ``<root>/<sha[:2]>/<sha>/p<page>-w<width>[-m<watermark key>].img`` and
+``.../t<page>-w<width>.png`` for thumbnails. A page file is WebP or JPEG, whichever
+`render.encode_page` chose for the page, hence the neutral extension: the reader
+learns the format from the file's first bytes (`render.image_media_type`).
+Every path component is built from validated values (hex digest, integers, a
+hash), never from user text, so no request can name a file outside the cache.
+Files are written to a temporary name and renamed into place, so a reader sees
+either no file or a whole one.
 """
 
 from __future__ import annotations
@@ -60,11 +63,11 @@ class PageCache:
         return self.root / sha[:2] / sha
 
     def page_path(self, sha: str, page: int, width: int, watermark: Watermark | None) -> Path:
-        """Where the JPEG of (page, width, watermark) of document `sha` lives, cached or not."""
+        """Where the image of (page, width, watermark) of document `sha` lives, cached or not."""
         _check_page(page)
         check_width(width)
         mark = f"-m{watermark.key}" if watermark is not None else ""
-        return self.document_dir(sha) / f"p{page}-w{width}{mark}.jpg"
+        return self.document_dir(sha) / f"p{page}-w{width}{mark}.img"
 
     def thumbnail_path(self, sha: str, page: int, width: int) -> Path:
         """Where the PNG thumbnail of (page, width) of document `sha` lives, cached or not."""
@@ -97,7 +100,10 @@ class PageCache:
         """
         cutoff = (time.time() if now is None else now) - older_than
         removed = 0
-        for path in self.root.glob("??/*/p*-w*-m*.jpg"):
+        # Any extension: ``.img``, and ``.jpg`` left by versions that wrote only JPEG,
+        # which are no longer served but still bear names. Temporary files start with
+        # a dot and are not matched.
+        for path in self.root.glob("??/*/p*-w*-m*.*"):
             try:
                 if path.stat().st_mtime < cutoff:
                     path.unlink()

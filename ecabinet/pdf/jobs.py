@@ -20,7 +20,13 @@ from pymupdf import mupdf
 from ecabinet.pdf.annotated import Annotation, compose_annotated_copy
 from ecabinet.pdf.cache import write_atomic
 from ecabinet.pdf.engine import open_pdf, out_of_memory, quiet_mupdf
-from ecabinet.pdf.render import encode_jpeg, encode_png, load_page, render_pixmap
+from ecabinet.pdf.render import (
+    encode_page,
+    encode_png,
+    is_photo_page,
+    load_page,
+    render_pixmap,
+)
 from ecabinet.pdf.text import Word, text_and_words
 from ecabinet.pdf.validate import PdfInfo, PdfRejected, check_size, validate_pdf
 from ecabinet.pdf.watermark import Watermark
@@ -131,17 +137,24 @@ def ingest_job(
 
 
 def render_job(path: str, items: Sequence[RenderItem], quality: int) -> int:
-    """Render `items` (grouped by page, one display list per page) into their target files."""
+    """Render `items` (grouped by page, one display list per page) into their target files.
+
+    Each image is encoded by `encode_page`: JPEG (`quality`) for photo pages, WebP else.
+    """
     done = 0
     with open_pdf(path) as doc:
         current = -1
         display_list = None
+        photo = False
         for item in items:
             if item.page != current or display_list is None:
-                display_list = load_page(doc, item.page).get_displaylist()
+                page = load_page(doc, item.page)
+                display_list = page.get_displaylist()
+                # Decided on the page, not the pixels: a scan and a drawing can look alike.
+                photo = is_photo_page(page)
                 current = item.page
             pix = render_pixmap(display_list, item.width, watermark=item.watermark)
-            write_atomic(Path(item.target), encode_jpeg(pix, quality))
+            write_atomic(Path(item.target), encode_page(pix, photo=photo, quality=quality))
             done += 1
     return done
 

@@ -242,7 +242,7 @@ class PdfWorkers:
     def cached_page(
         self, sha: str, page: int, width: int, watermark: Watermark | None = None
     ) -> Path | None:
-        """The cached JPEG of a page if it exists: one stat, no process hop."""
+        """The cached image (WebP or JPEG) of a page if it exists: one stat, no process hop."""
         return self.cache.lookup_page(sha, page, width, watermark)
 
     def cached_thumbnail(self, sha: str, page: int) -> Path | None:
@@ -257,7 +257,7 @@ class PdfWorkers:
         width: int,
         watermark: Watermark | None = None,
     ) -> Path:
-        """Path of the JPEG of `page` (0-based) at `width` px, rendering it once if needed.
+        """Path of the image of `page` (0-based) at `width` px, rendering it once if needed.
 
         Concurrent calls for the same image share one render. Raises
         `PageOutOfRange` for a page the document does not have.
