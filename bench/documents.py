@@ -7,8 +7,14 @@ Prints, against baselines measured in the same run (never asserts):
   * time to render every page at tablet width                     target ≤ 12 s
   * cached page lookup + read p50/p99                             target ≤ 5 ms p99
   * watermarked / plain render time                               target ≤ 1.2
+  * server-rendered text page at 1280 px, median (new encoder vs JPEG q80)
+                                                                  target ≤ 60 KB
+  * what reaches a tablet, for the book and libtasn1.pdf, PDF.js vs today's JPEG pages
+    (bench/tablet.py): briefcase ÷ PDF bytes                     target ≤ 1.3
+    first page drawn over 2 Mbit/s, 100 ms (Chromium)             target ≤ 1.5 s
 
 Run: .venv/bin/python bench/documents.py [--pages 300] [--workers 2] [--seeds DIR]
+     [--only pipeline|tablet]
 
 Phases are separate functions over one `Bench` context so an HTTP phase (the
 same cached pages served by the app) can be added next to `phase_cached_reads`.
@@ -19,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import math
 import os
 import random
 import statistics
@@ -31,17 +38,27 @@ from pathlib import Path
 
 import httpx
 import pymupdf
+from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ecabinet.pdf.fonts import font_file
 from ecabinet.pdf.pool import PdfWorkers
-from ecabinet.pdf.render import encode_jpeg, render_page_jpeg
+from ecabinet.pdf.render import (
+    encode_jpeg,
+    encode_page,
+    is_grey,
+    is_photo_page,
+    render_page_jpeg,
+    render_pixmap,
+)
 from ecabinet.pdf.validate import validate_pdf
 from ecabinet.pdf.watermark import Watermark
 
 TABLET_WIDTH = 1280
 JPEG_QUALITY = 80
+SCAN_EVERY = 25  # `build_agenda_book` makes every 25th page a scanned image
+LIBTASN1_PDF = Path("/usr/share/doc/libtasn1-doc/libtasn1.pdf")  # a real typeset manual
 # The Vietnamese texts the demo ships: real diacritics for text extraction and search.
 DEFAULT_SEEDS = Path(__file__).resolve().parents[1] / "ecabinet" / "demo_texts"
 FALLBACK_TEXT = (
@@ -211,7 +228,7 @@ def build_agenda_book(pages: int, seeds: Path) -> bytes:
     book.finish_page()
     while doc.page_count > pages:
         doc.delete_page(-1)
-    _add_scans(doc, every=25)
+    _add_scans(doc, every=SCAN_EVERY)
     doc.subset_fonts()
     data = doc.tobytes(garbage=3, deflate=True)
     doc.close()
@@ -303,7 +320,7 @@ def phase_cpu_headroom(b: Bench, n: int = 3_000_000) -> None:
 
 
 def bare_render(b: Bench, out: Path) -> float:
-    """Baseline: one process, plain PyMuPDF, every page at tablet width, JPEG to files; seconds."""
+    """Baseline: one process, plain PyMuPDF, every page at tablet width, eCabinet's encoder; s."""
     out.mkdir(parents=True, exist_ok=True)
     doc = pymupdf.open(b.path)
     t0 = time.perf_counter()
@@ -311,7 +328,8 @@ def bare_render(b: Bench, out: Path) -> float:
         page = doc[number]
         zoom = TABLET_WIDTH / page.rect.width
         pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom))
-        (out / f"{number}.jpg").write_bytes(encode_jpeg(pix, JPEG_QUALITY))
+        data = encode_page(pix, photo=is_photo_page(page), quality=JPEG_QUALITY)
+        (out / f"{number}.img").write_bytes(data)
     elapsed = time.perf_counter() - t0
     doc.close()
     return elapsed
@@ -344,7 +362,7 @@ async def pool_render(b: Bench) -> float:
 
 async def phase_render(b: Bench, rounds: int = 3) -> None:
     """Bare single-process rendering vs PdfWorkers, alternated so both see the same machine."""
-    print(f"rendering every page at {TABLET_WIDTH} px, JPEG q{JPEG_QUALITY}")
+    print(f"rendering every page at {TABLET_WIDTH} px, encoded per page (`encode_page`)")
     bare_times, pool_times = [], []
     for r in range(rounds):
         bare = bare_render(b, b.root / f"bare{r}")
@@ -365,7 +383,7 @@ async def phase_render(b: Bench, rounds: int = 3) -> None:
         if path is not None
     ]
     b.figures.update(bare_pps=b.pages / bare, pool_pps=b.pages / pool, render_all_s=pool)
-    _print("bare single process (Pillow JPEG, as eCabinet)", f"{b.pages / bare:.1f} pages/s")
+    _print("bare single process (same encoder as eCabinet)", f"{b.pages / bare:.1f} pages/s")
     _print("bare single process, MuPDF's own JPEG writer", f"{1 / native:.1f} pages/s", "(sample)")
     _print("PdfWorkers.render_all", f"{b.pages / pool:.1f} pages/s")
     _print("every page rendered through PdfWorkers", f"{pool:.2f} s", "(target ≤ 12 s)")
@@ -538,7 +556,7 @@ async def phase_http(b: Bench, requests: int = 2000, concurrency: int = 8) -> No
 
     The node runs in its own process (`uvicorn --factory ecabinet.app:create_app`); a
     delegate fetches random page images at tablet width, every one already cached. The
-    baseline is uvicorn serving the same JPEG files with Starlette's StaticFiles (no session,
+    baseline is uvicorn serving the same image files with Starlette's StaticFiles (no session,
     no database, no access check), measured with the same client in the same run.
     """
     import socket
@@ -570,7 +588,9 @@ async def phase_http(b: Bench, requests: int = 2000, concurrency: int = 8) -> No
     numbers = [rng.randrange(b.pages) for _ in range(requests)]
     node_paths = [f"/api/documents/{doc_id}/versions/{version_id}/pages/{n + 1}/image"
                   f"?w={TABLET_WIDTH}" for n in numbers]
-    bare_paths = [f"/{b.sha[:2]}/{b.sha}/p{n}-w{TABLET_WIDTH}.jpg" for n in numbers]
+    cache = b.workers.cache
+    bare_paths = [f"/{cache.page_path(b.sha, n, TABLET_WIDTH, None).relative_to(cache.root)}"
+                  for n in numbers]
     try:
         node = httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports[0]}", timeout=30)
         bare = httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports[1]}", timeout=30)
@@ -608,10 +628,102 @@ async def phase_http(b: Bench, requests: int = 2000, concurrency: int = 8) -> No
 
 
 # ---------------------------------------------------------------------------
+# How server-rendered pages are encoded: size and time per page, against JPEG
 
 
-async def run(pages: int, workers: int, seeds: Path) -> dict[str, float]:
-    """Build the book, start the pool and run every phase; returns the headline figures."""
+@dataclass
+class _Encoded:
+    """Sizes (bytes) and encode times (seconds) of a sample of pages, per encoder."""
+
+    new_sizes: list[int] = field(default_factory=list)
+    new_times: list[float] = field(default_factory=list)
+    jpeg_sizes: list[int] = field(default_factory=list)
+    jpeg_times: list[float] = field(default_factory=list)
+    kinds: dict[str, int] = field(default_factory=dict)
+
+
+def _encode_sample(path: Path, pages: list[int], watermark: Watermark | None = None) -> _Encoded:
+    """Each of `pages` drawn once at tablet width, then encoded by `encode_page` and as JPEG.
+
+    The new encoder's time includes the photo test on the page, as the worker runs it.
+    """
+    out = _Encoded()
+    doc = pymupdf.open(path)
+    for number in pages:
+        page = doc[number]
+        pix = render_pixmap(page.get_displaylist(), TABLET_WIDTH, watermark=watermark)
+        t0 = time.perf_counter()
+        data = encode_page(pix, photo=is_photo_page(page), quality=JPEG_QUALITY)
+        t1 = time.perf_counter()
+        jpeg = encode_jpeg(pix, JPEG_QUALITY)
+        t2 = time.perf_counter()
+        out.new_sizes.append(len(data))
+        out.new_times.append(t1 - t0)
+        out.jpeg_sizes.append(len(jpeg))
+        out.jpeg_times.append(t2 - t1)
+        if data[:2] == b"\xff\xd8":
+            kind = "JPEG"
+        else:
+            image = Image.frombuffer("RGB", (pix.width, pix.height), pix.samples_mv, "raw",
+                                     "RGB", pix.stride, 1)
+            kind = "grey WebP" if is_grey(image) else "colour WebP"
+        out.kinds[kind] = out.kinds.get(kind, 0) + 1
+    doc.close()
+    return out
+
+
+def _print_encoded(label: str, e: _Encoded, target: str = "") -> None:
+    kb = 1024
+    _print(label, "", "")
+    _print(f"  median size: new / JPEG q{JPEG_QUALITY}",
+           f"{statistics.median(e.new_sizes) / kb:.0f} / "
+           f"{statistics.median(e.jpeg_sizes) / kb:.0f} KB",
+           target)
+    _print("  median encode time: new / JPEG",
+           f"{statistics.median(e.new_times) * 1000:.0f} / "
+           f"{statistics.median(e.jpeg_times) * 1000:.0f} ms")
+    _print("  pages by encoding", ", ".join(f"{n} {k}" for k, n in sorted(e.kinds.items())))
+
+
+def _spread(pages: list[int], samples: int) -> list[int]:
+    """At most `samples` of `pages`, evenly spread."""
+    step = max(1, math.ceil(len(pages) / samples))
+    return pages[::step]
+
+
+def phase_page_encoding(b: Bench, samples: int = 100, marked: int = 20) -> None:
+    """Server-rendered text pages at tablet width: `encode_page` against JPEG q80, same pixmaps."""
+    print(f"page encoding at {TABLET_WIDTH} px, text pages (scans left out), in one process")
+    text = [n for n in range(b.pages) if (n + 1) % SCAN_EVERY != 0]
+    sample = _spread(text, samples)
+    book = _encode_sample(b.path, sample)
+    _print_encoded(f"agenda book, {len(sample)} of {len(text)} text pages", book,
+                   "(target ≤ 60 KB)")
+    b.figures["text_page_kb"] = statistics.median(book.new_sizes) / 1024
+    b.figures["text_page_jpeg_kb"] = statistics.median(book.jpeg_sizes) / 1024
+    b.figures["text_page_encode_ms"] = statistics.median(book.new_times) * 1000
+    scans = [n for n in range(b.pages) if (n + 1) % SCAN_EVERY == 0]
+    _print_encoded(f"agenda book, its {len(scans)} scanned pages", _encode_sample(b.path, scans))
+    _print_encoded(f"agenda book watermarked, {marked} text pages",
+                   _encode_sample(b.path, _spread(text, marked), VIEWER))
+    if not LIBTASN1_PDF.is_file():
+        print(f"  {LIBTASN1_PDF} absent (Debian package libtasn1-doc): skipped")
+        return
+    with pymupdf.open(LIBTASN1_PDF) as manual:
+        pages = [n for n in range(manual.page_count) if not is_photo_page(manual[n])]
+    manual_sample = _encode_sample(LIBTASN1_PDF, _spread(pages, samples))
+    _print_encoded(f"libtasn1.pdf, {len(manual_sample.new_sizes)} text pages", manual_sample,
+                   "(target ≤ 60 KB)")
+    b.figures["libtasn1_page_kb"] = statistics.median(manual_sample.new_sizes) / 1024
+
+
+# ---------------------------------------------------------------------------
+
+
+async def run(pages: int, workers: int, seeds: Path, only: str | None = None
+              ) -> dict[str, float]:
+    """Build the book, start the pool and run every phase (or `only` the server's pipeline
+    or what reaches a tablet); returns the headline figures."""
     with tempfile.TemporaryDirectory(prefix="ecabinet-bench-") as tmp:
         root = Path(tmp)
         t0 = time.perf_counter()
@@ -628,16 +740,61 @@ async def run(pages: int, workers: int, seeds: Path) -> dict[str, float]:
         await pool.start()
         bench = Bench(root=root, data=data, path=path, sha=sha, workers=pool, pages=pages)
         try:
-            phase_cpu_headroom(bench)
-            await phase_ingest(bench)
-            await phase_render(bench)
-            phase_cached_reads(bench)
-            await phase_http(bench)
-            await phase_watermark(bench)
+            if only in (None, "pipeline"):
+                phase_cpu_headroom(bench)
+                await phase_ingest(bench)
+                await phase_render(bench)
+                phase_cached_reads(bench)
+                await phase_http(bench)
+                await phase_watermark(bench)
+                phase_page_encoding(bench)
+            if only in (None, "tablet"):
+                await phase_tablet(bench)
         finally:
             await pool.close()
         print(f"load average at the end {os.getloadavg()[0]:.2f}")
         return bench.figures
+
+
+# ---------------------------------------------------------------------------
+# What reaches a tablet: briefcase bytes and the first page over weak Wi-Fi
+
+LIBTASN1 = Path("/usr/share/doc/libtasn1-doc/libtasn1.pdf")
+
+
+async def phase_tablet(b: Bench) -> None:
+    """The book and libtasn1.pdf as a tablet gets them: drawn by PDF.js from the PDF,
+    against today's server-rendered JPEG pages, in Chromium (bench/tablet.py)."""
+    import tablet  # bench/tablet.py: Chromium and a node of its own
+
+    documents = [("Tài liệu phiên họp (sách)", b.data)]
+    reference = await asyncio.to_thread(
+        lambda: LIBTASN1.read_bytes() if LIBTASN1.is_file() else b"")
+    if reference:
+        documents.append(("libtasn1 (tài liệu tham khảo)", reference))
+    else:
+        print(f"  ({LIBTASN1} not found: apt install libtasn1-doc to measure it too)")
+    print(f"what reaches a tablet (800 × 1280 at 2×, pages at {tablet.WIDTH} px; first page "
+          "over DevTools-emulated 2 Mbit/s, 100 ms; median of "
+          f"{tablet.ROUNDS} rounds, cache cleared each time)")
+    kb = 1024
+    for r in await tablet.measure(documents):
+        _print(f"{r.name}: {r.pages} pages, PDF", f"{r.pdf_bytes / kb:.0f} KiB")
+        _print("  briefcase: PDF.js (measured) / today's pictures",
+               f"{r.briefcase_bytes / kb:.0f} / {r.today_briefcase / kb:.0f} KiB",
+               f"today's pictures alone {r.today_images / kb / kb:.1f} MiB")
+        _print("  briefcase ÷ PDF bytes: PDF.js / today",
+               f"{r.briefcase_bytes / r.pdf_bytes:.2f} / {r.today_briefcase / r.pdf_bytes:.1f}",
+               "(target ≤ 1.3)")
+        new, old = tablet.median(r.first_page_new), tablet.median(r.first_page_today)
+        _print("  first page on screen: now / today's JPEG",
+               f"{new:.2f} / {old:.2f} s", f"ratio {new / old:.2f}  (target ≤ 1.5 s)")
+        _print("    of which drawn by PDF.js at",
+               f"{tablet.median(r.first_page_pdfjs):.2f} s",
+               "(a server picture of the page stands in until then)")
+        key = "book" if r.pdf_bytes == len(b.data) else "libtasn1"
+        b.figures[f"{key}_briefcase_ratio"] = r.briefcase_bytes / r.pdf_bytes
+        b.figures[f"{key}_first_page_s"] = new
 
 
 def main() -> None:
@@ -646,8 +803,10 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=300)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seeds", type=Path, default=DEFAULT_SEEDS)
+    parser.add_argument("--only", choices=["pipeline", "tablet"],
+                        help="only the server's PDF pipeline, or only what reaches a tablet")
     args = parser.parse_args()
-    asyncio.run(run(args.pages, args.workers, args.seeds))
+    asyncio.run(run(args.pages, args.workers, args.seeds, args.only))
 
 
 if __name__ == "__main__":

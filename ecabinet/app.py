@@ -14,14 +14,14 @@ from typing import Any
 import socketio
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
-from ecabinet import accounts, db, documents, logs, metrics
+from ecabinet import accounts, db, documents, logs, metrics, shell
 from ecabinet.api import agenda as agenda_api
 from ecabinet.api import annotations as annotations_api
 from ecabinet.api import attendance as attendance_api
@@ -39,6 +39,7 @@ from ecabinet.api import voting as voting_api
 from ecabinet.api.errors import HANDLERS, no_such_route
 from ecabinet.ballot_writer import BallotWriter
 from ecabinet.config import Settings, load_settings
+from ecabinet.http_cache import JsonETags
 from ecabinet.ratelimit import SlidingWindow
 from realtime import (
     attendance_actions,
@@ -54,6 +55,10 @@ STATIC_DIR = Path(os.environ.get("ECABINET_STATIC_DIR", Path(__file__).parent.pa
 # Third-party browser code comes from npm at set-up (static/node_modules), never committed.
 VENDOR_DIR = STATIC_DIR / "node_modules"
 
+# Compressed already, or served in byte ranges (a PDF drawn on the tablet fetches parts
+# of itself: a gzipped 206 would no longer be the bytes the range named).
+UNCOMPRESSED = (*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/pdf")
+
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
@@ -61,9 +66,10 @@ SECURITY_HEADERS = [
 ]
 # Only what the UI uses: its own scripts, styles and API; page images, recordings and the
 # service worker from the same origin (blob: and data: for images, media and workers built
-# in the page). No inline script or style, no plugins, no framing, no foreign form targets.
+# in the page); WebAssembly (not eval) for PDF.js's image decoders of scanned pages.
+# No inline script or style, no plugins, no framing, no foreign form targets.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
     "img-src 'self' data: blob:; media-src 'self' blob:; worker-src 'self' blob:; "
     "connect-src 'self'{sockets}; font-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
@@ -182,8 +188,8 @@ async def index(request: Request) -> Response:
 
 async def service_worker(request: Request) -> Response:
     """The offline briefcase's service worker, allowed to control every page of the origin."""
-    return FileResponse(STATIC_DIR / "sw.js", media_type="text/javascript",
-                        headers={"service-worker-allowed": "/", "cache-control": "no-cache"})
+    return Response(shell.service_worker_source(STATIC_DIR), media_type="text/javascript",
+                    headers={"service-worker-allowed": "/", "cache-control": "no-cache"})
 
 
 def api_routes() -> list[BaseRoute]:
@@ -250,7 +256,9 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         routes=routes,
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         middleware=[Middleware(RequestObserver), Middleware(SecurityHeaders),
-                    Middleware(GZipMiddleware, minimum_size=1024)],
+                    Middleware(GZipMiddleware, minimum_size=1024,
+                               exclude_content_types=UNCOMPRESSED),
+                    Middleware(JsonETags)],
         lifespan=lifespan,
     )
     app.state.settings = settings

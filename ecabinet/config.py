@@ -65,6 +65,9 @@ class Settings:
     upload_max_pages: int = 2000
     render_widths: tuple[int, ...] = (480, 1024, 1280)
     thumbnail_width: int = 160
+    # A meeting's documents heavier than this wait for the delegate's yes before a tablet
+    # keeps them offline (a scanned archive over a hall's shared Wi-Fi).
+    briefcase_ask_bytes: int = 40 * 1000 * 1000
     pdf_workers: int = 2
     # The most memory (MB) one PDF worker process may allocate; 0: no limit.
     pdf_worker_memory_mb: int = 1024
@@ -180,6 +183,7 @@ def load_settings() -> Settings:
         upload_max_pages=_env_int("UPLOAD_MAX_PAGES", 2000),
         render_widths=tuple(int(w) for w in widths) if widths else (480, 1024, 1280),
         thumbnail_width=_env_int("THUMBNAIL_WIDTH", 160),
+        briefcase_ask_bytes=_env_int("BRIEFCASE_ASK_MB", 40) * 1000 * 1000,
         pdf_workers=_env_int("PDF_WORKERS", 2),
         pdf_worker_memory_mb=_env_int("PDF_WORKER_MEMORY_MB", 1024),
         ice_servers=_env_list("ICE_SERVERS"),

@@ -589,6 +589,20 @@ async def original(session: AsyncSession, user: User, root: Path, document_id: i
     return blob_path(root, version.sha256), version.filename
 
 
+async def drawable_pdf(session: AsyncSession, user: User, root: Path, document_id: int,
+                       version_id: int) -> tuple[Path, str]:
+    """(stored file, SHA-256) of a ready version for the reader to draw on the device.
+
+    Never for restricted documents: their pages leave the server only as watermarked
+    images. Not audited per request, as unrestricted page images are not: the reader
+    fetches it in ranges, many requests per reading.
+    """
+    doc, _meeting, version = await _ready_version(session, user, document_id, version_id)
+    if doc.restricted:
+        raise Forbidden("restricted_view_only")
+    return blob_path(root, version.sha256), version.sha256
+
+
 async def readable_version(session: AsyncSession, user: User, document_id: int
                            ) -> tuple[Document, Meeting, DocumentVersion]:
     """The newest ready version of a document the user may see."""
@@ -610,6 +624,7 @@ class BriefcaseEntry:
     document_id: int
     version_id: int
     pages: int
+    bytes: int  # the stored PDF's size
 
 
 # The briefcase holds a meeting's documents from publication until the meeting closes.
@@ -636,7 +651,8 @@ async def briefcase(session: AsyncSession, user: User, meeting_id: int
             .order_by(DocumentVersion.number.desc()).limit(1)
         )
         if version is not None:
-            entries.append(BriefcaseEntry(doc.id, version.id, version.page_count))
+            entries.append(BriefcaseEntry(doc.id, version.id, version.page_count,
+                                          version.byte_size))
     return True, entries
 
 
@@ -749,13 +765,12 @@ class Library:
         return path or await self._render(image.blob, image.sha, image.index, image.width,
                                           image.watermark)
 
-    async def thumbnail_file(self, sha: str, index: int) -> tuple[Path, bool]:
-        """(file, whether it is the PNG thumbnail made at processing, else a JPEG now)."""
+    async def thumbnail_file(self, sha: str, index: int) -> Path:
+        """The PNG thumbnail made at processing, else a page image of that width now."""
         path = self.pdf.cached_thumbnail(sha, index)
         if path is not None:
-            return path, True
-        return await self._render(self.blob(sha), sha, index,
-                                  self.settings.thumbnail_width), False
+            return path
+        return await self._render(self.blob(sha), sha, index, self.settings.thumbnail_width)
 
     async def _render(self, blob: Path, sha: str, index: int, width: int,
                       watermark: Watermark | None = None) -> Path:

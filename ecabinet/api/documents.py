@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import asdict, dataclass, replace
 from urllib.parse import quote
 
 from starlette.requests import HTTPConnection, Request
@@ -33,6 +33,7 @@ from ecabinet.api.uploads import received_pdf
 from ecabinet.documents import Library
 from ecabinet.errors import Invalid
 from ecabinet.models import MeetingStatus, VersionStatus
+from ecabinet.pdf.render import image_file_media_type
 
 VERSION = named("DocumentVersion", record(
     id=ID, number=ID, status=enum_of(VersionStatus), error=STR, pages=COUNT, size=COUNT,
@@ -217,9 +218,10 @@ async def _page(request: Request, library: Library) -> documents.PageImage:
     return image
 
 
-@operation("A page as a JPEG `w` pixels wide (one of the offered widths); restricted "
-           "documents are watermarked for the viewer and every view is audited",
-           tag="documents", content="image/jpeg", response=FILE, query=WIDTH, errors=[409])
+@operation("A page `w` pixels wide (one of the offered widths): lossless WebP for text "
+           "and drawings, JPEG for scans and photos; restricted documents are watermarked "
+           "for the viewer and every view is audited", tag="documents",
+           content=["image/webp", "image/jpeg"], response=FILE, query=WIDTH, errors=[409])
 async def page_image(request: Request) -> Response:
     """Served from the page cache; rendered once in a worker if not there yet."""
     library = library_of(request)
@@ -230,20 +232,21 @@ async def page_image(request: Request) -> Response:
                    "x-watermark-time": quote(image.watermark.lines[-1])}
     else:
         headers = {"cache-control": "private, no-cache"}
-    return FileResponse(path, media_type="image/jpeg", headers=headers)
+    # The cache holds whichever format the page was encoded in; its first bytes say which.
+    return FileResponse(path, media_type=image_file_media_type(path), headers=headers)
 
 
-@operation("A page's thumbnail (PNG; a JPEG while it is being made); none for restricted "
-           "documents", tag="documents", content=["image/png", "image/jpeg"], response=FILE,
-           errors=[409])
+@operation("A page's thumbnail (PNG; while it is being made, a page image of that width); "
+           "none for restricted documents", tag="documents",
+           content=["image/png", "image/webp", "image/jpeg"], response=FILE, errors=[409])
 async def page_thumbnail(request: Request) -> Response:
     """Made during processing."""
     library = library_of(request)
     doc_id, version_id, page = _params(request, "doc_id", "version_id", "page")
     async with authed(request) as ctx:
         sha, index = await documents.thumbnail(ctx.db, ctx.user, doc_id, version_id, page)
-    path, made = await library.thumbnail_file(sha, index)
-    return FileResponse(path, media_type="image/png" if made else "image/jpeg",
+    path = await library.thumbnail_file(sha, index)
+    return FileResponse(path, media_type=image_file_media_type(path),
                         headers={"cache-control": "private, no-cache"})
 
 
@@ -270,6 +273,25 @@ async def download_original(request: Request) -> Response:
                         headers={"cache-control": "private, no-cache"})
 
 
+# A version's bytes never change, so its URL may be cached for good; `private`: it is
+# still one user's access-checked copy.
+IMMUTABLE = "private, max-age=31536000, immutable"
+
+
+@operation("The PDF of a version, to be drawn on the device (never for restricted "
+           "documents); answers byte ranges (`Range: bytes=a-b` → 206)", tag="documents",
+           content="application/pdf", response=FILE, errors=[409])
+async def drawable_pdf(request: Request) -> Response:
+    """The stored original, content-addressed: immutable and served in ranges."""
+    library = library_of(request)
+    doc_id, version_id = _params(request, "doc_id", "version_id")
+    async with authed(request) as ctx:
+        path, sha = await documents.drawable_pdf(ctx.db, ctx.user, library.root, doc_id,
+                                                 version_id)
+    return FileResponse(path, media_type="application/pdf", content_disposition_type="inline",
+                        headers={"cache-control": IMMUTABLE, "etag": f'"{sha}"'})
+
+
 @operation("Search one document (diacritics optional: \"ke hoach\" finds \"kế hoạch\")",
            tag="documents", response=record(hits=arr(HIT)), query=SEARCH, errors=[409])
 async def search_document(request: Request) -> Response:
@@ -290,28 +312,73 @@ async def search_meeting(request: Request) -> Response:
     return ok({"hits": [h.view() for h in hits]})
 
 
-@operation("What a tablet keeps for reading offline: URLs of the meeting's page images "
-           "at width `w`, their text layers and thumbnails; `keep` is false once the meeting "
-           "is closed or the user may no longer read it", tag="documents",
-           response=record(meeting_id=ID, keep=BOOL, urls=arr(STR)), query=WIDTH)
+# What the briefcase's JSON files weigh, roughly: shown before downloading, never relied on.
+JSON_BYTES = {"agenda": 6000, "document": 2000, "annotations": 600, "words": 3000}
+BRIEFCASE_FILE = record(url=STR, bytes=COUNT, document_id=nullable(ID))
+BRIEFCASE_QUERY = obj(w=INT, form={"type": "string", "enum": ["pdf", "pages"],
+                                   "description": "pdf (default): the documents' PDFs, "
+                                                  "drawn on the device; pages: page images"})
+
+
+@dataclass(frozen=True)
+class BriefcaseFile:
+    """One file of a briefcase and what it weighs."""
+
+    url: str
+    bytes: int
+    document_id: int | None
+
+
+def briefcase_files(meeting_id: int, entries: list[documents.BriefcaseEntry], form: str,
+                    width: int) -> list[BriefcaseFile]:
+    """The files a tablet keeps for a meeting, each with its size (estimated for JSON and
+    for page images not rendered yet)."""
+    files = [BriefcaseFile(f"/api/meetings/{meeting_id}/agenda", JSON_BYTES["agenda"], None)]
+    for entry in entries:
+        doc = entry.document_id
+        version = f"/api/documents/{doc}/versions/{entry.version_id}"
+
+        def add(url: str, size: int, doc: int = doc) -> None:
+            files.append(BriefcaseFile(url, size, doc))
+
+        add(f"/api/documents/{doc}", JSON_BYTES["document"])
+        add(f"/api/documents/{doc}/annotations?version={entry.version_id}",
+            JSON_BYTES["annotations"])
+        if form == "pdf":
+            add(f"{version}/pdf", entry.bytes)
+            continue
+        for n in range(1, entry.pages + 1):
+            # A text page at 1280 px weighs ~45-60 KB as a palette WebP.
+            add(f"{version}/pages/{n}/image?w={width}", width * 45)
+            add(f"{version}/pages/{n}/words", JSON_BYTES["words"])
+    return files
+
+
+@operation("What a tablet keeps for reading offline, with each file's size: the agenda, each "
+           "document's description and the user's annotations, and either its PDF "
+           "(`form=pdf`, drawn on the device) or its page images at width `w` and text layers "
+           "(`form=pages`, for devices that cannot draw PDFs). Restricted documents are never "
+           "kept. Above `ask_above` bytes the tablet asks its user first. `keep` is false "
+           "once the meeting is closed or the user may no longer read it",
+           tag="documents", query=BRIEFCASE_QUERY,
+           response=record(meeting_id=ID, keep=BOOL, bytes=COUNT, ask_above=COUNT,
+                           files=arr(BRIEFCASE_FILE)))
 async def briefcase(request: Request) -> Response:
     """The service worker's manifest."""
     width = _width(request)
     if width not in library_of(request).settings.render_widths:
         raise Invalid("width_not_offered",
                       widths=", ".join(map(str, library_of(request).settings.render_widths)))
+    form = request.query_params.get("form", "pdf")
+    if form not in ("pdf", "pages"):
+        raise Invalid("field_invalid", field="form")
     meeting_id = request.path_params["id"]
     async with authed(request) as ctx:
         keep, entries = await documents.briefcase(ctx.db, ctx.user, meeting_id)
-    urls: list[str] = []
-    if keep:
-        urls.append(f"/api/meetings/{meeting_id}/agenda")
-    for entry in entries:
-        base = f"/api/documents/{entry.document_id}/versions/{entry.version_id}/pages"
-        urls.append(f"/api/documents/{entry.document_id}")
-        for n in range(1, entry.pages + 1):
-            urls += [f"{base}/{n}/image?w={width}", f"{base}/{n}/words", f"{base}/{n}/thumbnail"]
-    return ok({"meeting_id": meeting_id, "keep": keep, "urls": urls})
+    files = briefcase_files(meeting_id, entries, form, width) if keep else []
+    return ok({"meeting_id": meeting_id, "keep": keep, "bytes": sum(f.bytes for f in files),
+               "ask_above": library_of(request).settings.briefcase_ask_bytes,
+               "files": [asdict(f) for f in files]})
 
 
 routes = [
@@ -324,6 +391,8 @@ routes = [
     Route(f"{PAGE}/thumbnail", page_thumbnail, methods=["GET"]),
     Route(f"{PAGE}/words", page_words, methods=["GET"]),
     Route("/api/documents/{doc_id:int}/versions/{version_id:int}/original", download_original,
+          methods=["GET"]),
+    Route("/api/documents/{doc_id:int}/versions/{version_id:int}/pdf", drawable_pdf,
           methods=["GET"]),
     Route("/api/documents/{doc_id:int}/search", search_document, methods=["GET"]),
     Route("/api/meetings/{id:int}/search", search_meeting, methods=["GET"]),

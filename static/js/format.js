@@ -25,6 +25,12 @@ export function formatPercent(part, whole) {
   return `${oneDecimal.format(Math.round(value * 10) / 10)}${NBSP}%`;
 }
 
+/** A size in bytes as people read it: "850 KB", "3,2 MB". */
+export function formatBytes(n) {
+  if (n < 1000 * 1000) return `${integers.format(Math.max(1, Math.round((n || 0) / 1000)))}${NBSP}KB`;
+  return `${oneDecimal.format(Math.round(n / 100000) / 10)}${NBSP}MB`;
+}
+
 /** dd/mm/yyyy. */
 export function formatDate(value) {
   const date = asDate(value);

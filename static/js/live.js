@@ -3,6 +3,7 @@
 // triggers a catch-up from the server's event log (or a fresh snapshot), so a screen
 // is never left wrong after a drop.
 import { io } from "/static/node_modules/socket.io-client/dist/socket.io.esm.min.js";
+import { keepSnapshot, storedSnapshot } from "./offline.js";
 
 let socket = null;
 const channels = new Map();
@@ -12,6 +13,9 @@ const GAP_WAIT_MS = 400;
 // A quiet meeting shows no gap: an event lost while the nodes' message bus was down would
 // stay unseen until the next change, so every screen also catches up this often.
 const RESYNC_MS = 30000;
+// With no channel this long (at once when the browser knows it is offline), a meeting
+// shows its kept snapshot: the agenda and documents stay readable in a hall without Wi-Fi.
+const OFFLINE_WAIT_MS = 3000;
 
 export function connected() { return Boolean(socket && socket.connected); }
 
@@ -85,6 +89,7 @@ export class MeetingChannel {
     channels.set(this.meetingId, this);
     const s = connect();
     if (s.connected) this.join();
+    else this.offlineTimer = setTimeout(() => this.fromBriefcase(), navigator.onLine ? OFFLINE_WAIT_MS : 0);
     this.pulse = setInterval(() => {
       if (socket && socket.connected && this.lastSeq !== null && !this.joining) this.resync();
     }, RESYNC_MS);
@@ -94,6 +99,7 @@ export class MeetingChannel {
   close() {
     channels.delete(this.meetingId);
     clearTimeout(this.gapTimer);
+    clearTimeout(this.offlineTimer);
     clearInterval(this.pulse);
     if (socket && socket.connected) socket.emit("meeting:leave", { meeting_id: this.meetingId });
   }
@@ -120,6 +126,7 @@ export class MeetingChannel {
       return;
     }
     if (ack.snapshot) {
+      keepSnapshot(this.meetingId, ack.snapshot);
       this.lastSeq = ack.snapshot.seq;
       this.hidden.clear();
       for (const seq of [...this.pending.keys()]) if (seq <= this.lastSeq) this.pending.delete(seq);
@@ -127,6 +134,15 @@ export class MeetingChannel {
     }
     for (const event of ack.events || []) this.receive(event);
     this.drain();
+  }
+
+  /** The kept snapshot, while the channel is down and nothing fresher came. It sets no
+   * seq: the first join once back online brings a whole fresh snapshot. */
+  async fromBriefcase() {
+    const kept = await storedSnapshot(this.meetingId);
+    if (kept && this.lastSeq === null && channels.get(this.meetingId) === this) {
+      this.onSnapshot({ ...kept, offline: true });
+    }
   }
 
   receive(event) {

@@ -109,7 +109,7 @@ async def test_withdrawing_a_reader_hides_the_document_and_tells_them(
     # No page image either, not even one remembered from a moment ago.
     assert (await observer.get(image)).status_code == 404
     briefcase = (await observer.get(f"/api/meetings/{meeting_id}/briefcase?w=480")).json()
-    assert not any(f"/api/documents/{doc['id']}" in url for url in briefcase["urls"])
+    assert not any(f"/api/documents/{doc['id']}" in f["url"] for f in briefcase["files"])
     outsider_reader = await secretary.put(f"/api/documents/{doc['id']}", json={
         "readers": [world["outsider"].id]})
     assert outsider_reader.json()["error"]["code"] == "reader_not_member"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,18 +27,25 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
-async def demo_server(tmp_path: Path) -> AsyncIterator[LiveServer]:
-    """A node on a fresh SQLite file holding the demo province."""
+async def start_demo(tmp_path: Path, wrap: Callable[[Any], Any] | None = None,
+                     **settings: Any) -> LiveServer:
+    """A node on a fresh SQLite file holding the demo province; `wrap` may put an ASGI
+    layer of the test's in front of it, `settings` override the defaults."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'e2e.sqlite'}"
     await upgrade_async(url)
     engine = db.create_engine(url)
     async with db.transaction(db.sessionmaker(engine)) as session:
         await demo.load(session)
     await engine.dispose()
-    settings = Settings(data_dir=tmp_path / "data", database_url=url,
-                        secret_key=secrets.token_hex(16), **TEST_ARGON2)
-    live = await start_server(create_app(settings))
+    app = create_app(Settings(data_dir=tmp_path / "data", database_url=url,
+                              secret_key=secrets.token_hex(16), **{**TEST_ARGON2, **settings}))
+    return await start_server(wrap(app) if wrap else app)
+
+
+@pytest.fixture
+async def demo_server(tmp_path: Path) -> AsyncIterator[LiveServer]:
+    """A node on a fresh SQLite file holding the demo province."""
+    live = await start_demo(tmp_path)
     yield live
     await stop_server(live)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pymupdf
 from playwright.async_api import Page, expect
 
@@ -76,11 +74,11 @@ async def test_upload_approve_publish_and_read_on_a_tablet(screens: Screens) -> 
     delegate = await screens.login("daibieu1", viewport={"width": 800, "height": 1280})
     await open_agenda(delegate)
     await delegate.locator(".doc-row", has_text=TITLE).get_by_role("link", name="Đọc").click()
-    await delegate.wait_for_selector("#reader #page-img")
+    # Drawn on the tablet from the PDF itself (PDF.js), not sent as pictures.
+    await delegate.wait_for_selector("#reader #page-canvas")
     await delegate.click(".thumb[data-page='2']")
     await expect(delegate.locator("#page-input")).to_have_value("2")
-    await expect(delegate.locator("#page-img")).to_have_attribute(
-        "src", re.compile(r"/api/documents/\d+/versions/\d+/pages/2/image\?w=\d+"))
+    await expect(delegate.locator("#sheet")).to_have_attribute("data-drawn", "2")
     await delegate.wait_for_selector("#text-layer span")
 
     # A sticky note on page 2.
@@ -118,12 +116,11 @@ async def test_upload_approve_publish_and_read_on_a_tablet(screens: Screens) -> 
     await delegate.context.set_offline(True)
     await delegate.locator(".doc-row", has_text=TITLE).get_by_role("link", name="Đọc").click()
     await delegate.click(".thumb[data-page='2']")
-    await delegate.wait_for_function(
-        "() => { const img = document.querySelector('#page-img');"
-        " return img && img.src.includes('/pages/2/') && img.complete"
-        " && img.naturalWidth > 0; }")
-    # Served by the service worker's briefcase, not by luck from the browser's memory.
+    await expect(delegate.locator("#sheet")).to_have_attribute("data-drawn", "2")
+    # Read from the service worker's briefcase, not by luck from the browser's memory.
     assert await delegate.evaluate(
-        "(async () => Boolean(navigator.serviceWorker.controller)"
-        " && Boolean(await caches.match(document.querySelector('#page-img').src)))()")
+        "(async () => Boolean(navigator.serviceWorker.controller) && (await Promise.all("
+        "(await caches.keys()).filter((n) => n.startsWith('ecabinet-briefcase:'))"
+        ".map(async (n) => (await (await caches.open(n)).keys())"
+        ".some((r) => r.url.endsWith('/pdf'))))).some(Boolean))()")
     await delegate.context.set_offline(False)

@@ -98,7 +98,7 @@ async def test_the_vote_and_the_floor_reach_a_delegate_reading_a_document(
     await delegate.wait_for_selector("#checkin.done")
     # The delegate opens the new report from the item under discussion and reads page 12.
     await delegate.click(f"#current-item-docs a[data-document-id='{doc}']")
-    await delegate.wait_for_selector("#reader #page-img")
+    await delegate.wait_for_selector("#reader #page-canvas")
     await delegate.click(".thumb[data-page='12']")
     await expect(delegate.locator("#page-input")).to_have_value("12")
     await expect(delegate.locator("#sheet")).to_have_attribute("data-page", "12")
@@ -132,9 +132,7 @@ async def test_the_vote_and_the_floor_reach_a_delegate_reading_a_document(
     assert await delegate.evaluate("() => localStorage.getItem('ecabinet.prompt_sound')") == "on"
 
     # For the user guide: the prompt over page 12 of the report.
-    await delegate.wait_for_function(
-        "() => { const img = document.querySelector('#page-img');"
-        " return img && img.src.includes('/pages/12/') && img.complete && img.naturalWidth > 0; }")
+    await expect(delegate.locator("#sheet")).to_have_attribute("data-drawn", "12")
     await keep_for_guide(delegate, "vote-prompt.png")
 
     # Voting from the prompt: the receipt, and the chair's count goes up.

@@ -61,14 +61,13 @@ async def test_the_ui_runs_under_its_content_security_policy(
         await ready.get_by_role("link", name="Đọc").click()
         # A function, not an expression: Playwright would eval() a string, which the
         # policy forbids like any other eval.
-        await page.wait_for_function(
-            "() => { const img = document.querySelector('#page-img');"
-            " return img && img.complete && img.naturalWidth > 0; }", timeout=30000)
+        # PDF.js draws the page (its worker, fonts and WebAssembly decoders under the policy).
+        await page.wait_for_selector("#sheet[data-drawn='1'] #page-canvas", timeout=30000)
         await page.wait_for_selector("#text-layer span")
         # Positions set from style values still apply (through the CSSOM, not attributes).
         left = await page.eval_on_selector("#text-layer span", "(el) => el.style.left")
         assert left.endswith("%")
-        await page.wait_for_selector(".thumb img")
+        await page.wait_for_selector(".thumb canvas")
         # Leave time for late reports (lazy thumbnails, socket reconnects).
         await page.wait_for_timeout(500)
     finally:

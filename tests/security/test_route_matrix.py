@@ -601,6 +601,12 @@ ROUTES: dict[tuple[str, str], Case | list[Case]] = {
         case(NOBODY, lambda fx: {"doc_id": fx.rdoc, "version_id": fx.rversion},
              hidden=NOT_READERS, label="restricted"),
     ],
+    # The PDF a tablet draws itself: like the original, never for a restricted document.
+    ("GET", "/api/documents/{doc_id:int}/versions/{version_id:int}/pdf"): [
+        case(VIEWERS, lambda fx: {"doc_id": fx.doc, "version_id": fx.version}),
+        case(NOBODY, lambda fx: {"doc_id": fx.rdoc, "version_id": fx.rversion},
+             hidden=NOT_READERS, label="restricted"),
+    ],
     ("GET", "/api/documents/{doc_id:int}/search"): [
         case(VIEWERS, lambda fx: {"doc_id": fx.doc}, query(q="ke hoach")),
         case(READERS, restricted, query(q="ke hoach"), hidden=NOT_READERS, label="restricted"),

@@ -1,14 +1,16 @@
 // The agenda tab: the secretary builds the agenda (items, documents, drag-and-drop order) and
 // submits it; the chair approves or returns it; once published every member reads it, with
-// changes marked "updated", and the tablet keeps the pages for reading offline.
+// changes marked "updated", and the tablet keeps the documents for reading offline.
 import { del, get, post, put } from "../api.js";
+import { formatBytes } from "../format.js";
 import { t } from "../i18n.js";
 import { attempt, confirmDialog, h, statusBadge, toast } from "../ui.js";
 import { unitGroups } from "../units.js";
-import { briefcaseProgress, dropBriefcase, dropDocument, onBriefcase, syncBriefcase } from "./briefcase.js";
+import { briefcaseProgress, drawsPdfs, dropBriefcase, dropDocument, keepBriefcase, onBriefcase, syncBriefcase } from "./briefcase.js";
 import { markMatch, markSeen, precheck, statusLabel, unseen, uploadPdf } from "./document_upload.js";
 import "./documents_i18n.js";
 import { takeTransition } from "./meeting_overview.js";
+import { listDocuments, pdfjs } from "./reader_pdf.js";
 
 const READABLE = ["published", "in_session", "adjourned", "closed"];
 const BRIEFCASE = ["published", "in_session", "adjourned"];
@@ -97,11 +99,33 @@ async function refresh(ctx) {
 
 function keepOffline(state) {
   const id = state.meeting.id;
-  if (BRIEFCASE.includes(state.meeting.status)) limitsOf(id).then((l) => syncBriefcase(id, l.widths));
+  if (BRIEFCASE.includes(state.meeting.status)) {
+    limitsOf(id).then((l) => syncBriefcase(id, l.widths));
+    // The reader's PDF engine, ready before a document is opened (a tablet takes a while).
+    if (drawsPdfs()) setTimeout(() => pdfjs().catch(() => {}), 1000);
+  }
   else if (state.meeting.status === "closed") dropBriefcase(id);
 }
 
 // -- pieces ---------------------------------------------------------------------------
+
+/** The briefcase's line: the documents' size, then the download's progress, or the
+ * question a heavy briefcase waits on. */
+function showBriefcase(note, meetingId, msg) {
+  const size = (n) => formatBytes(n);
+  if (msg.type === "briefcase.ask") {
+    note.replaceChildren(h("span", {}, t("offline_ask", { size: size(msg.total) }), " "),
+      h("button", { type: "button", class: "small", id: "briefcase-keep", onclick: () => keepBriefcase(meetingId) },
+        t("offline_keep", { size: size(msg.total) })));
+  } else if (msg.complete || (msg.total > 0 && msg.done >= msg.total)) {
+    note.replaceChildren(t("offline_ready", { size: size(msg.total) }));
+  } else if (msg.type === "briefcase.planned" || msg.type === "briefcase.progress") {
+    const label = msg.type === "briefcase.progress" && msg.complete === false && !navigator.onLine ? "offline_paused" : "offline_saving";
+    note.replaceChildren(h("span", {}, t("offline_size", { size: size(msg.total) }), " ",
+      t(label, { done: size(msg.done), total: size(msg.total) }), " "),
+      h("progress", { id: "briefcase-progress", max: msg.total || 1, value: msg.done || 0 }));
+  }
+}
 
 function docsOf(ctx, itemId) {
   return (ctx.state.documents || []).filter((d) => d.item_id === itemId)
@@ -489,17 +513,14 @@ function render(container, ctx) {
     container.replaceChildren(head, h("div", { class: "card empty-state" }, h("p", {}, t("agenda_hidden"))));
     return undefined;
   }
+  listDocuments(ctx.state.documents || []);
   const list = h("ol", { class: "agenda-items", id: "agenda-items" }, items.map((item, i) => itemCard(ctx, item, i, editable)));
   if (editable) enableDragging(ctx, list);
   container.replaceChildren(...[head,
     items.length ? list : h("div", { class: "card empty-state" }, h("p", {}, editable ? t("agenda_empty_hint") : t("agenda_none"))),
     editable ? h("div", { class: "row" }, h("button", { type: "button", id: "add-item", onclick: () => itemDialog(ctx) }, "+ ", t("add_item"))) : null,
   ].filter(Boolean));
-  const show = (msg) => {
-    if (!msg || msg.meetingId !== ctx.meetingId || msg.type !== "briefcase.progress") return;
-    offline.textContent = msg.done >= msg.total ? t("offline_ready", { n: msg.pages ?? msg.total })
-      : t("offline_saving", { done: msg.done, total: msg.total });
-  };
+  const show = (msg) => { if (msg && msg.meetingId === ctx.meetingId) showBriefcase(offline, ctx.meetingId, msg); };
   show(briefcaseProgress(ctx.meetingId));
   if (typing) container.querySelector("#meeting-search")?.focus();
   return onBriefcase(show);

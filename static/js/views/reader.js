@@ -1,17 +1,20 @@
-// The document reader for tablets: one page at a time as an image (no PDF engine on the
-// tablet), a transparent text layer for selection and search, swipe and pinch-zoom, a
-// thumbnail strip, jump to page, search in the document or the whole meeting (with or
-// without diacritics), and the reader's own highlights, ink and notes.
+// The document reader for tablets: one page at a time, drawn on the tablet by PDF.js from
+// the document's PDF (reader_pdf.js), or as a server-rendered image for restricted
+// documents and devices that cannot run PDF.js; a transparent text layer for selection
+// and search, swipe and pinch-zoom, a thumbnail strip, jump to page, search in the
+// document or the whole meeting (with or without diacritics), and the reader's own
+// highlights, ink and notes, placed in page fractions whichever way the page is drawn.
 import { get } from "../api.js";
 import { t } from "../i18n.js";
 import { followMeeting } from "../meeting_state.js";
 import { navigate } from "../router.js";
 import { attempt, h, mount, toast } from "../ui.js";
-import { dropBriefcase, dropDocument, pickWidth, syncBriefcase } from "./briefcase.js";
+import { drawsPdfs, dropBriefcase, dropDocument, pickWidth, rememberPdfSupport, syncBriefcase } from "./briefcase.js";
 import { fold, markMatch, markSeen } from "./document_upload.js";
 import "./documents_i18n.js";
 import { Annotations } from "./reader_annotations.js";
 import { Gestures } from "./reader_gestures.js";
+import { listedVersion, openPdf } from "./reader_pdf.js";
 import { promptLayer, promptReducers } from "./prompts.js";
 
 const MAX_ZOOM = 5;
@@ -50,6 +53,9 @@ export async function readerView(params, query) {
   document.body.classList.add("reading");
   const status = h("p", { class: "muted reader-loading" }, t("loading"));
   mount(status);
+  // The PDF starts coming beside the reader's other requests when the agenda said which.
+  const hint = drawsPdfs() && query.get("render") !== "pages" ? listedVersion(docId) : null;
+  const early = hint ? openPdf(pdfUrl(docId, hint.id), hint.size).catch(() => null) : null;
   let info;
   let limits;
   try {
@@ -63,11 +69,50 @@ export async function readerView(params, query) {
       dropDocument(docId);
       navigate(`/meetings/${meetingId}/agenda`, { replace: true });
     }
+    early?.then((pages) => pages?.close());
     return () => document.body.classList.remove("reading");
   }
   const reader = new Reader(meetingId, docId, info, limits, query);
+  const opening = drawablePdf(docId, info, query, hint, early);
+  // Kept (briefcase) or quick: drawn by PDF.js at once. Slow (a big PDF over weak Wi-Fi):
+  // the server's picture of the page shows meanwhile, and PDF.js takes over when ready.
+  // Offline there is no picture to show meanwhile: the PDF is the briefcase's or nothing.
+  const quick = !navigator.onLine ? await opening
+    : await Promise.race([opening, new Promise((resolve) => { setTimeout(resolve, PREVIEW_AFTER_MS, PENDING); })]);
+  if (quick !== PENDING) reader.pdf = quick;
+  reader.upgrading = quick === PENDING;
   reader.mount();
+  if (quick === PENDING) opening.then((pages) => reader.upgrade(pages));
   return () => reader.close();
+}
+
+const PENDING = Symbol("pending");
+const PREVIEW_AFTER_MS = 150;
+
+const pdfUrl = (docId, versionId) => `/api/documents/${docId}/versions/${versionId}/pdf`;
+
+/** The document's PDF opened by PDF.js, or null where pages come from the server:
+ * restricted documents (never downloadable), `?render=pages`, or PDF.js failing here.
+ * `early` is the listed version (`hint`) already opening, used if still the readable one. */
+async function drawablePdf(docId, info, query, hint, early) {
+  const version = info.readable;
+  const drawable = version && info.downloadable && !info.restricted && query.get("render") !== "pages"
+    && drawsPdfs(); // not on a device found not to run PDF.js
+  if (early && drawable && hint.id === version.id) {
+    const pages = await early;
+    if (pages) return pages;
+  } else {
+    early?.then((pages) => pages?.close());
+  }
+  if (!drawable) return null;
+  try {
+    const pages = await openPdf(pdfUrl(docId, version.id), version.size);
+    rememberPdfSupport(true);
+    return pages;
+  } catch (err) {
+    if (err.unsupported) rememberPdfSupport(false);
+    return null;
+  }
 }
 
 class Reader {
@@ -123,7 +168,8 @@ class Reader {
       this.menu);
     this.banner = h("div", { class: "reader-banners", "aria-live": "polite" },
       info.restricted ? h("div", { class: "notice restricted-banner" }, t("restricted_banner")) : null);
-    this.img = h("img", { class: "page-img", id: "page-img", alt: "", draggable: "false" });
+    this.img = this.pdf ? h("canvas", { class: "page-img page-canvas", id: "page-canvas" })
+      : h("img", { class: "page-img", id: "page-img", alt: "", draggable: "false" });
     this.textLayer = h("div", { class: `text-layer${info.restricted ? " view-only" : ""}`, id: "text-layer" });
     this.sheet = h("div", { class: "sheet", id: "sheet" }, this.img, this.textLayer);
     this.viewport = h("div", { class: "viewport", id: "viewport", tabindex: 0 }, this.sheet);
@@ -140,10 +186,16 @@ class Reader {
     markSeen("doc", this.docId, (info.version || this.version).number);
     this.notes = new Annotations(this);
     this.gestures = new Gestures(this);
+    this.firstDrawn = new Promise((resolve) => { this.onFirstDrawn = resolve; });
     this.buildThumbs();
     this.layout();
     this.go(this.page, { force: true });
-    const onResize = () => { this.layout(); this.applyTransform(); };
+    const onResize = () => {
+      const before = this.base.w;
+      this.layout();
+      this.applyTransform();
+      if (this.pdf && this.base.w > before * 1.1) this.drawPdf(this.page, { sharpen: true });
+    };
     window.addEventListener("resize", onResize);
     this.cleanups.push(() => window.removeEventListener("resize", onResize));
     const onKey = (event) => {
@@ -161,12 +213,22 @@ class Reader {
     this.showOffline();
     this.listen();
     if (this.query) this.openSearch(this.query);
-    if (["published", "in_session", "adjourned"].includes(info.meeting_status)) syncBriefcase(this.meetingId, this.limits.widths);
+    this.keepOffline = () => {
+      if (["published", "in_session", "adjourned"].includes(info.meeting_status)) {
+        syncBriefcase(this.meetingId, this.limits.widths, { first: this.docId });
+      }
+    };
+    // The page first; the briefcase's download would share the Wi-Fi with it. (A reader
+    // showing pictures while its PDF comes starts it once the PDF is drawn: `upgrade`.)
+    if (!this.pdf && !this.upgrading) this.keepOffline();
   }
 
   close() {
+    this.closed = true;
     document.body.classList.remove("reading");
     this.cleanups.forEach((fn) => fn());
+    this.thumbObserver?.disconnect();
+    this.pdf?.close();
     if (this.channel) this.channel.close();
     if (this.prompts) this.prompts.close();
   }
@@ -182,7 +244,10 @@ class Reader {
     this.base = { w: Math.round(pw * scale), h: Math.round(ph * scale) };
     this.sheet.style.width = `${this.base.w}px`;
     this.sheet.style.height = `${this.base.h}px`;
-    this.width = pickWidth(this.limits.widths, this.base.w);
+    // A picture shown only until PDF.js draws the page need not be sharp for every pixel
+    // of the screen: the lighter one, one image pixel per CSS pixel, arrives sooner.
+    this.width = this.upgrading && !this.pdf ? pickWidth(this.limits.widths, this.base.w / (window.devicePixelRatio || 1))
+      : pickWidth(this.limits.widths, this.base.w);
   }
 
   applyTransform() {
@@ -214,6 +279,10 @@ class Reader {
   sharpen() {
     clearTimeout(this.sharpenTimer);
     this.sharpenTimer = setTimeout(() => {
+      if (this.pdf) {
+        if (this.zoom > (this.drawnZoom || 1)) this.drawPdf(this.page, { sharpen: true });
+        return;
+      }
       const want = pickWidth(this.limits.widths, this.base.w * this.zoom);
       if (want > this.width) {
         this.width = want;
@@ -229,10 +298,99 @@ class Reader {
       const [pw, ph] = this.sizes[n - 1] || [595, 842];
       buttons.push(h("button", { type: "button", class: "thumb", dataset: { page: n }, "aria-label": t("page_n", { n }),
         style: `aspect-ratio: ${pw} / ${ph}`, onclick: () => this.go(n) },
-        restricted ? null : h("img", { loading: "lazy", alt: "", src: pageUrl(this.docId, this.version.id, n, "thumbnail") }),
+        restricted ? null : this.pdf ? h("canvas", { class: "thumb-canvas", dataset: { page: n } })
+          : h("img", { loading: "lazy", alt: "", src: pageUrl(this.docId, this.version.id, n, "thumbnail") }),
         h("span", { class: "thumb-no" }, String(n))));
     }
     this.thumbs.replaceChildren(...buttons);
+    if (this.pdf) this.drawThumbsWhenSeen();
+  }
+
+  /** PDF.js thumbnails, drawn one after another as they scroll into view, once the page
+   * itself is drawn: over weak Wi-Fi their data must not delay it. */
+  drawThumbsWhenSeen() {
+    const queue = [];
+    let busy = false;
+    const pump = async () => {
+      if (busy) return;
+      busy = true;
+      await this.firstDrawn;
+      while (queue.length && this.pdf) {
+        const canvas = queue.shift();
+        try { await this.pdf.draw(canvas, Number(canvas.dataset.page), 90); } catch { /* left blank */ }
+      }
+      busy = false;
+    };
+    this.thumbObserver = new IntersectionObserver((entries) => {
+      for (const entry of entries) {
+        if (!entry.isIntersecting) continue;
+        this.thumbObserver.unobserve(entry.target);
+        queue.push(entry.target);
+      }
+      pump();
+    }, { root: this.thumbs, rootMargin: "200px" });
+    for (const canvas of this.thumbs.querySelectorAll("canvas")) this.thumbObserver.observe(canvas);
+  }
+
+  /** PDF.js is ready after the page was shown as the server's picture: draw the page from
+   * the PDF and put it in the picture's place; from now on pages come from the PDF. */
+  async upgrade(pages) {
+    if (!pages) {
+      this.upgrading = false; // pictures it is, for good
+      this.keepOffline?.();
+      return;
+    }
+    if (this.closed) {
+      pages.close();
+      return;
+    }
+    this.pdf = pages;
+    const canvas = h("canvas", { class: "page-img page-canvas", id: "page-canvas" });
+    const shown = this.page;
+    const zoom = this.zoom;
+    try {
+      if (!(await pages.draw(canvas, shown, this.base.w * zoom)) || this.closed) return;
+    } catch {
+      return; // the picture stays
+    }
+    this.img.replaceWith(canvas);
+    this.img = canvas;
+    this.upgrading = false;
+    this.drawnZoom = zoom;
+    // Words the server could not give (offline) come from the PDF now.
+    if (!this.words.get(this.page)?.length) {
+      this.words.delete(this.page);
+      this.loadWords(this.page);
+    }
+    if (shown === this.page) this.sheet.dataset.drawn = String(shown);
+    else this.drawPdf(this.page);
+    this.onFirstDrawn();
+    this.keepOffline?.();
+    this.keepOffline = null;
+  }
+
+  /** Draw page n with PDF.js at the current zoom; the briefcase starts after the first. */
+  async drawPdf(n, { sharpen = false } = {}) {
+    const zoom = this.zoom;
+    // A new page fades in; the same page redrawn sharper keeps showing meanwhile.
+    if (!sharpen) this.img.classList.add("loading");
+    try {
+      const drawn = await this.pdf.draw(this.img, n, this.base.w * zoom);
+      if (drawn && n === this.page) {
+        this.drawnZoom = zoom;
+        this.sheet.dataset.drawn = String(n);
+      }
+    } catch (err) {
+      if (n === this.page) toast(err.message, "error");
+    } finally {
+      if (n === this.page) this.img.classList.remove("loading");
+    }
+    this.onFirstDrawn();
+    if (this.keepOffline) {
+      const keep = this.keepOffline;
+      this.keepOffline = null;
+      keep();
+    }
   }
 
   // -- pages ------------------------------------------------------------------------------
@@ -247,11 +405,17 @@ class Reader {
     this.pan = { x: 0, y: 0 };
     this.layout();
     this.applyTransform();
-    this.img.classList.add("loading");
-    this.img.onload = () => this.img.classList.remove("loading");
-    this.img.onerror = () => this.img.classList.remove("loading");
-    this.img.src = pageUrl(this.docId, this.version.id, target, "image", this.width);
     this.sheet.dataset.page = target;
+    delete this.sheet.dataset.drawn;
+    if (this.pdf) {
+      this.drawnZoom = 1;
+      this.drawPdf(target);
+    } else {
+      this.img.classList.add("loading");
+      this.img.onload = () => { this.img.classList.remove("loading"); this.sheet.dataset.drawn = String(target); };
+      this.img.onerror = () => this.img.classList.remove("loading");
+      this.img.src = pageUrl(this.docId, this.version.id, target, "image", this.width);
+    }
     this.textLayer.replaceChildren();
     this.loadWords(target);
     this.notes.render();
@@ -261,7 +425,9 @@ class Reader {
       if (active) thumb.scrollIntoView({ block: "nearest", inline: "center" });
     }
     for (const near of [target + 1, target - 1]) {
-      if (near >= 1 && near <= this.count) new Image().src = pageUrl(this.docId, this.version.id, near, "image", this.width);
+      if (near < 1 || near > this.count) continue;
+      if (this.pdf) this.firstDrawn.then(() => this.pdf?.prefetch(near));
+      else if (!this.upgrading) new Image().src = pageUrl(this.docId, this.version.id, near, "image", this.width);
     }
     const url = `/meetings/${this.meetingId}/documents/${this.docId}?page=${target}${this.query ? `&q=${encodeURIComponent(this.query)}` : ""}`;
     history.replaceState({}, "", url);
@@ -272,7 +438,7 @@ class Reader {
     let words = this.words.get(n);
     if (!words) {
       try {
-        words = (await get(pageUrl(this.docId, this.version.id, n, "words"))).words;
+        words = this.pdf ? await this.pdf.words(n) : (await get(pageUrl(this.docId, this.version.id, n, "words"))).words;
       } catch {
         words = [];
       }
@@ -364,6 +530,8 @@ class Reader {
 
   openHit(hit) {
     if (hit.document_id === this.docId) {
+      // On a phone the panel covers the page: close it so the highlighted words show.
+      if (window.matchMedia("(max-width: 600px)").matches) this.togglePanel("search");
       this.go(hit.page, { force: hit.page === this.page });
     } else {
       navigate(`/meetings/${this.meetingId}/documents/${hit.document_id}?page=${hit.page}&q=${encodeURIComponent(this.query)}`);
@@ -374,7 +542,10 @@ class Reader {
     const existing = this.banner.querySelector(".offline-banner");
     if (navigator.onLine) existing?.remove();
     else if (!existing) this.banner.append(h("div", { class: "notice offline-banner" }, t("reader_offline")));
+    // The banner takes room from the page: fit the page again.
+    if (Boolean(existing) === navigator.onLine && this.base) requestAnimationFrame(() => { this.layout(); this.applyTransform(); });
   }
+
 
   // -- live ------------------------------------------------------------------------------------
 
