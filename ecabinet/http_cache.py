@@ -37,7 +37,7 @@ class JsonETags:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Hold a JSON 200 answer's body to tag it; answer 304 when the client has it."""
-        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+        if scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
         asked = Headers(scope=scope).get("if-none-match", "")

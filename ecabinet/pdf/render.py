@@ -255,19 +255,6 @@ def encode_png(pix: pymupdf.Pixmap) -> bytes:
     return bytes(pix.tobytes("png"))
 
 
-def render_page_jpeg(
-    doc: pymupdf.Document,
-    page: int,
-    width: int,
-    *,
-    quality: int = DEFAULT_JPEG_QUALITY,
-    watermark: Watermark | None = None,
-) -> bytes:
-    """JPEG of page `page` (0-based) `width` pixels wide, watermarked when one is given."""
-    display_list = load_page(doc, page).get_displaylist()
-    return encode_jpeg(render_pixmap(display_list, width, watermark=watermark), quality)
-
-
 def render_page_image(
     doc: pymupdf.Document,
     page: int,

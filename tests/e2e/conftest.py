@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from ecabinet.app import create_app
 from ecabinet.config import Settings
 from ecabinet.schema import upgrade_async
 from tests.conftest import TEST_ARGON2, LiveServer, start_server, stop_server
+from tests.e2e import reading
 
 CHROMIUM = "/usr/bin/chromium"
 # Where the screenshots the user guide and the README show are kept.
@@ -101,13 +103,39 @@ class Screens:
             await context.close()
 
 
-@pytest.fixture
-async def screens(browser: Browser, demo_server: LiveServer) -> AsyncIterator[Screens]:
-    """Logged-in pages on the demo server; fails the test on any uncaught page error."""
-    made = Screens(browser, demo_server.url)
+@asynccontextmanager
+async def screens_on(browser: Browser, url: str) -> AsyncIterator[Screens]:
+    """Logged-in pages on the node at `url`; fails the test on any uncaught page error."""
+    made = Screens(browser, url)
     yield made
     await made.close()
     assert not made.errors, made.errors
+
+
+@pytest.fixture
+async def screens(browser: Browser, demo_server: LiveServer) -> AsyncIterator[Screens]:
+    """Logged-in pages on the demo server; fails the test on any uncaught page error."""
+    async with screens_on(browser, demo_server.url) as made:
+        yield made
+
+
+@pytest.fixture
+async def recorded_node(request: pytest.FixtureRequest, tmp_path: Path
+                        ) -> AsyncIterator[LiveServer]:
+    """The demo node behind a recorder of what it sends (`reading.Recorder`); a test module
+    may set NODE_SETTINGS to change the node's settings."""
+    live = await start_demo(tmp_path, wrap=reading.Recorder,
+                            **getattr(request.module, "NODE_SETTINGS", {}))
+    yield live
+    await stop_server(live)
+
+
+@pytest.fixture
+async def recorded_screens(browser: Browser, recorded_node: LiveServer
+                           ) -> AsyncIterator[Screens]:
+    """Logged-in pages on the recorded node."""
+    async with screens_on(browser, recorded_node.url) as made:
+        yield made
 
 
 async def keep_for_guide(page: Page, name: str) -> None:

@@ -5,39 +5,19 @@ new tab) opening the meeting, its documents and the delegate's own notes."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Any
 
-import pytest
 from playwright.async_api import Page, expect
 
-from tests.conftest import LiveServer, stop_server
+from tests.conftest import LiveServer
 from tests.documents import pdfs
 from tests.e2e import reading
-from tests.e2e.conftest import Screens, meeting_id, start_demo
+from tests.e2e.conftest import Screens, meeting_id
 
 MEETING = "Hội nghị trực tuyến triển khai Chính quyền điện tử 3 cấp"  # the demo's published one
 TABLET = {"width": 800, "height": 1280}
 CHUNK = 256 * 1024  # the service worker's range size (static/sw.js)
 ASK_ABOVE = 1_000_000
-
-
-@pytest.fixture
-async def node(tmp_path: Path) -> AsyncIterator[LiveServer]:
-    """The demo node, asking before briefcases over 1 MB, behind a recorder."""
-    live = await start_demo(tmp_path, wrap=reading.Recorder, briefcase_ask_bytes=ASK_ABOVE)
-    yield live
-    await stop_server(live)
-
-
-@pytest.fixture
-async def screens(browser: Any, node: LiveServer) -> AsyncIterator[Screens]:
-    """Logged-in pages on the recorded node; fails the test on any uncaught page error."""
-    made = Screens(browser, node.url)
-    yield made
-    await made.close()
-    assert not made.errors, made.errors
+NODE_SETTINGS = {"briefcase_ask_bytes": ASK_ABOVE}  # asks before briefcases over 1 MB
 
 
 def briefcase_pdfs(node: LiveServer) -> list[reading.Sent]:
@@ -58,9 +38,9 @@ async def cached_sha256(page: Page, url: str) -> str | None:
 
 
 async def test_a_heavy_briefcase_shows_its_size_asks_and_resumes_after_a_drop(
-        screens: Screens, node: LiveServer) -> None:
-    office = await reading.secretary(node.url)
-    tablet = await screens.login("daibieu1", viewport=TABLET)
+        recorded_screens: Screens, recorded_node: LiveServer) -> None:
+    office = await reading.secretary(recorded_node.url)
+    tablet = await recorded_screens.login("daibieu1", viewport=TABLET)
     m = await meeting_id(tablet, MEETING)
     data = pdfs.large_pdf(1_400_000)  # a scanned annex: more than the node's 1 MB
     doc, version = await reading.upload(office, await reading.first_item(office, m), data,
@@ -73,10 +53,10 @@ async def test_a_heavy_briefcase_shows_its_size_asks_and_resumes_after_a_drop(
     keep = tablet.locator("#briefcase-keep")
     await expect(keep).to_be_visible()
     await tablet.wait_for_timeout(500)
-    assert briefcase_pdfs(node) == []
+    assert briefcase_pdfs(recorded_node) == []
 
     # The Wi-Fi drops in the middle of the third range of the annex.
-    recorder: reading.Recorder = node.app
+    recorder: reading.Recorder = recorded_node.app
     recorder.drop = lambda path, rng: path == url and rng.startswith(f"bytes={2 * CHUNK}-")
     await keep.click()
     progress = tablet.locator("#briefcase-progress")
@@ -96,7 +76,7 @@ async def test_a_heavy_briefcase_shows_its_size_asks_and_resumes_after_a_drop(
     await tablet.evaluate("() => window.dispatchEvent(new Event('online'))")
     await expect(note).to_contain_text("Đã lưu", timeout=30000)
     starts = [int(s.range.removeprefix("bytes=").split("-")[0])
-              for s in briefcase_pdfs(node) if s.path == url]
+              for s in briefcase_pdfs(recorded_node) if s.path == url]
     expected = [k * CHUNK for k in range(-(-len(data) // CHUNK))]
     # The broken range is asked again from where it broke (Chromium keeps the bytes that
     # came, so it may ask the server only for the rest of it); nothing before it again.
@@ -106,8 +86,9 @@ async def test_a_heavy_briefcase_shows_its_size_asks_and_resumes_after_a_drop(
     await office.aclose()
 
 
-async def test_the_document_being_read_is_kept_first(screens: Screens, node: LiveServer) -> None:
-    tablet = await screens.login("daibieu2", viewport=TABLET)
+async def test_the_document_being_read_is_kept_first(
+        recorded_screens: Screens, recorded_node: LiveServer) -> None:
+    tablet = await recorded_screens.login("daibieu2", viewport=TABLET)
     m = await meeting_id(tablet, MEETING)
     agenda = await reading.processed_agenda(tablet, m)
     order = {item["id"]: item["position"] for item in agenda["agenda"]["items"]}
@@ -127,7 +108,7 @@ async def test_the_document_being_read_is_kept_first(screens: Screens, node: Liv
     assert kept == len(urls)
     # The briefcase began with the document on the screen. (Its PDF may not reach the
     # server twice: the browser's cache holds what the reader fetched, and answers.)
-    recorder: reading.Recorder = node.app
+    recorder: reading.Recorder = recorded_node.app
     order = [s.path.split("/")[3] for s in recorder.sent
              if s.briefcase and s.path.startswith("/api/documents/")]
     assert order[0] == str(last["id"]), order
@@ -135,8 +116,8 @@ async def test_the_document_being_read_is_kept_first(screens: Screens, node: Liv
 
 
 async def test_offline_a_reload_and_a_new_tab_open_the_meeting_its_documents_and_my_notes(
-        screens: Screens, node: LiveServer) -> None:
-    tablet = await screens.login("daibieu3", viewport=TABLET)
+        recorded_screens: Screens, recorded_node: LiveServer) -> None:
+    tablet = await recorded_screens.login("daibieu3", viewport=TABLET)
     m = await meeting_id(tablet, MEETING)
     await tablet.goto(f"/meetings/{m}/agenda")
     await expect(tablet.locator("#briefcase-note")).to_contain_text("Đã lưu", timeout=30000)

@@ -4,37 +4,17 @@ documents that never leave the server as a PDF."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.async_api import Page, expect
 
-from tests.conftest import LiveServer, stop_server
+from tests.conftest import LiveServer
 from tests.e2e import reading
-from tests.e2e.conftest import Screens, meeting_id, start_demo
+from tests.e2e.conftest import Screens, meeting_id
 
 MEETING = "Hội nghị trực tuyến triển khai Chính quyền điện tử 3 cấp"  # the demo's published one
 RESTRICTED = "Phương án nhân sự Ban Chỉ đạo chuyển đổi số (tài liệu mật)"
 TABLET = {"width": 800, "height": 1280}
-
-
-@pytest.fixture
-async def node(tmp_path: Path) -> AsyncIterator[LiveServer]:
-    """The demo node behind a recorder of what it sends."""
-    live = await start_demo(tmp_path, wrap=reading.Recorder)
-    yield live
-    await stop_server(live)
-
-
-@pytest.fixture
-async def screens(browser: Any, node: LiveServer) -> AsyncIterator[Screens]:
-    """Logged-in pages on the recorded node; fails the test on any uncaught page error."""
-    made = Screens(browser, node.url)
-    yield made
-    await made.close()
-    assert not made.errors, made.errors
 
 
 def pdfs_sent(node: LiveServer) -> list[reading.Sent]:
@@ -58,9 +38,9 @@ async def word_boxes(page: Page) -> list[dict[str, Any]]:
 
 
 async def test_a_300_page_book_is_drawn_on_the_tablet_and_search_lands_on_the_words(
-        screens: Screens, node: LiveServer) -> None:
-    office = await reading.secretary(node.url)
-    tablet = await screens.login("daibieu1", viewport=TABLET)
+        recorded_screens: Screens, recorded_node: LiveServer) -> None:
+    office = await reading.secretary(recorded_node.url)
+    tablet = await recorded_screens.login("daibieu1", viewport=TABLET)
     m = await meeting_id(tablet, MEETING)
     data = reading.book(300)
     doc, version = await reading.upload(office, await reading.first_item(office, m), data,
@@ -107,11 +87,11 @@ async def test_a_300_page_book_is_drawn_on_the_tablet_and_search_lands_on_the_wo
     # The tablet drew the book from its own PDF: at most one page picture was sent for it
     # (page 1, standing in while the PDF came), and the reader fetched ranges of the PDF,
     # not the whole (the briefcase keeps the whole later).
-    recorder: reading.Recorder = node.app
+    recorder: reading.Recorder = recorded_node.app
     pictures = [s.path for s in recorder.sent if s.path.startswith(f"/api/documents/{doc}/")
                 and s.path.endswith("/image")]
     assert pictures in ([], [f"/api/documents/{doc}/versions/{version}/pages/1/image"]), pictures
-    ranges = [s for s in pdfs_sent(node) if s.path.startswith(f"/api/documents/{doc}/")
+    ranges = [s for s in pdfs_sent(recorded_node) if s.path.startswith(f"/api/documents/{doc}/")
               and not s.briefcase and s.status == 206]
     assert ranges and all(s.body_bytes <= 256 * 1024 for s in ranges)
     await office.aclose()
@@ -146,9 +126,9 @@ async def dark_centre(page: Page, source: str) -> dict[str, float]:
 
 
 async def test_an_annotation_made_on_a_pdfjs_page_sits_on_the_same_spot_on_a_server_page(
-        screens: Screens, node: LiveServer) -> None:
-    office = await reading.secretary(node.url)
-    tablet = await screens.login("daibieu1", viewport={"width": 1400, "height": 1000})
+        recorded_screens: Screens, recorded_node: LiveServer) -> None:
+    office = await reading.secretary(recorded_node.url)
+    tablet = await recorded_screens.login("daibieu1", viewport={"width": 1400, "height": 1000})
     m = await meeting_id(tablet, MEETING)
     doc, version = await reading.upload(office, await reading.first_item(office, m),
                                         reading.squares(), "Sơ đồ vị trí")
@@ -187,8 +167,8 @@ async def test_an_annotation_made_on_a_pdfjs_page_sits_on_the_same_spot_on_a_ser
 
 
 async def test_a_restricted_document_is_shown_as_pictures_and_never_sent_as_a_pdf(
-        screens: Screens, node: LiveServer) -> None:
-    tablet = await screens.login("daibieu1", viewport=TABLET)  # one of its named readers
+        recorded_screens: Screens, recorded_node: LiveServer) -> None:
+    tablet = await recorded_screens.login("daibieu1", viewport=TABLET)  # one of its named readers
     m = await meeting_id(tablet, MEETING)
     agenda = await reading.processed_agenda(tablet, m)
     doc = next(d for d in agenda["documents"] if d["title"] == RESTRICTED)
@@ -205,9 +185,11 @@ async def test_a_restricted_document_is_shown_as_pictures_and_never_sent_as_a_pd
         return (await fetch(`/api/documents/${id}/versions/${doc.readable.id}/pdf`)).status;
     }""", doc["id"])
     assert status == 403
-    recorder: reading.Recorder = node.app
+    recorder: reading.Recorder = recorded_node.app
     mine = [s for s in recorder.sent if s.path.startswith(f"/api/documents/{doc['id']}/")]
     assert any(s.path.endswith("/image") and s.status == 200 for s in mine)
-    assert not [s for s in pdfs_sent(node) if s.path.startswith(f"/api/documents/{doc['id']}/")]
+    mine_as_pdf = [s for s in pdfs_sent(recorded_node)
+                   if s.path.startswith(f"/api/documents/{doc['id']}/")]
+    assert not mine_as_pdf
     # Other documents of the meeting did travel as PDFs (the briefcase kept them).
-    assert [s for s in pdfs_sent(node) if s.briefcase and s.status in (200, 206)]
+    assert [s for s in pdfs_sent(recorded_node) if s.briefcase and s.status in (200, 206)]

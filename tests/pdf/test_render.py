@@ -10,7 +10,7 @@ from PIL import Image, ImageChops
 
 from ecabinet.pdf.render import (
     PageOutOfRange,
-    render_page_jpeg,
+    render_page_image,
     render_thumbnail_png,
 )
 from ecabinet.pdf.watermark import Watermark, build_stamp
@@ -34,17 +34,17 @@ def reddish_pixels(image: Image.Image) -> int:
 
 
 @pytest.mark.parametrize("width", [1280, 1024, 480, 333])
-def test_jpeg_has_requested_width_and_page_aspect(width: int) -> None:
+def test_page_has_requested_width_and_page_aspect(width: int) -> None:
     doc = make_doc(2)
-    image = decode(render_page_jpeg(doc, 1, width))
-    assert image.format == "JPEG"
+    image = decode(render_page_image(doc, 1, width))
+    assert image.format == "WEBP"  # a text page
     assert image.width == width
     assert image.height == pytest.approx(width * 842 / 595, abs=1)
 
 
 def test_rotated_page_renders_landscape() -> None:
     doc = make_doc(1, rotation=90)
-    image = decode(render_page_jpeg(doc, 0, 1280))
+    image = decode(render_page_image(doc, 0, 1280))
     assert image.size[0] == 1280
     assert image.height == pytest.approx(1280 * 595 / 842, abs=1)
 
@@ -59,13 +59,13 @@ def test_thumbnail_is_png_of_width() -> None:
 @pytest.mark.parametrize("page", [-1, 2, 99])
 def test_missing_page(page: int) -> None:
     with pytest.raises(PageOutOfRange):
-        render_page_jpeg(make_doc(2), page, 480)
+        render_page_image(make_doc(2), page, 480)
 
 
 @pytest.mark.parametrize("width", [0, 8, 5000])
 def test_width_out_of_bounds(width: int) -> None:
     with pytest.raises(ValueError):
-        render_page_jpeg(make_doc(1), 0, width)
+        render_page_image(make_doc(1), 0, width)
 
 
 def test_watermark_stamp_holds_the_viewer_lines_in_vietnamese() -> None:
@@ -79,20 +79,20 @@ def test_watermark_stamp_holds_the_viewer_lines_in_vietnamese() -> None:
 
 def test_watermarked_render_shows_the_mark_and_plain_render_does_not() -> None:
     doc = make_doc(1)
-    plain = decode(render_page_jpeg(doc, 0, 800))
-    marked = decode(render_page_jpeg(doc, 0, 800, watermark=VIEWER))
+    plain = decode(render_page_image(doc, 0, 800))
+    marked = decode(render_page_image(doc, 0, 800, watermark=VIEWER))
     assert plain.size == marked.size
     assert reddish_pixels(plain) < 50
     assert reddish_pixels(marked) > 5_000
     # The page itself was not modified: no watermark text got into it, and a
     # plain render after a watermarked one is still clean.
     assert "Nguyễn Văn Ánh" not in doc[0].get_text().replace("Nguyễn Văn Ánh, Chủ tịch", "")
-    assert reddish_pixels(decode(render_page_jpeg(doc, 0, 800))) < 50
+    assert reddish_pixels(decode(render_page_image(doc, 0, 800))) < 50
 
 
 def test_watermark_reaches_every_quarter_of_the_page() -> None:
     doc = make_doc(1, rotation=90)
-    marked = decode(render_page_jpeg(doc, 0, 800, watermark=VIEWER))
+    marked = decode(render_page_image(doc, 0, 800, watermark=VIEWER))
     w, h = marked.size
     for box in [
         (0, 0, w // 2, h // 2),
@@ -122,5 +122,5 @@ def test_watermark_lines_are_tidied_and_checked() -> None:
 def test_page_with_odd_size_renders(tmp_path: object) -> None:
     doc = pymupdf.open()
     doc.new_page(width=200.5, height=1000.25)
-    image = decode(render_page_jpeg(doc, 0, 401, watermark=VIEWER))
+    image = decode(render_page_image(doc, 0, 401, watermark=VIEWER))
     assert image.size == (401, 2001)
