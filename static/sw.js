@@ -120,15 +120,30 @@ function ordered(files, first) {
  * fetch what is missing (unless `checkOnly`: a briefcase holding only the meeting's
  * snapshot is checked, not filled, until a page asks for its documents).
  */
-async function sync({ meetingId, userId, width, form = "pdf", first = null, checkOnly = false }) {
+async function sync(request) {
+  const { meetingId, userId, first = null } = request;
   if (!userId) return;
   const running = jobs.get(meetingId);
   if (running) {
-    // Already downloading: only what comes next changes.
+    // Already under way (the page and the reader both asked): only what comes next
+    // changes; a mere check goes on to fetching once it is done.
     if (first) running.first = first;
+    if (running.checkOnly && !request.checkOnly) running.then = request;
     running.queue.splice(0, running.queue.length, ...ordered(running.queue, running.first));
     return;
   }
+  // Taken at once, before the first await: a second request meanwhile joins this one.
+  const job = { queue: [], first, counted: new Set(), checkOnly: Boolean(request.checkOnly), then: null };
+  jobs.set(meetingId, job);
+  try {
+    await fill(request, job);
+  } finally {
+    if (jobs.get(meetingId) === job) jobs.delete(meetingId);
+  }
+  if (job.then) await sync({ ...job.then, first: job.first });
+}
+
+async function fill({ meetingId, userId, width, form = "pdf", checkOnly = false }, job) {
   await setOwner(userId);
   const name = cacheName(userId, meetingId);
   if (!checkOnly) {
@@ -161,7 +176,6 @@ async function sync({ meetingId, userId, width, form = "pdf", first = null, chec
       await cache.delete(request);
     }
   }
-  const job = { queue: [], first, counted: new Set() };
   const total = manifest.bytes;
   let done = 0;
   for (const file of manifest.files) {
@@ -169,10 +183,9 @@ async function sync({ meetingId, userId, width, form = "pdf", first = null, chec
     if (!JSON_RE.test(file.url.split("?")[0]) && await cache.match(file.url)) done += file.bytes;
     else job.queue.push(file);
   }
-  job.queue = ordered(job.queue, first);
+  job.queue = ordered(job.queue, job.first);
   const state = { meetingId, total, done, files: manifest.files.length, complete: false };
   await notify({ type: "briefcase.planned", ...state });
-  jobs.set(meetingId, job);
   let lastReport = 0;
   const report = (bytes) => {
     state.done = Math.min(total, state.done + bytes);
@@ -193,11 +206,7 @@ async function sync({ meetingId, userId, width, form = "pdf", first = null, chec
       }
     }
   }
-  try {
-    await Promise.all(Array.from({ length: PARALLEL }, run));
-  } finally {
-    if (jobs.get(meetingId) === job) jobs.delete(meetingId);
-  }
+  await Promise.all(Array.from({ length: PARALLEL }, run));
   state.complete = !failed && !job.queue.length;
   if (state.complete) state.done = total;
   // Kept for the page to show with no network: what this tablet holds of the meeting.
