@@ -344,15 +344,22 @@ class Reader {
       pages.close();
       return;
     }
-    this.pdf = pages;
     const canvas = h("canvas", { class: "page-img page-canvas", id: "page-canvas" });
     const shown = this.page;
     const zoom = this.zoom;
+    let drawn = false;
     try {
-      if (!(await pages.draw(canvas, shown, this.base.w * zoom)) || this.closed) return;
+      drawn = await pages.draw(canvas, shown, this.base.w * zoom);
     } catch {
-      return; // the picture stays
+      drawn = false; // the pictures stay
     }
+    if (!drawn || this.closed) {
+      pages.close();
+      if (!this.closed) this.upgrade(null);
+      return;
+    }
+    // Only now: until the canvas is in place, page turns and resizes go on with pictures.
+    this.pdf = pages;
     this.img.replaceWith(canvas);
     this.img = canvas;
     this.upgrading = false;
