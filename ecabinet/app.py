@@ -37,9 +37,9 @@ from ecabinet.api import verify as verify_api
 from ecabinet.api import video as video_api
 from ecabinet.api import voting as voting_api
 from ecabinet.api.errors import HANDLERS, no_such_route
+from ecabinet.api.http_cache import JsonETags
 from ecabinet.ballot_writer import BallotWriter
 from ecabinet.config import Settings, load_settings
-from ecabinet.http_cache import JsonETags
 from ecabinet.ratelimit import SlidingWindow
 from realtime import (
     attendance_actions,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ecabinet.http_cache import etag_of, matches
+from ecabinet.api.http_cache import etag_of, matches
 from tests.conftest import World
 from tests.test_meetings import make_meeting
 
