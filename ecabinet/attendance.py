@@ -431,12 +431,37 @@ async def check_in_with_code(
 
 
 async def snapshot(session: AsyncSession, user: User, meeting: Meeting) -> dict[str, Any]:
-    """Every invitee's answer and presence, the tally, and the user's own line."""
-    invitees = await roster(session, meeting)
-    rows = await _rows(session, meeting.id)
-    entries = [entry_view(i, rows.get(i.user.id)) for i in invitees]
+    """The tally and whether the user manages the list: the part every screen of the
+    user's audience shares. The list itself is `roster_view`, fetched when shown."""
     return {
-        "entries": entries,
         "counts": await counts(session, meeting),
         "manages": await meetings.can_manage(session, user, meeting),
     }
+
+
+async def roster_view(session: AsyncSession, user: User, meeting: Meeting) -> dict[str, Any]:
+    """Every invitee's answer and presence, the tally, and the seq the list is current to.
+
+    The seq is read before the rows, as for a snapshot: a change committed in between is
+    both in the list and replayed as an `attendance.updated` event, which sets a line.
+    """
+    seq = meeting.last_seq
+    invitees = await roster(session, meeting)
+    rows = await _rows(session, meeting.id)
+    return {
+        "seq": seq,
+        "entries": [entry_view(i, rows.get(i.user.id)) for i in invitees],
+        **await snapshot(session, user, meeting),
+        "mine": next((entry_view(i, rows.get(i.user.id)) for i in invitees
+                      if i.user.id == user.id), None),
+    }
+
+
+async def my_entry(session: AsyncSession, user: User, meeting_id: int,
+                   role: str | None, voting: bool) -> dict[str, Any] | None:
+    """The user's own line of the list (None if not an invitee), by their roster role."""
+    if role is None:
+        return None
+    row = await session.scalar(select(Attendance).where(Attendance.meeting_id == meeting_id,
+                                                        Attendance.user_id == user.id))
+    return entry_view(Invitee(user, role, voting), row)

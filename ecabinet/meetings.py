@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecabinet import audit, eventlog
@@ -435,18 +435,17 @@ async def held_day(session: AsyncSession, meeting: Meeting) -> date:
 
 
 async def describe(session: AsyncSession, meeting: Meeting) -> dict[str, Any]:
-    """The meeting as every member's screen shows it."""
-    # Columns, not ORM objects: a thousand-member meeting would build thousands of them.
-    people = (await session.execute(
-        select(Participant.user_id, User.full_name, User.title, Participant.role,
-               Participant.voting, User.unit_id)
-        .join(User, User.id == Participant.user_id)
-        .where(Participant.meeting_id == meeting.id).order_by(Participant.id)
-    )).all()
+    """The meeting as every member's screen shows it.
+
+    Its people are counted, not listed: a thousand-member list would go to every screen
+    on every join and every edit. `participants_of` lists them for the screens that show it.
+    """
     invited = (await session.execute(
         select(InvitedUnit, Unit).join(Unit, Unit.id == InvitedUnit.unit_id)
         .where(InvitedUnit.meeting_id == meeting.id).order_by(InvitedUnit.id)
     )).all()
+    people = await session.scalar(
+        select(func.count(Participant.id)).where(Participant.meeting_id == meeting.id))
     unit = await session.get(Unit, meeting.unit_id)
     chair = await session.get(User, meeting.chair_id)
     return {
@@ -462,15 +461,25 @@ async def describe(session: AsyncSession, meeting: Meeting) -> dict[str, Any]:
         "urgent": meeting.urgent,
         "status": meeting.status.value,
         "return_comment": meeting.return_comment,
-        "participants": [
-            {"user_id": user_id, "name": name, "title": title, "role": role.value,
-             "voting": voting, "unit_id": unit_id}
-            for user_id, name, title, role, voting, unit_id in people
-        ],
+        "participant_count": int(people or 0),
         "invited_units": [
             {"unit_id": iu.unit_id, "name": un.name, "remote": iu.remote} for iu, un in invited
         ],
     }
+
+
+async def participants_of(session: AsyncSession, meeting: Meeting) -> list[dict[str, Any]]:
+    """Everyone invited by name, in invitation order, with their role and vote."""
+    # Columns, not ORM objects: a thousand-member meeting would build thousands of them.
+    people = (await session.execute(
+        select(Participant.user_id, User.full_name, User.title, Participant.role,
+               Participant.voting, User.unit_id)
+        .join(User, User.id == Participant.user_id)
+        .where(Participant.meeting_id == meeting.id).order_by(Participant.id)
+    )).all()
+    return [{"user_id": user_id, "name": name, "title": title, "role": role.value,
+             "voting": voting, "unit_id": unit_id}
+            for user_id, name, title, role, voting, unit_id in people]
 
 
 def summary(meeting: Meeting) -> dict[str, Any]:

@@ -109,6 +109,8 @@ async def snapshot_of(session: AsyncSession, user: User, meeting: Meeting,
         "live": {**shared.parts["live"], "server_time": utcnow().isoformat()},
         "polls": {**shared.parts["polls"], "voter": standing.voter,
                   "mine": await voting.my_votes(session, user, meeting.id)},
+        "attendance": {**shared.parts["attendance"], "mine": await attendance.my_entry(
+            session, user, meeting.id, standing.roster_role, standing.voter)},
         "documents": [view for doc_id, view in shared.documents
                       if doc_id not in shared.restricted or doc_id in readable],
     }
@@ -128,7 +130,9 @@ async def _shared_view(session: AsyncSession, user: User, meeting: Meeting, *,
                        encode: bool) -> SharedView:
     # Built as `user` sees it; every part below depends on the user only through
     # `Standing.audience`, except those `snapshot_of` replaces with the user's own:
-    # the clock, the user's ballots and voting right, and restricted documents.
+    # the clock, the user's ballots, voting right and attendance line, and restricted
+    # documents. Lists that grow with the meeting (its participants, the attendance list)
+    # are not in it: a screen fetches them when it shows them.
     # tests/test_snapshot_views.py holds every demo user to that.
     readable = await agenda.can_read(session, user, meeting)
     docs = await documents.meeting_documents(session, meeting) if readable else []
@@ -146,8 +150,8 @@ async def _shared_view(session: AsyncSession, user: User, meeting: Meeting, *,
         "conclusion": await conclusions.snapshot(session, user, meeting),
     }
     return SharedView(
-        # The live and poll parts get the user's own fields added, so stay objects.
-        parts={name: part if name in ("live", "polls") else kept(part)
+        # These parts get the user's own fields added, so stay objects.
+        parts={name: part if name in ("live", "polls", "attendance") else kept(part)
                for name, part in parts.items()},
         documents=[(d.id, kept(await documents.document_view(session, d, meeting)))
                    for d in docs],

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecabinet import live_state, meetings
-from ecabinet.models import Meeting, Role, User
+from ecabinet.models import Meeting, ParticipantRole, Role, User
 
 Audience = tuple[bool, bool, bool, bool]
 
@@ -27,6 +27,9 @@ class Standing:
     admin: bool
     takes_part: bool  # invited to answer, speak and ask, not only to watch
     voter: bool
+    # Their role on the attendance list ("remote_room" for an invited unit's room), or
+    # None when they are not on it (observers, admins, secretaries not invited).
+    roster_role: str | None = None
 
     @property
     def audience(self) -> Audience:
@@ -37,11 +40,19 @@ class Standing:
 
 async def standing_of(session: AsyncSession, user: User, meeting: Meeting) -> Standing:
     """The user's standing towards a meeting they may see."""
+    # The participant row is read once here: joins are counted in queries.
     joined = await live_state.participant(session, meeting.id, user.id)
+    if joined is not None:
+        role = None if joined.role == ParticipantRole.observer else joined.role.value
+    elif await live_state.is_remote_room(session, user, meeting.id):
+        role = "remote_room"
+    else:
+        role = None
     return Standing(
         manages=await meetings.can_manage(session, user, meeting),
         chair=meetings.is_chair(user, meeting),
         admin=user.role == Role.admin,
-        takes_part=await live_state.takes_part(session, user, meeting),
+        takes_part=meetings.is_chair(user, meeting) or role is not None,
         voter=bool(joined is not None and joined.voting),
+        roster_role=role,
     )

@@ -127,7 +127,8 @@ async def test_a_delegate_taken_off_the_meeting_stops_receiving_it(
             "chair_id": meeting["chair"]["id"], "starts_at": meeting["starts_at"],
             "place": meeting["place"], "urgent": meeting["urgent"],
             "participants": [{"user_id": p["user_id"], "role": p["role"]}
-                             for p in meeting["participants"]
+                             for p in (await secretary.http.get(
+                                 f"/api/meetings/{meeting_id}/participants")).json()
                              if p["user_id"] != world["delegate"].id],
             "invited_units": meeting["invited_units"],
         }

@@ -350,8 +350,7 @@ async def test_the_units_hall_screen_watches_its_meetings_without_being_listed(
         screen = await s.get(User, world["observer"].id)
         assert screen is not None
         assert meeting.id in [m.id for m in await meetings.list_meetings(s, screen)]
-        roles = {p["user_id"]: p["role"] for p in (await meetings.describe(s, meeting))
-                 ["participants"]}
+        roles = {p["user_id"]: p["role"] for p in await meetings.participants_of(s, meeting)}
         assert roles[screen.id] == "observer"
         # A meeting of another unit is none of its business.
         district = await meetings.create_meeting(s, secretary, meeting_input(

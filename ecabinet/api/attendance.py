@@ -38,7 +38,12 @@ COUNTS = named("AttendanceCounts", record(
     members=COUNT, present=COUNT, in_hall=COUNT, remote=COUNT, absent=COUNT, excused=COUNT,
     substitutes=COUNT, rooms=COUNT, rooms_connected=COUNT, attendees=COUNT, rule=RULE,
     needed=COUNT, quorum=BOOL))
-ATTENDANCE = named("Attendance", record(entries=arr(ENTRY), counts=COUNTS, manages=BOOL))
+# A meeting screen's part: the tally, and the user's own line (null if not an invitee).
+ATTENDANCE_PART = named("AttendancePart", record(counts=COUNTS, manages=BOOL,
+                                                 mine=nullable(ENTRY)))
+# The whole list, current to `seq`: later `attendance.updated` events apply on top.
+ATTENDANCE = named("Attendance", record(seq=COUNT, entries=arr(ENTRY), counts=COUNTS,
+                                        manages=BOOL, mine=nullable(ENTRY)))
 WHO = obj(user_id=nullable(ID))
 # An invitation is answered with one of these ("pending" is where it starts).
 ANSWER = enum_of([r for r in AttendanceResponse if r != AttendanceResponse.pending])
@@ -50,7 +55,7 @@ async def get_attendance(request: Request) -> Response:
     """The attendance list and tally."""
     async with authed(request) as ctx:
         meeting = await meetings.get_meeting(ctx.db, ctx.user, request.path_params["id"])
-        return ok(await attendance.snapshot(ctx.db, ctx.user, meeting))
+        return ok(await attendance.roster_view(ctx.db, ctx.user, meeting))
 
 
 @operation("Answer the invitation: attend, absent (reason) or substitute (name); the "
@@ -72,7 +77,7 @@ async def respond(request: Request) -> Response:
                                           max_length=200),
         )
         meeting = await meetings.get_meeting(ctx.db, ctx.user, request.path_params["id"])
-        return ok(await attendance.snapshot(ctx.db, ctx.user, meeting))
+        return ok(await attendance.roster_view(ctx.db, ctx.user, meeting))
 
 
 @operation("Check in: oneself from the tablet (remote: from a remote site), or an invitee "
@@ -86,7 +91,7 @@ async def check_in(request: Request) -> Response:
                                   user_id=payload.integer(body, "user_id", required=False),
                                   remote=payload.boolean(body, "remote"))
         meeting = await meetings.get_meeting(ctx.db, ctx.user, request.path_params["id"])
-        return ok(await attendance.snapshot(ctx.db, ctx.user, meeting))
+        return ok(await attendance.roster_view(ctx.db, ctx.user, meeting))
 
 
 @operation("Record that an invitee left (oneself, or anyone by the secretary)",
@@ -98,7 +103,7 @@ async def check_out(request: Request) -> Response:
         await attendance.check_out(ctx.db, ctx.user, request.path_params["id"],
                                    user_id=payload.integer(body, "user_id", required=False))
         meeting = await meetings.get_meeting(ctx.db, ctx.user, request.path_params["id"])
-        return ok(await attendance.snapshot(ctx.db, ctx.user, meeting))
+        return ok(await attendance.roster_view(ctx.db, ctx.user, meeting))
 
 
 @operation("Set the quorum rule: majority (more than half) or two_thirds (chair, secretary)",

@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from ecabinet import meetings, payload, snapshot
 from ecabinet.api.agenda import AGENDA_PART
-from ecabinet.api.attendance import ATTENDANCE
+from ecabinet.api.attendance import ATTENDANCE_PART
 from ecabinet.api.conclusions import STATE as CONCLUSION_STATE
 from ecabinet.api.context import authed, json_body, ok, views_of
 from ecabinet.api.documents import DOCUMENT
@@ -51,13 +51,13 @@ MEETING_BODY = obj(
 MEETING = named("Meeting", record(
     id=ID, title=STR, description=STR, unit=record(id=ID, name=STR),
     chair=record(id=ID, name=STR), created_by=ID, starts_at=TIME, ends_at=nullable(TIME),
-    place=STR, urgent=BOOL, status=STATUS, return_comment=STR,
-    participants=arr(record(user_id=ID, name=STR, title=STR, role=ROLE, voting=BOOL,
-                            unit_id=nullable(ID))),
+    place=STR, urgent=BOOL, status=STATUS, return_comment=STR, participant_count=COUNT,
     invited_units=arr(record(unit_id=ID, name=STR, remote=BOOL))))
+PARTICIPANT = named("Participant", record(user_id=ID, name=STR, title=STR, role=ROLE,
+                                          voting=BOOL, unit_id=nullable(ID)))
 # Everything a meeting screen shows, as this user may see it, current to `seq`.
 SNAPSHOT = named("MeetingSnapshot", record(
-    seq=COUNT, meeting=MEETING, transitions=arr(TRANSITION), live=LIVE, attendance=ATTENDANCE,
+    seq=COUNT, meeting=MEETING, transitions=arr(TRANSITION), live=LIVE, attendance=ATTENDANCE_PART,
     questions=QUESTIONS, speakers=SPEAKERS, polls=POLLS, agenda=AGENDA_PART,
     documents=arr(DOCUMENT), minutes=MINUTES_STATE, conclusion=CONCLUSION_STATE))
 # An event of the meeting's log (docs/protocol.md, docs/events/); outside its audience, a
@@ -123,6 +123,15 @@ async def get_meeting(request: Request) -> Response:
                                                   views_of(request)))
 
 
+@operation("Everyone invited to the meeting by name, with their role and vote",
+           tag="meetings", response=arr(PARTICIPANT))
+async def participants(request: Request) -> Response:
+    """The meeting's people, for the screens that list them."""
+    async with authed(request) as ctx:
+        meeting = await meetings.get_meeting(ctx.db, ctx.user, request.path_params["id"])
+        return ok(await meetings.participants_of(ctx.db, meeting))
+
+
 @operation("Edit a meeting before it starts (secretary)", tag="meetings", body=MEETING_BODY,
            response=SNAPSHOT, errors=[409])
 async def update_meeting(request: Request) -> Response:
@@ -166,6 +175,7 @@ routes = [
     Route("/api/meetings", create_meeting, methods=["POST"]),
     Route("/api/meetings/{id:int}", get_meeting, methods=["GET"]),
     Route("/api/meetings/{id:int}", update_meeting, methods=["PUT"]),
+    Route("/api/meetings/{id:int}/participants", participants, methods=["GET"]),
     Route("/api/meetings/{id:int}/transitions/{name}", transition, methods=["POST"]),
     Route("/api/meetings/{id:int}/events", events, methods=["GET"]),
 ]

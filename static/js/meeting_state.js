@@ -2,11 +2,15 @@
 // and the entrance screen: the channel's snapshot, then every later event applied in order
 // by the reducers that screen lists. Reducers only change the state; whatever else a screen
 // does about a change (a toast, the offline briefcase) is a watcher of the state.
+import { get } from "./api.js";
 import { MeetingChannel } from "./live.js";
 
 /** The meeting's own record: every screen of a meeting follows it. */
 export const meetingReducers = {
-  "meeting.updated": (state, event) => { state.meeting = event.data.meeting; },
+  "meeting.updated": (state, event) => {
+    state.meeting = event.data.meeting;
+    state.people = null; // fetched again when next shown
+  },
   "meeting.status": (state, event) => {
     state.meeting.status = event.data.status;
     state.meeting.return_comment = event.data.comment;
@@ -61,6 +65,24 @@ export function followMeeting(meetingId, { reducers, watchers = [], onSnapshot, 
     onError,
   }).open();
   return meeting;
+}
+
+/**
+ * The people invited by name. The snapshot counts them (`meeting.participant_count`): a
+ * thousand-member list would go to every screen on every join. A screen that lists them
+ * fetches the list; null until it arrives, the screen is redrawn then.
+ */
+export function participantsOf(ctx) {
+  const state = ctx.state;
+  if (!state.people) {
+    const people = state.people = { list: null };
+    get(`/api/meetings/${ctx.meetingId}/participants`).then((list) => {
+      if (ctx.state !== state || state.people !== people) return; // replaced meanwhile
+      people.list = list;
+      ctx.rerender();
+    }).catch(() => { if (state.people === people) state.people = null; });
+  }
+  return state.people.list;
 }
 
 // -- what the state says ----------------------------------------------------------------

@@ -89,7 +89,9 @@ async def test_secretary_prepares_a_meeting_with_few_clicks(
     await page.wait_for_selector(f"#meeting-title:has-text('{TITLE}')")
     meeting_id = int(page.url.rstrip("/").split("/")[-1])
     saved: dict[str, Any] = await page.evaluate(
-        "async (id) => (await (await fetch(`/api/meetings/${id}`)).json()).meeting", meeting_id)
+        "async (id) => ({...(await (await fetch(`/api/meetings/${id}`)).json()).meeting,"
+        " participants: await (await fetch(`/api/meetings/${id}/participants`)).json()})",
+        meeting_id)
 
     # Stored as the moment meant in Vietnam, whatever the browser's own zone.
     starts = datetime.fromisoformat(saved["starts_at"])

@@ -643,6 +643,7 @@ ROUTES: dict[tuple[str, str], Case | list[Case]] = {
         hidden=LOGGED_IN - {"delegate"}, fresh=fresh(Fx.new_note, "annotation_id")),
     # -- attendance --------------------------------------------------------------------
     ("GET", "/api/meetings/{id:int}/attendance"): case(VIEWERS, meeting),
+    ("GET", "/api/meetings/{id:int}/participants"): case(VIEWERS, meeting),
     ("PUT", "/api/meetings/{id:int}/attendance/response"): case(
         TAKE_PART, meeting, body({"response": "attend"})),
     ("POST", "/api/meetings/{id:int}/attendance/checkin"): [

@@ -155,7 +155,7 @@ function docRow(ctx, doc, editable) {
         doc.restricted && doc.readers.length ? h("span", { class: "muted" }, " · ", doc.readers.map((r) => r.name).join(", ")) : null)),
     h("div", { class: "doc-actions" },
       ready ? h("a", { class: "button small", href: readerHref(ctx, doc), "data-link": true }, t("open_document")) : null,
-      editable ? h("button", { type: "button", class: "ghost small", onclick: () => docDialog(ctx, doc) }, t("doc_settings")) : null));
+      editable ? h("button", { type: "button", class: "ghost small", onclick: (e) => attempt(async () => docDialog(ctx, doc, await get(`/api/meetings/${ctx.meetingId}/participants`)), e.currentTarget) }, t("doc_settings")) : null));
   return row;
 }
 
@@ -278,8 +278,7 @@ async function itemDialog(ctx, item = null) {
   title.focus();
 }
 
-function docDialog(ctx, doc) {
-  const people = ctx.state.meeting.participants || [];
+function docDialog(ctx, doc, people) {
   const title = h("input", { id: "doc-title", value: doc.title, maxlength: 300 });
   const restricted = h("input", { type: "checkbox", id: "doc-restricted", checked: doc.restricted });
   const chosen = new Set(doc.readers.map((r) => r.id));

@@ -28,7 +28,7 @@ extend({
     at_checkin_go: "Vào phiên họp", at_checkin_wait: "Đang điểm danh…", at_open_entrance: "Mã QR điểm danh",
     at_sub_present: "Người dự thay đã có mặt", at_vote: "biểu quyết",
     at_col_who: "Thành phần", at_col_role: "Vai trò", at_col_answer: "Xác nhận tham dự", at_col_presence: "Điểm danh",
-    at_col_actions: "Thao tác", at_not_here: "Chưa điểm danh",
+    at_col_actions: "Thao tác", at_not_here: "Chưa điểm danh", at_retry: "Thử lại",
   },
   en: {
     at_tab: "Attendance", at_check_in: "Check in", at_checked_in: "Checked in at {time}",
@@ -48,23 +48,61 @@ extend({
     at_checkin_go: "Go to the meeting", at_checkin_wait: "Checking in…", at_open_entrance: "Check-in QR code",
     at_sub_present: "Substitute present", at_vote: "votes",
     at_col_who: "Invitee", at_col_role: "Role", at_col_answer: "Answer", at_col_presence: "Check-in",
-    at_col_actions: "Actions", at_not_here: "Not checked in",
+    at_col_actions: "Actions", at_not_here: "Not checked in", at_retry: "Try again",
   },
 });
 
+function setEntry(list, entry) {
+  const index = list.findIndex((e) => e.user_id === entry.user_id);
+  if (index < 0) list.push(entry); else list[index] = entry;
+}
+
 export const attendanceReducers = {
   "attendance.updated": (state, event) => {
-    const list = state.attendance.entries;
-    const index = list.findIndex((e) => e.user_id === event.data.entry.user_id);
-    if (index < 0) list.push(event.data.entry); else list[index] = event.data.entry;
-    state.attendance.counts = event.data.counts;
+    const part = state.attendance;
+    const entry = event.data.entry;
+    if (session.user && entry.user_id === session.user.id) part.mine = entry;
+    if (part.entries) setEntry(part.entries, entry);
+    else if (part.waiting) part.waiting.push(event); // the list is on its way: applied on top
+    part.counts = event.data.counts;
   },
   "attendance.counts": (state, event) => { state.attendance.counts = event.data.counts; },
+  // Someone added or taken off: the list is fetched again when next shown.
+  "meeting.updated": (state) => {
+    const { counts, manages, mine } = state.attendance;
+    state.attendance = { counts, manages, mine };
+  },
 };
 
+/** The user's own line of the attendance list, or null if not an invitee. */
 export function myEntry(state) {
-  const me = session.user && session.user.id;
-  return state.attendance ? state.attendance.entries.find((e) => e.user_id === me) || null : null;
+  return state.attendance ? state.attendance.mine || null : null;
+}
+
+/**
+ * The whole attendance list. It is not in the snapshot, which every screen gets on every
+ * join: a screen that shows the list fetches it, current to a seq, and the
+ * `attendance.updated` events after that seq apply on top. Null until it arrives; the
+ * screen is redrawn then.
+ */
+export function attendanceList(ctx) {
+  const part = ctx.state.attendance;
+  if (part.entries) return part.entries;
+  if (part.waiting) return null;
+  part.waiting = [];
+  part.failed = false;
+  get(`/api/meetings/${ctx.meetingId}/attendance`).then((list) => {
+    if (!ctx.state || ctx.state.attendance !== part) return; // a fresh snapshot replaced it
+    part.entries = list.entries;
+    for (const event of part.waiting) if (event.seq > list.seq) setEntry(part.entries, event.data.entry);
+    part.waiting = null;
+    ctx.rerender();
+  }).catch(() => {
+    part.waiting = null;
+    part.failed = true;
+    if (ctx.state && ctx.state.attendance === part) ctx.rerender();
+  });
+  return null;
 }
 
 function timeOf(iso) {
@@ -179,9 +217,19 @@ function attendanceView(container, ctx) {
         state.live.presides || state.attendance.manages
           ? h("a", { class: "button ghost small", href: `/entrance/${ctx.meetingId}`, target: "_blank" }, t("at_open_entrance")) : null),
       myEntry(state) ? checkInStrip(ctx) : null),
-    h("div", { class: "card" }, h("h2", {}, t("at_list")),
-      h("div", { class: "table-wrap" }, h("table", { id: "attendance-list" }, entryHead(ctx),
-        h("tbody", {}, state.attendance.entries.map((e) => entryRow(ctx, e)))))));
+    h("div", { class: "card" }, h("h2", {}, t("at_list")), listBlock(ctx)));
+}
+
+function listBlock(ctx) {
+  const entries = attendanceList(ctx);
+  if (!entries) {
+    if (!ctx.state.attendance.failed) return h("p", { class: "muted", id: "attendance-list-loading" }, t("loading"));
+    const retry = h("button", { type: "button", class: "small ghost" }, t("at_retry"));
+    retry.addEventListener("click", () => ctx.rerender());
+    return h("p", { class: "notice", id: "attendance-list-failed" }, t("network_error"), " ", retry);
+  }
+  return h("div", { class: "table-wrap" }, h("table", { id: "attendance-list" }, entryHead(ctx),
+    h("tbody", {}, entries.map((e) => entryRow(ctx, e)))));
 }
 
 export const attendanceTab = {

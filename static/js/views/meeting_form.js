@@ -130,13 +130,14 @@ export async function meetingFormView(params) {
   const editing = params.id ? Number(params.id) : null;
   // Only the office's secretaries create and edit meetings; others are told so.
   if (!hasRole("secretary")) return forbidden(editing);
-  const [units, users, snapshot] = await Promise.all([
+  const [units, users, snapshot, participants] = await Promise.all([
     get("/api/units"), get("/api/users"), editing ? get(`/api/meetings/${editing}`) : null,
+    editing ? get(`/api/meetings/${editing}/participants`) : [],
   ]);
   const m = snapshot ? snapshot.meeting : null;
   const me = session.user;
   // A new meeting: its secretary takes part, and it belongs to the secretary's unit.
-  const chosen = new Map(m ? m.participants.map((p) => [p.user_id, p.role]) : [[me.id, "secretary"]]);
+  const chosen = new Map(m ? participants.map((p) => [p.user_id, p.role]) : [[me.id, "secretary"]]);
   const invited = new Map((m ? m.invited_units : []).map((u) => [u.unit_id, u.remote]));
   const field = (name, attrs = {}) => h("input", { name, id: `f-${name}`, ...attrs });
   const title = field("title", { required: true, value: m ? m.title : "", maxlength: 300 });
@@ -157,7 +158,7 @@ export async function meetingFormView(params) {
   // taking part is kept as it is, so the hall screen does not lose the meeting.
   const people = users.filter((u) => ["delegate", "chair", "secretary"].includes(u.role) && u.active);
   const machines = new Set(users.filter((u) => ["observer", "remote_room"].includes(u.role)).map((u) => u.id));
-  const kept = (m ? m.participants : []).filter((p) => machines.has(p.user_id))
+  const kept = participants.filter((p) => machines.has(p.user_id))
     .map((p) => ({ user_id: p.user_id, role: p.role }));
   const error = h("p", { class: "error", role: "alert", id: "form-error" });
   const submit = h("button", { type: "submit" }, editing ? t("save") : t("create"));

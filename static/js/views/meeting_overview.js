@@ -2,6 +2,7 @@
 import { get, post } from "../api.js";
 import { formatDateTime, t } from "../i18n.js";
 import { vietnamParts } from "../format.js";
+import { participantsOf } from "../meeting_state.js";
 import { hasRole, session } from "../session.js";
 import { askDialog, attempt, fill, h, statusBadge } from "../ui.js";
 import "./meetings_i18n.js";
@@ -19,7 +20,7 @@ export function transitionQuestion(meeting, name, now = new Date()) {
       return { title: t("ask_approve_title"), message: t("ask_approve") };
     case "publish":
       return { title: t("ask_publish_title"),
-               message: t("ask_publish", { n: meeting.participants.length, units: meeting.invited_units.length }) };
+               message: t("ask_publish", { n: meeting.participant_count, units: meeting.invited_units.length }) };
     case "start": {
       const sameDay = planned && planned.iso === today.iso;
       return {
@@ -83,8 +84,10 @@ function transitionButton(ctx, name) {
 
 function overview(container, ctx) {
   const m = ctx.state.meeting;
-  const people = m.participants.map((p) => h("li", {}, h("strong", {}, p.name),
-    p.title ? ` — ${p.title}` : "", " ", h("span", { class: "badge" }, t(`role_${p.role}`))));
+  const listed = participantsOf(ctx);
+  const people = listed ? listed.map((p) => h("li", {}, h("strong", {}, p.name),
+    p.title ? ` — ${p.title}` : "", " ", h("span", { class: "badge" }, t(`role_${p.role}`))))
+    : [h("li", { class: "muted" }, t("loading"))];
   fill(container,
     h("div", { class: "card" },
       h("div", { class: "row" }, statusBadge(m.status), m.urgent ? h("span", { class: "badge urgent" }, t("urgent")) : null,
@@ -102,22 +105,23 @@ function overview(container, ctx) {
         m.description ? h("tr", {}, h("th", {}, t("description")), h("td", {}, m.description)) : null),
       h("div", { class: "row", id: "transitions", style: "margin-top:14px" },
         ...(ctx.state.transitions || []).map((name) => transitionButton(ctx, name)))),
-    h("div", { class: "card" }, h("h2", {}, t("participants")), h("ul", { id: "participants" }, people)),
+    h("div", { class: "card" }, h("h2", {}, t("participants"), h("span", { class: "muted" }, ` (${m.participant_count})`)),
+      h("ul", { id: "participants", "aria-busy": String(!listed) }, people)),
     m.invited_units.length ? h("div", { class: "card" }, h("h2", {}, t("invited_units")),
       h("ul", {}, m.invited_units.map((u) => h("li", {}, u.name, u.remote ? ` (${t("remote")})` : "")))) : null,
-    recordings(m),
+    recordings(m, listed),
   );
 }
 
 /** The meeting's video recordings, kept with it once the session is over (the video tab
  * is gone by then). Each download is audited. */
-function recordings(m) {
+function recordings(m, listed) {
   const box = h("div", { id: "overview-recordings" });
   if (!["adjourned", "closed"].includes(m.status)) return box;
   // Members and managing secretaries have them; an administrator who is neither does not
   // (the server answers 404), so it is not asked.
   const me = session.user ? session.user.id : null;
-  if (hasRole("admin") && m.chair.id !== me && !m.participants.some((p) => p.user_id === me)) return box;
+  if (hasRole("admin") && m.chair.id !== me && !(listed && listed.some((p) => p.user_id === me))) return box;
   get(`/api/meetings/${m.id}/recordings`).then((list) => {
     if (!list.length) return;
     box.replaceChildren(h("div", { class: "card" }, h("h2", {}, t("video_recordings")),

@@ -9,6 +9,7 @@ import { call, onConnectionChange } from "../live.js";
 import { itemLabel, itemsOf } from "../meeting_state.js";
 import { session } from "../session.js";
 import { attempt, confirmDialog, h, keepView, toast } from "../ui.js";
+import { myEntry } from "./attendance.js";
 
 extend({
   vi: {
@@ -315,7 +316,7 @@ function ballotBody(ctx, poll, mine, waiting) {
  */
 export function ownBallot(ctx, poll) {
   const state = ctx.state;
-  const me = state.attendance && state.attendance.entries.find((e) => e.user_id === (session.user && session.user.id));
+  const me = myEntry(state);
   if (!state.polls.voter || !me || !me.present) return null;
   return h("div", { class: "console-ballot", id: "ballot", dataset: { pollId: poll.id } },
     h("div", { class: "muted small-text" }, t("v_your_ballot")),
@@ -327,7 +328,7 @@ export function ballotCard(ctx, poll) {
   const state = ctx.state;
   const mine = myVote(state, poll);
   const waiting = pending.get(poll.id);
-  const me = state.attendance && state.attendance.entries.find((e) => e.user_id === (session.user && session.user.id));
+  const me = myEntry(state);
   const voter = state.polls.voter;
   let body;
   if (!voter) {
