@@ -360,6 +360,7 @@ class Reader {
     }
     // Only now: until the canvas is in place, page turns and resizes go on with pictures.
     this.pdf = pages;
+    this.img.onload = this.img.onerror = null; // a picture still loading is not shown
     this.img.replaceWith(canvas);
     this.img = canvas;
     this.upgrading = false;
@@ -419,7 +420,12 @@ class Reader {
       this.drawPdf(target);
     } else {
       this.img.classList.add("loading");
-      this.img.onload = () => { this.img.classList.remove("loading"); this.sheet.dataset.drawn = String(target); };
+      const img = this.img;
+      img.onload = () => {
+        img.classList.remove("loading");
+        // A picture arriving late (the page turned, or PDF.js took over) says nothing.
+        if (target === this.page && img === this.img) this.sheet.dataset.drawn = String(target);
+      };
       this.img.onerror = () => this.img.classList.remove("loading");
       this.img.src = pageUrl(this.docId, this.version.id, target, "image", this.width);
     }
