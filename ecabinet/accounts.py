@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ecabinet import audit, db, eventlog
@@ -315,13 +315,15 @@ def _is_live(login: LoginSession, user: User, now: datetime) -> bool:
     return login.revoked_at is None and login.expires_at > now and user.active
 
 
+# Built once: every request and live action asks it, and building a statement costs
+# about as much as SQLite takes to answer it.
+_SESSION_BY_TOKEN = (select(LoginSession, User).join(User, User.id == LoginSession.user_id)
+                     .where(LoginSession.token == bindparam("token")))
+
+
 async def resolve_session(session: AsyncSession, token: str) -> tuple[LoginSession, User]:
     """The live login session and its user for a token, or Unauthenticated."""
-    row = await session.execute(
-        select(LoginSession, User)
-        .join(User, User.id == LoginSession.user_id)
-        .where(LoginSession.token == token)
-    )
+    row = await session.execute(_SESSION_BY_TOKEN, {"token": token})
     found = row.first()
     if found is None:
         raise Unauthenticated("not_logged_in")

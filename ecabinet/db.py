@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from ecabinet import sqlite_reader
+
 # The execution option that marks an engine's transactions as read-only (see read_only).
 READ_ONLY = "ecabinet_read_only"
 
@@ -24,7 +26,12 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def _sqlite_pragmas(busy_ms: int) -> Callable[[Any, Any], None]:
+# A reader on the event loop waits this long at most: in WAL mode a reader never waits
+# for writers, only for rare moments such as recovering the log after a crash.
+READER_BUSY_MS = 1000
+
+
+def _sqlite_pragmas(busy_ms: int, *, read_only: bool = False) -> Callable[[Any, Any], None]:
     def on_connect(dbapi_conn: Any, _record: Any) -> None:
         # WAL lets tablets read while a ballot batch commits; foreign keys are off
         # by default in SQLite; the busy timeout turns writer contention into a
@@ -34,6 +41,8 @@ def _sqlite_pragmas(busy_ms: int) -> Callable[[Any, Any], None]:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if read_only:  # a write slipping into a read path fails instead of blocking the loop
+            cursor.execute("PRAGMA query_only=ON")
         cursor.close()
         # SQLAlchemy then issues BEGIN itself (see _sqlite_begin_immediate).
         dbapi_conn.isolation_level = None
@@ -90,10 +99,26 @@ def read_only(factory: async_sessionmaker[AsyncSession]) -> async_sessionmaker[A
     """A session factory like `factory` for transactions that only read.
 
     On SQLite they begin deferred, so a thousand screens joining at once read side by
-    side instead of taking the write lock one after another.
+    side instead of taking the write lock one after another, and on a database file they
+    run on the event loop (ecabinet/sqlite_reader.py); `close_read_only` releases them.
     """
     engine: AsyncEngine = factory.kw["bind"]
+    path = engine.url.database
+    if is_sqlite(str(engine.url)) and path and path != ":memory:" and not engine.url.query:
+        engine = create_async_engine(engine.url, async_creator=sqlite_reader.connector(
+            path, READER_BUSY_MS / 1000))
+        sync_engine: Engine = engine.sync_engine
+        event.listen(sync_engine, "connect", _sqlite_pragmas(READER_BUSY_MS, read_only=True))
+        event.listen(sync_engine, "begin", _sqlite_begin_immediate)
     return sessionmaker(engine.execution_options(**{READ_ONLY: True}))
+
+
+async def close_read_only(reads: async_sessionmaker[AsyncSession],
+                          factory: async_sessionmaker[AsyncSession]) -> None:
+    """Close the connections `read_only` opened for itself, if it did."""
+    engine: AsyncEngine = reads.kw["bind"]
+    if engine.sync_engine.pool is not factory.kw["bind"].sync_engine.pool:
+        await engine.dispose()
 
 
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecabinet import audit, eventlog, meetings
@@ -77,12 +77,15 @@ def require_open_for_members(meeting: Meeting) -> None:
         raise Conflict("meeting_not_open")
 
 
+# Built once (every join and live action asks): see accounts._SESSION_BY_TOKEN.
+_PARTICIPANT = select(Participant).where(Participant.meeting_id == bindparam("meeting_id"),
+                                         Participant.user_id == bindparam("user_id"))
+
+
 async def participant(session: AsyncSession, meeting_id: int, user_id: int) -> Participant | None:
     """The user's participation in the meeting, if invited by name."""
     found: Participant | None = await session.scalar(
-        select(Participant).where(Participant.meeting_id == meeting_id,
-                                  Participant.user_id == user_id)
-    )
+        _PARTICIPANT, {"meeting_id": meeting_id, "user_id": user_id})
     return found
 
 

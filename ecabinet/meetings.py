@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecabinet import audit, eventlog
@@ -86,13 +86,17 @@ async def member_ids(session: AsyncSession, meeting: Meeting) -> set[int]:
     return ids
 
 
+# Built once (every live action asks): see accounts._SESSION_BY_TOKEN.
+_INVITED = select(Participant.id).where(Participant.meeting_id == bindparam("meeting_id"),
+                                        Participant.user_id == bindparam("user_id")).limit(1)
+
+
 async def is_member(session: AsyncSession, user: User, meeting: Meeting) -> bool:
     """Whether `user` is among `member_ids`, asked of that user alone: every live action
     checks it, and a thousand-member meeting must not be read whole each time."""
     if user.id in (meeting.chair_id, meeting.created_by_id):
         return True
-    if await session.scalar(select(Participant.id).where(
-            Participant.meeting_id == meeting.id, Participant.user_id == user.id).limit(1)):
+    if await session.scalar(_INVITED, {"meeting_id": meeting.id, "user_id": user.id}):
         return True
     if user.role != Role.remote_room or user.unit_id is None:
         return False

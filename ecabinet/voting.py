@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecabinet import attendance, audit, eventlog, live_state, meetings
@@ -637,17 +637,22 @@ async def published_ballots(session: AsyncSession, user: User, poll_id: int
     return {"poll": poll_view(poll), "ballots": ballots}
 
 
+# Built once (every join asks): see accounts._SESSION_BY_TOKEN.
+_VOTED = (select(PollVoter.poll_id).join(Poll, Poll.id == PollVoter.poll_id)
+          .where(Poll.meeting_id == bindparam("meeting_id"),
+                 PollVoter.voter_id == bindparam("user_id"), PollVoter.voted.is_(True)))
+_NAMED_BALLOTS = (select(Ballot.poll_id, Ballot.choice, Ballot.receipt)
+                  .join(Poll, Poll.id == Ballot.poll_id)
+                  .where(Poll.meeting_id == bindparam("meeting_id"),
+                         Ballot.voter_id == bindparam("user_id")))
+
+
 async def my_votes(session: AsyncSession, user: User, meeting_id: int) -> dict[str, Any]:
     """For each poll of the meeting, whether the user voted (and, if named, how)."""
-    voted = set((await session.scalars(
-        select(PollVoter.poll_id).join(Poll, Poll.id == PollVoter.poll_id)
-        .where(Poll.meeting_id == meeting_id, PollVoter.voter_id == user.id,
-               PollVoter.voted.is_(True))
-    )).all())
-    named = {pid: (choice, receipt) for pid, choice, receipt in (await session.execute(
-        select(Ballot.poll_id, Ballot.choice, Ballot.receipt).join(Poll, Poll.id == Ballot.poll_id)
-        .where(Poll.meeting_id == meeting_id, Ballot.voter_id == user.id)
-    )).all()}
+    params = {"meeting_id": meeting_id, "user_id": user.id}
+    voted = set((await session.scalars(_VOTED, params)).all())
+    named = {pid: (choice, receipt) for pid, choice, receipt in (
+        await session.execute(_NAMED_BALLOTS, params)).all()}
     mine: dict[str, Any] = {}
     for poll_id in voted | set(named):
         choice, receipt = named.get(poll_id, (None, None))

@@ -13,11 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ecabinet import accounts, encoded_json, eventlog, logs, meetings, metrics, payload, snapshot
 from ecabinet.config import Settings
-from ecabinet.db import read_only
+from ecabinet.db import close_read_only, read_only
 from ecabinet.errors import DomainError, Unauthenticated, refusal, refusal_of, unavailable_of
 from ecabinet.group_commit import cancel
 from ecabinet.i18n import translate
 from ecabinet.models import User
+from realtime import rooms
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +53,9 @@ class Hub:
     """One node's live channel; with Redis configured, rooms span every node."""
 
     def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
-        manager = (
-            socketio.AsyncRedisManager(settings.redis_url, channel=settings.redis_channel)
-            if settings.redis_url else None
+        manager: socketio.AsyncManager = (
+            rooms.RedisManager(settings.redis_url, channel=settings.redis_channel)
+            if settings.redis_url else rooms.Manager()
         )
         self.settings = settings
         self.sessions = sessions
@@ -125,6 +126,7 @@ class Hub:
             await cleanup()
         eventlog.remove_publisher(self.sessions, self._outbox.put_nowait)
         await cancel(self._pump_task)
+        await close_read_only(self.reads, self.sessions)
 
     async def _pump(self) -> None:
         while True:
@@ -176,7 +178,7 @@ class Hub:
         if token is None:
             raise socketio.exceptions.ConnectionRefusedError("not_logged_in")
         try:
-            async with self.sessions() as db:
+            async with self.reads() as db:
                 _login, user = await accounts.resolve_session(db, token)
         except Unauthenticated as exc:
             raise socketio.exceptions.ConnectionRefusedError(exc.code) from exc
