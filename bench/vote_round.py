@@ -7,6 +7,8 @@ Prints (never asserts), with a floor measured in the same run:
                                                            target p99 ≤ 200 ms
   * close → the last of N screens has the result           target ≤ 150 ms and
     ≤ 1.5× a bare python-socketio broadcast to the same N clients (the floor)
+  * the floor for the ballots: the same clients answering a bare broadcast with an
+    emit/ack to the bare server, with the same spread (their p99, and ours over it)
 
 The server, a bare python-socketio server (the floor) and the delegates each run in
 their own processes; every delegate process drives many socket.io clients. Times are
@@ -162,9 +164,15 @@ def bare_server(port: int, payload_size: int) -> None:
     async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         await sio.enter_room(sid, "all")
 
+    @sio.on("vote:cast")
+    async def cast(sid: str, data: Any = None) -> dict[str, Any]:
+        # The floor for a ballot: received, answered, nothing written.
+        return {"ok": True, "ballot": {"poll_id": data.get("poll_id"), "receipt": "x" * 16}}
+
     async def fire(request: Request) -> JSONResponse:
         seq = int(request.query_params.get("seq", "0"))
-        await sio.emit("event", {"seq": seq, "type": "poll.updated", "data": "x" * payload_size},
+        kind = request.query_params.get("type", "poll.updated")
+        await sio.emit("event", {"seq": seq, "type": kind, "data": "x" * payload_size},
                        room="all")
         return JSONResponse({"ok": True})
 
@@ -253,6 +261,8 @@ class Delegates:
             async def on_event(event: dict[str, Any]) -> None:
                 key = f"bare:{event['seq']}"
                 self.seen.setdefault(key, [0.0] * len(self.cookies))[index] = now()
+                if event["type"] == "burst":  # as a delegate's tablet answers a poll opening
+                    self.ballot_tasks.append(asyncio.create_task(self._vote_bare(client)))
 
             client.on("event", on_event)
             async with limit:
@@ -260,6 +270,13 @@ class Delegates:
             self.bare.append(client)
         await asyncio.gather(*[one(i) for i in range(len(self.cookies))])
         return len(self.bare)
+
+    async def _vote_bare(self, client: socketio.AsyncClient) -> None:
+        await asyncio.sleep(random.uniform(0, self.spread))
+        started = now()
+        ack = await client.call("vote:cast", {"poll_id": 0, "choice": 0}, timeout=180)
+        if ack.get("ok"):
+            self.acks.append(now() - started)
 
     async def close_all(self) -> None:
         for client in [*self._by_index.values(), *self.bare]:
@@ -349,6 +366,23 @@ async def wait_http(url: str, process: subprocess.Popen[bytes] | mp.Process) -> 
     raise SystemExit(f"server at {url} did not start")
 
 
+_seen_ballots = (0.0, 0.0)
+
+
+async def server_ballot_time(url: str) -> float:
+    """The server's mean ballot time (arrival to acknowledgement) since the last call."""
+    global _seen_ballots
+    async with httpx.AsyncClient() as http:
+        text = (await http.get(f"{url}/metrics")).text
+    figures = {line.split(" ")[0]: float(line.split(" ")[1]) for line in text.splitlines()
+               if line.startswith(("ecabinet_ballot_ack_seconds_sum ",
+                                   "ecabinet_ballot_ack_seconds_count "))}
+    total, count = figures["ecabinet_ballot_ack_seconds_sum"], \
+        figures["ecabinet_ballot_ack_seconds_count"]
+    before, _seen_ballots = _seen_ballots, (total, count)
+    return (total - before[0]) / max(1.0, count - before[1])
+
+
 def last_arrival(times: list[float], expected: int) -> tuple[float, int]:
     got = [t for t in times if t > 0]
     return (max(got) if got else float("nan")), len(got)
@@ -427,7 +461,7 @@ async def run(args: argparse.Namespace) -> None:
                 result = closed.json()["result"]
                 last, n_closed = last_arrival(crowd.seen(f"closed:{poll_id}"), args.delegates)
                 results.append((acks, last - t_close, n_closed, shown - t_open, n_shown, result,
-                                failures))
+                                failures, await server_ballot_time(url)))
 
         connected_bare = sum(await crowd.ask_async("connect_bare"))
         floors = []
@@ -439,9 +473,16 @@ async def run(args: argparse.Namespace) -> None:
                 if n == args.delegates:
                     floors.append(last - t_fire)
         floor = statistics.median(floors) if floors else float("nan")
+        # The floor for the ballots: the same clients answer a bare broadcast with an
+        # emit/ack to the bare server, with the same spread.
+        crowd.ask("arm", (0, args.spread))
+        async with httpx.AsyncClient(base_url=bare_url) as http:
+            await http.post(f"/fire?seq={BARE_ROUNDS + 1}&type=burst")
+        bare_acks = [a for part, _f in await crowd.ask_async("voted") for a in part]
 
         print()
-        for n, (acks, to_result, n_closed, to_ballot, n_shown, result, failures) in enumerate(
+        for n, (acks, to_result, n_closed, to_ballot, n_shown, result, failures,
+                server_mean) in enumerate(
                 results, start=1):
             print(f"round {n}: {len(acks)} ballots acknowledged (spread {args.spread:g} s); "
                   f"counted {result['voted']}, counts {result['counts']}, "
@@ -452,8 +493,16 @@ async def run(args: argparse.Namespace) -> None:
             print(f"  ballot ack p50 {1000 * pct(acks, .5):.1f} ms, "
                   f"p99 {1000 * pct(acks, .99):.1f} ms, "
                   f"max {1000 * max(acks, default=float('nan')):.1f} ms   (target p99 ≤ 200 ms)")
+            print(f"  of which in the server, from the ballot's arrival to its acknowledgement "
+                  f"(/metrics): mean {1000 * server_mean:.1f} ms")
             print(f"  close → result on {n_closed} screens: {1000 * to_result:.0f} ms "
                   f"(target ≤ 150 ms)")
+        print(f"floor: bare python-socketio emit/ack from {len(bare_acks)} clients answering a "
+              f"broadcast (spread {args.spread:g} s): ack p50 {1000 * pct(bare_acks, .5):.1f} ms, "
+              f"p99 {1000 * pct(bare_acks, .99):.1f} ms")
+        for n, (acks, *_rest) in enumerate(results, start=1):
+            print(f"ratio round {n}: ballot ack p99 / bare emit/ack p99 = "
+                  f"{pct(acks, .99) / pct(bare_acks, .99):.2f}×")
         print(f"floor: bare python-socketio broadcast to {connected_bare} clients, median of "
               f"{len(floors)}: {1000 * floor:.0f} ms (each: "
               f"{', '.join(f'{1000 * f:.0f}' for f in floors)} ms)")

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import await_only
 
-from ecabinet import sqlite_reader
+from ecabinet import sqlite_on_loop
 
 # The execution option that marks an engine's transactions as read-only (see read_only).
 READ_ONLY = "ecabinet_read_only"
@@ -100,12 +105,12 @@ def read_only(factory: async_sessionmaker[AsyncSession]) -> async_sessionmaker[A
 
     On SQLite they begin deferred, so a thousand screens joining at once read side by
     side instead of taking the write lock one after another, and on a database file they
-    run on the event loop (ecabinet/sqlite_reader.py); `close_read_only` releases them.
+    run on the event loop (ecabinet/sqlite_on_loop.py); `close_derived` releases them.
     """
     engine: AsyncEngine = factory.kw["bind"]
-    path = engine.url.database
-    if is_sqlite(str(engine.url)) and path and path != ":memory:" and not engine.url.query:
-        engine = create_async_engine(engine.url, async_creator=sqlite_reader.connector(
+    path = _database_file(engine)
+    if path is not None:
+        engine = create_async_engine(engine.url, async_creator=sqlite_on_loop.connector(
             path, READER_BUSY_MS / 1000))
         sync_engine: Engine = engine.sync_engine
         event.listen(sync_engine, "connect", _sqlite_pragmas(READER_BUSY_MS, read_only=True))
@@ -113,10 +118,61 @@ def read_only(factory: async_sessionmaker[AsyncSession]) -> async_sessionmaker[A
     return sessionmaker(engine.execution_options(**{READ_ONLY: True}))
 
 
-async def close_read_only(reads: async_sessionmaker[AsyncSession],
-                          factory: async_sessionmaker[AsyncSession]) -> None:
-    """Close the connections `read_only` opened for itself, if it did."""
-    engine: AsyncEngine = reads.kw["bind"]
+def on_loop_writer(factory: async_sessionmaker[AsyncSession], *, busy_ms: int = 10000
+                   ) -> async_sessionmaker[AsyncSession]:
+    """A session factory like `factory` for a node's one busy writer (the ballot writer).
+
+    On an SQLite file its transactions run on the event loop once they hold the write lock
+    (ecabinet/sqlite_on_loop.py): a group commit then costs no turns of a loop that a
+    burst keeps busy. The lock itself is waited for asynchronously, never blocking the
+    loop, for `busy_ms` at most. Events it commits reach `factory`'s publishers.
+    `close_derived` releases it.
+    """
+    engine: AsyncEngine = factory.kw["bind"]
+    path = _database_file(engine)
+    if path is None:
+        return factory
+    engine = create_async_engine(engine.url, async_creator=sqlite_on_loop.connector(path, 0))
+    sync_engine: Engine = engine.sync_engine
+    event.listen(sync_engine, "connect", _sqlite_pragmas(0))
+    event.listen(sync_engine, "begin", _begin_immediate_waiting(busy_ms / 1000))
+    # The same dict: publishers added to either factory, before or after, serve both.
+    return async_sessionmaker(engine, expire_on_commit=False,
+                              info=factory.kw.setdefault("info", {}))
+
+
+def _database_file(engine: AsyncEngine) -> str | None:
+    # An SQLite database in a file, which other connections can open too.
+    path = engine.url.database
+    if is_sqlite(str(engine.url)) and path and path != ":memory:" and not engine.url.query:
+        return path
+    return None
+
+
+def _begin_immediate_waiting(timeout: float) -> Callable[[Any], None]:
+    def begin(conn: Any) -> None:
+        # With no busy timeout, a held lock answers "locked" at once; the wait between
+        # tries lets the holder, whose commit may need the loop, finish.
+        deadline = time.monotonic() + timeout
+        delay = 0.0005
+        raw = conn.connection.driver_connection
+        while True:
+            try:
+                raw.begin_immediate()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc
+            await_only(asyncio.sleep(delay))
+            delay = min(delay * 2, 0.02)
+
+    return begin
+
+
+async def close_derived(derived: async_sessionmaker[AsyncSession],
+                        factory: async_sessionmaker[AsyncSession]) -> None:
+    """Close the connections `read_only` or `on_loop_writer` opened for itself, if any."""
+    engine: AsyncEngine = derived.kw["bind"]
     if engine.sync_engine.pool is not factory.kw["bind"].sync_engine.pool:
         await engine.dispose()
 

@@ -16,12 +16,13 @@ import hashlib
 import json
 import random
 import re
+import typing
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecabinet import attendance, audit, eventlog, live_state, meetings
@@ -430,11 +431,12 @@ class _PollBatch:
     meeting: Meeting
     present: set[int]
     members: set[int]
-    voters: dict[int, PollVoter]
+    voted: set[int]  # members who had voted, and those this batch adds
     by_voter: dict[int, Ballot]
     by_key: dict[str, Ballot]
     new: list[Ballot] = field(default_factory=list)
     changed: list[Ballot] = field(default_factory=list)
+    newly_voted: list[int] = field(default_factory=list)  # voter ids, for PollVoter.voted
 
 
 async def _load_batch(session: AsyncSession, poll: Poll, requests: list[BallotRequest]
@@ -444,8 +446,10 @@ async def _load_batch(session: AsyncSession, poll: Poll, requests: list[BallotRe
     user_ids = {r.user.id for r in requests}
     keys = {ballot_key(poll.id, r.user.id, r.client_ballot_id)[0] for r in requests
             if CLIENT_BALLOT_ID.match(r.client_ballot_id)}
-    voters = {v.voter_id: v for v in (await session.scalars(
-        select(PollVoter).where(PollVoter.poll_id == poll.id, PollVoter.voter_id.in_(user_ids))
+    # Columns, not ORM objects: the batch sets `voted` with one UPDATE, not one per voter.
+    voters = {voter_id: voted for voter_id, voted in (await session.execute(
+        select(PollVoter.voter_id, PollVoter.voted)
+        .where(PollVoter.poll_id == poll.id, PollVoter.voter_id.in_(user_ids))
     )).all()}
     ballots = list((await session.scalars(
         select(Ballot).where(Ballot.poll_id == poll.id,
@@ -455,7 +459,7 @@ async def _load_batch(session: AsyncSession, poll: Poll, requests: list[BallotRe
         poll=poll, meeting=meeting,
         present=await attendance.present_voter_ids(session, meeting.id, among=user_ids),
         members=set(voters),
-        voters=voters,
+        voted={voter_id for voter_id, voted in voters.items() if voted},
         by_voter={b.voter_id: b for b in ballots if b.voter_id is not None},
         by_key={b.key_hash: b for b in ballots},
     )
@@ -477,7 +481,7 @@ def _one(batch: _PollBatch, request: BallotRequest, now: datetime) -> BallotOutc
     key, receipt = ballot_key(poll.id, voter_id, request.client_ballot_id)
     secret = poll.visibility == PollVisibility.secret
     ballot = batch.by_key.get(key) if secret else batch.by_voter.get(voter_id)
-    if secret and ballot is None and batch.voters[voter_id].voted:
+    if secret and ballot is None and voter_id in batch.voted:
         # Voted already under another ballot id; without that id the ballot cannot be
         # found, which is the point of a secret poll.
         raise Conflict("already_voted")
@@ -502,7 +506,8 @@ def _one(batch: _PollBatch, request: BallotRequest, now: datetime) -> BallotOutc
     batch.by_key[key] = ballot
     if not secret:
         batch.by_voter[voter_id] = ballot
-    batch.voters[voter_id].voted = True
+    batch.voted.add(voter_id)
+    batch.newly_voted.append(voter_id)
     batch.new.append(ballot)
     return BallotOutcome(poll.id, receipt, request.choice)
 
@@ -555,6 +560,11 @@ async def cast_many(session: AsyncSession, requests: Sequence[BallotRequest],
         if secret:
             _random.shuffle(batch.new)  # insertion order within a batch says nothing either
         await _insert(session, batch.new)
+        if batch.newly_voted:
+            await session.execute(
+                update(PollVoter).where(PollVoter.poll_id == batch.poll.id,
+                                        PollVoter.voter_id.in_(batch.newly_voted))
+                .values(voted=True).execution_options(synchronize_session=False))
         await session.flush()
         if not secret:  # a secret poll's ballots enter the audit chain at close
             records += [_audit_record(batch.poll, b, "vote.cast") for b in batch.new]
@@ -580,8 +590,10 @@ async def _insert(session: AsyncSession, ballots: list[Ballot]) -> None:
     if ballots[0].id is not None:  # a secret poll's ids are drawn at random beforehand
         columns.append("id")
     rows = [{column: getattr(b, column) for column in columns} for b in ballots]
+    # On the table itself: the ORM's bulk insert costs more than the rows.
+    table = typing.cast(Table, Ballot.__table__)
     ids = {(poll_id, key): id_ for poll_id, key, id_ in (await session.execute(
-        insert(Ballot).returning(Ballot.poll_id, Ballot.key_hash, Ballot.id), rows)).all()}
+        insert(table).returning(table.c.poll_id, table.c.key_hash, table.c.id), rows)).all()}
     for ballot in ballots:
         ballot.id = ids[(ballot.poll_id, ballot.key_hash)]
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ecabinet import accounts, encoded_json, eventlog, logs, meetings, metrics, payload, snapshot
 from ecabinet.config import Settings
-from ecabinet.db import close_read_only, read_only
+from ecabinet.db import close_derived, read_only
 from ecabinet.errors import DomainError, Unauthenticated, refusal, refusal_of, unavailable_of
 from ecabinet.group_commit import cancel
 from ecabinet.i18n import translate
@@ -126,7 +126,7 @@ class Hub:
             await cleanup()
         eventlog.remove_publisher(self.sessions, self._outbox.put_nowait)
         await cancel(self._pump_task)
-        await close_read_only(self.reads, self.sessions)
+        await close_derived(self.reads, self.sessions)
 
     async def _pump(self) -> None:
         while True:

@@ -1,12 +1,14 @@
-"""SQLite connections for read-only transactions that run on the event loop itself.
+"""SQLite connections that run on the event loop itself, for readers and the one writer.
 
 aiosqlite runs every call in a thread of its own connection: a query is four round trips
 (cursor, execute, fetch, close), each a hand-over to the thread and a wake-up of the
-loop, and a thousand screens joining a meeting make tens of thousands of them. In WAL
-mode a reader never waits for a lock and its pages are in memory, so the hand-overs cost
-more than the reads: these connections answer at once, in the loop's thread, with the
-interface SQLAlchemy's aiosqlite dialect drives. Writers keep aiosqlite, where a busy
-write lock is waited for off the loop.
+loop. A thousand screens joining a meeting make tens of thousands of them, and while a
+burst of ballots keeps the loop busy each round trip of the ballot writer waits for a
+turn of the loop. In WAL mode a reader never waits for a lock and its pages are in
+memory, and a writer that holds the write lock never waits either: these connections
+answer at once, in the loop's thread, with the interface SQLAlchemy's aiosqlite dialect
+drives. Taking the write lock is the one wait, and `db.on_loop_writer` does it without
+blocking the loop. Other writers keep aiosqlite.
 """
 
 from __future__ import annotations
@@ -119,6 +121,10 @@ class Connection:
     async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> Cursor:
         """Run one statement on a new cursor."""
         return Cursor(self._conn.execute(sql, parameters))
+
+    def begin_immediate(self) -> None:
+        """Take the write lock now, or raise "database is locked" at once (no busy timeout)."""
+        self._conn.execute("BEGIN IMMEDIATE")
 
     async def commit(self) -> None:
         """End the transaction."""
