@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecabinet import audit, eventlog, live_state, meetings
@@ -457,15 +457,10 @@ async def roster_view(session: AsyncSession, user: User, meeting: Meeting) -> di
     }
 
 
-# Built once (every join asks): see accounts._SESSION_BY_TOKEN.
-_MY_ROW = select(Attendance).where(Attendance.meeting_id == bindparam("meeting_id"),
-                                   Attendance.user_id == bindparam("user_id"))
-
-
-async def my_entry(session: AsyncSession, user: User, meeting_id: int,
-                   role: str | None, voting: bool) -> dict[str, Any] | None:
-    """The user's own line of the list (None if not an invitee), by their roster role."""
+def my_entry(user: User, role: str | None, voting: bool, row: Attendance | None
+             ) -> dict[str, Any] | None:
+    """The user's own line of the list (None if not an invitee), from their roster role
+    and attendance row (as `standing.standing_of` reads them)."""
     if role is None:
         return None
-    row = await session.scalar(_MY_ROW, {"meeting_id": meeting_id, "user_id": user.id})
     return entry_view(Invitee(user, role, voting), row)

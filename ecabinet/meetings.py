@@ -91,12 +91,19 @@ _INVITED = select(Participant.id).where(Participant.meeting_id == bindparam("mee
                                         Participant.user_id == bindparam("user_id")).limit(1)
 
 
-async def is_member(session: AsyncSession, user: User, meeting: Meeting) -> bool:
+async def is_member(session: AsyncSession, user: User, meeting: Meeting, *,
+                    invited: bool | None = None) -> bool:
     """Whether `user` is among `member_ids`, asked of that user alone: every live action
-    checks it, and a thousand-member meeting must not be read whole each time."""
+    checks it, and a thousand-member meeting must not be read whole each time.
+
+    `invited`: whether the user is a participant, if the caller has read it already.
+    """
     if user.id in (meeting.chair_id, meeting.created_by_id):
         return True
-    if await session.scalar(_INVITED, {"meeting_id": meeting.id, "user_id": user.id}):
+    if invited is None:
+        invited = bool(await session.scalar(
+            _INVITED, {"meeting_id": meeting.id, "user_id": user.id}))
+    if invited:
         return True
     if user.role != Role.remote_room or user.unit_id is None:
         return False
@@ -104,11 +111,13 @@ async def is_member(session: AsyncSession, user: User, meeting: Meeting) -> bool
         InvitedUnit.meeting_id == meeting.id, InvitedUnit.unit_id == user.unit_id).limit(1)))
 
 
-async def can_view(session: AsyncSession, user: User, meeting: Meeting) -> bool:
-    """Admins, managing secretaries and members see a meeting; nobody else learns it exists."""
+async def can_view(session: AsyncSession, user: User, meeting: Meeting, *,
+                   invited: bool | None = None) -> bool:
+    """Admins, managing secretaries and members see a meeting; nobody else learns it exists.
+    (`invited`: as for `is_member`.)"""
     if user.role == Role.admin:
         return True
-    if await is_member(session, user, meeting):
+    if await is_member(session, user, meeting, invited=invited):
         return True
     return await can_manage(session, user, meeting)
 

@@ -30,9 +30,10 @@ from ecabinet import (
 )
 from ecabinet import annotations as overlays
 from ecabinet.encoded_json import Encoded
+from ecabinet.errors import NotFound
 from ecabinet.models import Meeting, MeetingEvent, User
 from ecabinet.models.base import utcnow
-from ecabinet.standing import Audience, standing_of
+from ecabinet.standing import Audience, Standing, standing_of
 
 
 async def meeting_snapshot(session: AsyncSession, user: User, meeting_id: int,
@@ -51,9 +52,22 @@ async def catch_up(
     return await catch_up_meeting(session, user, meeting, last_seq, views)
 
 
+async def open_meeting(session: AsyncSession, user: User, meeting_id: int
+                       ) -> tuple[Meeting, Standing]:
+    """A meeting the user may see (else NotFound) and their standing towards it, read once
+    for the check and for `catch_up_meeting` (a screen joining)."""
+    meeting = await session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound("meeting_not_found")
+    standing = await standing_of(session, user, meeting)
+    if not await meetings.can_view(session, user, meeting, invited=standing.invited):
+        raise NotFound("meeting_not_found")
+    return meeting, standing
+
+
 async def catch_up_meeting(
     session: AsyncSession, user: User, meeting: Meeting, last_seq: int | None,
-    views: SharedViews | None = None,
+    views: SharedViews | None = None, standing: Standing | None = None,
 ) -> dict[str, Any]:
     """`catch_up` for a meeting the caller has already checked the user may see."""
     if last_seq is not None and 0 <= last_seq <= meeting.last_seq:
@@ -62,7 +76,7 @@ async def catch_up_meeting(
             hidden = await _hidden_now(session, user, meeting, rows)
             return {"events": [eventlog.placeholder(row) if row.seq in hidden
                                else eventlog.envelope(row, user.id) for row in rows]}
-    return {"snapshot": await snapshot_of(session, user, meeting, views)}
+    return {"snapshot": await snapshot_of(session, user, meeting, views, standing)}
 
 
 async def _hidden_now(session: AsyncSession, user: User, meeting: Meeting,
@@ -85,7 +99,8 @@ async def _hidden_now(session: AsyncSession, user: User, meeting: Meeting,
 
 
 async def snapshot_of(session: AsyncSession, user: User, meeting: Meeting,
-                      views: SharedViews | None = None) -> dict[str, Any]:
+                      views: SharedViews | None = None, standing: Standing | None = None
+                      ) -> dict[str, Any]:
     """Everything a meeting screen shows, with the seq it is current to.
 
     The seq is read before the state: a change committed in between is then both
@@ -94,7 +109,7 @@ async def snapshot_of(session: AsyncSession, user: User, meeting: Meeting,
     of that audience has already joined at this seq; only the user's own rows are read.
     """
     seq = meeting.last_seq
-    standing = await standing_of(session, user, meeting)
+    standing = standing or await standing_of(session, user, meeting)
 
     def build() -> Awaitable[SharedView]:
         # Kept for other screens, the view is kept as JSON text: encoded once, sent to all.
@@ -109,8 +124,8 @@ async def snapshot_of(session: AsyncSession, user: User, meeting: Meeting,
         "live": {**shared.parts["live"], "server_time": utcnow().isoformat()},
         "polls": {**shared.parts["polls"], "voter": standing.voter,
                   "mine": await voting.my_votes(session, user, meeting.id)},
-        "attendance": {**shared.parts["attendance"], "mine": await attendance.my_entry(
-            session, user, meeting.id, standing.roster_role, standing.voter)},
+        "attendance": {**shared.parts["attendance"], "mine": attendance.my_entry(
+            user, standing.roster_role, standing.voter, standing.attendance)},
         "documents": [view for doc_id, view in shared.documents
                       if doc_id not in shared.restricted or doc_id in readable],
     }

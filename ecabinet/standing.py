@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecabinet import live_state, meetings
-from ecabinet.models import Meeting, ParticipantRole, Role, User
+from ecabinet.models import Attendance, Meeting, Participant, ParticipantRole, Role, User
 
 Audience = tuple[bool, bool, bool, bool]
 
@@ -27,9 +28,12 @@ class Standing:
     admin: bool
     takes_part: bool  # invited to answer, speak and ask, not only to watch
     voter: bool
+    invited: bool = False  # a participant by name (observers too), as `meetings.is_member` asks
     # Their role on the attendance list ("remote_room" for an invited unit's room), or
     # None when they are not on it (observers, admins, secretaries not invited).
     roster_role: str | None = None
+    # Their row of the attendance list, read with the rest (None: no answer or presence yet).
+    attendance: Attendance | None = None
 
     @property
     def audience(self) -> Audience:
@@ -38,14 +42,26 @@ class Standing:
         return (self.manages, self.chair, self.admin, self.takes_part)
 
 
+# The participant row and the attendance row in one query: joins are counted in queries.
+_INVITED = (select(Participant, Attendance)
+            .outerjoin(Attendance, and_(Attendance.meeting_id == Participant.meeting_id,
+                                        Attendance.user_id == Participant.user_id))
+            .where(Participant.meeting_id == bindparam("meeting_id"),
+                   Participant.user_id == bindparam("user_id")))
+_ATTENDED = select(Attendance).where(Attendance.meeting_id == bindparam("meeting_id"),
+                                     Attendance.user_id == bindparam("user_id"))
+
+
 async def standing_of(session: AsyncSession, user: User, meeting: Meeting) -> Standing:
     """The user's standing towards a meeting they may see."""
-    # The participant row is read once here: joins are counted in queries.
-    joined = await live_state.participant(session, meeting.id, user.id)
+    params = {"meeting_id": meeting.id, "user_id": user.id}
+    found = (await session.execute(_INVITED, params)).first()
+    joined, attended = found if found is not None else (None, None)
     if joined is not None:
         role = None if joined.role == ParticipantRole.observer else joined.role.value
     elif await live_state.is_remote_room(session, user, meeting.id):
         role = "remote_room"
+        attended = await session.scalar(_ATTENDED, params)
     else:
         role = None
     return Standing(
@@ -54,5 +70,7 @@ async def standing_of(session: AsyncSession, user: User, meeting: Meeting) -> St
         admin=user.role == Role.admin,
         takes_part=meetings.is_chair(user, meeting) or role is not None,
         voter=bool(joined is not None and joined.voting),
+        invited=joined is not None,
         roster_role=role,
+        attendance=attended,
     )

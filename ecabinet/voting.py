@@ -22,7 +22,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Integer,
+    String,
+    Table,
+    bindparam,
+    func,
+    insert,
+    null,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecabinet import attendance, audit, eventlog, live_state, meetings
@@ -649,26 +661,35 @@ async def published_ballots(session: AsyncSession, user: User, poll_id: int
     return {"poll": poll_view(poll), "ballots": ballots}
 
 
-# Built once (every join asks): see accounts._SESSION_BY_TOKEN.
-_VOTED = (select(PollVoter.poll_id).join(Poll, Poll.id == PollVoter.poll_id)
-          .where(Poll.meeting_id == bindparam("meeting_id"),
-                 PollVoter.voter_id == bindparam("user_id"), PollVoter.voted.is_(True)))
-_NAMED_BALLOTS = (select(Ballot.poll_id, Ballot.choice, Ballot.receipt)
-                  .join(Poll, Poll.id == Ballot.poll_id)
-                  .where(Poll.meeting_id == bindparam("meeting_id"),
-                         Ballot.voter_id == bindparam("user_id")))
+# Built once (every join asks): see accounts._SESSION_BY_TOKEN. One query for both: the
+# polls the user voted in (no choice: a secret poll's ballot names nobody), and the
+# user's named ballots with their choice and receipt.
+_MY_VOTES = union_all(
+    select(PollVoter.poll_id, sql_cast(null(), Integer).label("choice"),
+           sql_cast(null(), String).label("receipt"))
+    .join(Poll, Poll.id == PollVoter.poll_id)
+    .where(Poll.meeting_id == bindparam("meeting_id"),
+           PollVoter.voter_id == bindparam("user_id"), PollVoter.voted.is_(True)),
+    select(Ballot.poll_id, Ballot.choice, Ballot.receipt)
+    .join(Poll, Poll.id == Ballot.poll_id)
+    .where(Poll.meeting_id == bindparam("meeting_id"), Ballot.voter_id == bindparam("user_id")),
+)
 
 
 async def my_votes(session: AsyncSession, user: User, meeting_id: int) -> dict[str, Any]:
     """For each poll of the meeting, whether the user voted (and, if named, how)."""
-    params = {"meeting_id": meeting_id, "user_id": user.id}
-    voted = set((await session.scalars(_VOTED, params)).all())
-    named = {pid: (choice, receipt) for pid, choice, receipt in (
-        await session.execute(_NAMED_BALLOTS, params)).all()}
+    voted: set[int] = set()
+    named: dict[int, tuple[int | None, str | None]] = {}
+    for poll_id, choice, receipt in await session.execute(
+            _MY_VOTES, {"meeting_id": meeting_id, "user_id": user.id}):
+        if receipt is None:
+            voted.add(poll_id)
+        else:
+            named[poll_id] = (choice, receipt)
     mine: dict[str, Any] = {}
     for poll_id in voted | set(named):
-        choice, receipt = named.get(poll_id, (None, None))
-        mine[str(poll_id)] = {"voted": True, "choice": choice, "receipt": receipt}
+        how, code = named.get(poll_id, (None, None))
+        mine[str(poll_id)] = {"voted": True, "choice": how, "receipt": code}
     return mine
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import socketio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from ecabinet import accounts, encoded_json, eventlog, logs, meetings, metrics, payload, snapshot
+from ecabinet import accounts, encoded_json, eventlog, logs, metrics, payload, snapshot
 from ecabinet.config import Settings
 from ecabinet.db import close_derived, read_only
 from ecabinet.errors import DomainError, Unauthenticated, refusal, refusal_of, unavailable_of
@@ -179,12 +179,12 @@ class Hub:
             raise socketio.exceptions.ConnectionRefusedError("not_logged_in")
         try:
             async with self.reads() as db:
-                _login, user = await accounts.resolve_session(db, token)
+                user_id, language = await accounts.session_owner(db, token)
         except Unauthenticated as exc:
             raise socketio.exceptions.ConnectionRefusedError(exc.code) from exc
-        await self.sio.save_session(sid, {"user_id": user.id, "token": token,
-                                          "language": user.language})
-        await self.sio.enter_room(sid, user_room(user.id))
+        await self.sio.save_session(sid, {"user_id": user_id, "token": token,
+                                          "language": language})
+        await self.sio.enter_room(sid, user_room(user_id))
         await self.sio.enter_room(sid, login_room(accounts.session_key(token)))
         metrics.count_connect()
 
@@ -230,12 +230,12 @@ class Hub:
 
     async def _join(self, sid: str, data: Any = None) -> Ack:
         async def join(db: AsyncSession, user: User, body: dict[str, Any]) -> dict[str, Any]:
-            meeting = await meetings.get_meeting(db, user,
-                                                 payload.required_int(body, "meeting_id"))
+            meeting, standing = await snapshot.open_meeting(
+                db, user, payload.required_int(body, "meeting_id"))
             # Enter the room before reading the log, so no event falls between the two.
             await self.sio.enter_room(sid, meeting_room(meeting.id))
             caught_up = await snapshot.catch_up_meeting(db, user, meeting, _last_seq(body),
-                                                        self.views)
+                                                        self.views, standing)
             metrics.count_join("snapshot" if "snapshot" in caught_up else "events")
             return caught_up
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, update
 
 from ecabinet import accounts, db
-from ecabinet.models import User
+from ecabinet.errors import Unauthenticated
+from ecabinet.models import LoginSession, User
+from ecabinet.models.base import utcnow
 from tests.conftest import PASSWORD, Client, World
 
 
@@ -207,3 +211,33 @@ async def test_new_passwords_are_hashed_off_the_event_loop_and_outside_the_write
     # The new password opens the account.
     newcomer = await client_factory()
     assert (await newcomer.login("moi", "mat-khau-moi-456")).status_code == 200
+
+
+async def test_the_live_channels_handshake_accepts_only_a_live_session(
+        world: World, sessions: Any) -> None:
+    login, user = await accounts.authenticate(sessions, "delegate", PASSWORD,
+                                              accounts.LoginPolicy())
+    reads = db.read_only(sessions)
+    try:
+        async with reads() as s:
+            assert await accounts.session_owner(s, login.token) == (user.id, user.language)
+            with pytest.raises(Unauthenticated, match="not_logged_in"):
+                await accounts.session_owner(s, "no-such-token")
+        # Expired, the user deactivated, logged out: each is refused, as HTTP refuses it.
+        for change in (
+                update(LoginSession).values(expires_at=utcnow() - timedelta(seconds=1)),
+                update(User).where(User.id == user.id).values(active=False),
+                update(LoginSession).values(revoked_at=utcnow())):
+            async with db.transaction(sessions) as s:
+                await s.execute(change)
+            async with reads() as s:
+                with pytest.raises(Unauthenticated, match="session_expired"):
+                    await accounts.session_owner(s, login.token)
+                with pytest.raises(Unauthenticated, match="session_expired"):
+                    await accounts.resolve_session(s, login.token)
+            async with db.transaction(sessions) as s:  # live again for the next case
+                await s.execute(update(LoginSession).values(
+                    expires_at=utcnow() + timedelta(hours=1), revoked_at=None))
+                await s.execute(update(User).where(User.id == user.id).values(active=True))
+    finally:
+        await db.close_derived(reads, sessions)
