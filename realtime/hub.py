@@ -222,7 +222,7 @@ class Hub:
         try:
             token = await self.token(sid)
             async with (self.sessions if writes else self.reads)() as db, db.begin():
-                _login, user = await accounts.resolve_session(db, token)
+                user = await accounts.session_user(db, token)
                 result = await handler(db, user, payload.as_object(data))
             return {"ok": True, **result}
         except DomainError as exc:

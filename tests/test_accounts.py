@@ -221,6 +221,9 @@ async def test_the_live_channels_handshake_accepts_only_a_live_session(
     try:
         async with reads() as s:
             assert await accounts.session_owner(s, login.token) == (user.id, user.language)
+            assert (await accounts.session_user(s, login.token)).id == user.id
+            with pytest.raises(Unauthenticated, match="not_logged_in"):
+                await accounts.session_user(s, "no-such-token")
             with pytest.raises(Unauthenticated, match="not_logged_in"):
                 await accounts.session_owner(s, "no-such-token")
         # Expired, the user deactivated, logged out: each is refused, as HTTP refuses it.
@@ -235,6 +238,8 @@ async def test_the_live_channels_handshake_accepts_only_a_live_session(
                     await accounts.session_owner(s, login.token)
                 with pytest.raises(Unauthenticated, match="session_expired"):
                     await accounts.resolve_session(s, login.token)
+                with pytest.raises(Unauthenticated, match="session_expired"):
+                    await accounts.session_user(s, login.token)
             async with db.transaction(sessions) as s:  # live again for the next case
                 await s.execute(update(LoginSession).values(
                     expires_at=utcnow() + timedelta(hours=1), revoked_at=None))
