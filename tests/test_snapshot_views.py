@@ -92,6 +92,15 @@ def counting(session: AsyncSession) -> Iterator[dict[str, int]]:
         event.remove(session.sync_session, "loaded_as_persistent", loaded)
 
 
+async def _demo_in_session(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, int]:
+    """The demo province loaded: its meeting in session, and the meeting's unit."""
+    async with db.transaction(sessions) as s:
+        await demo.load(s)
+        meeting = await demo.meeting_by_status(s, MeetingStatus.in_session)
+        assert meeting is not None
+        return meeting.id, meeting.unit_id
+
+
 async def _joined(sessions: async_sessionmaker[AsyncSession], meeting_id: int) -> dict[str, int]:
     """What one delegate's join reads once another delegate's screen has joined, and the
     bytes it sends."""
@@ -111,11 +120,7 @@ async def _joined(sessions: async_sessionmaker[AsyncSession], meeting_id: int) -
 async def test_a_join_reads_as_much_for_a_meeting_of_two_hundred_as_for_a_small_one(
         database_url: str, sessions: async_sessionmaker[AsyncSession]) -> None:
     _sqlite_only(database_url)
-    async with db.transaction(sessions) as s:
-        await demo.load(s)
-        meeting = await demo.meeting_by_status(s, MeetingStatus.in_session)
-        assert meeting is not None
-        meeting_id, unit_id = meeting.id, meeting.unit_id
+    meeting_id, unit_id = await _demo_in_session(sessions)
     small = await _joined(sessions, meeting_id)
 
     hash_ = await accounts.prepare_password(PASSWORD)
@@ -138,11 +143,7 @@ async def test_a_join_reads_as_much_for_a_meeting_of_two_hundred_as_for_a_small_
 async def test_the_snapshot_carries_each_users_own_attendance_line_as_the_list_has_it(
         database_url: str, sessions: async_sessionmaker[AsyncSession]) -> None:
     _sqlite_only(database_url)
-    async with db.transaction(sessions) as s:
-        await demo.load(s)
-        meeting = await demo.meeting_by_status(s, MeetingStatus.in_session)
-        assert meeting is not None
-        meeting_id = meeting.id
+    meeting_id, _unit = await _demo_in_session(sessions)
     async with sessions() as s:
         users = list((await s.scalars(select(User).order_by(User.id))).all())
     seen_lines = 0

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ecabinet import db, eventlog
 from ecabinet.errors import unavailable_of
@@ -20,10 +21,7 @@ from ecabinet.schema import upgrade_async
 
 async def test_readers_answer_in_the_loops_thread_and_see_what_writers_committed(
         tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite'}"
-    await upgrade_async(url)
-    engine = db.create_engine(url)
-    writes = db.sessionmaker(engine)
+    engine, writes = await _database(tmp_path)
     reads = db.read_only(writes)
 
     @event.listens_for(reads.kw["bind"].sync_engine, "connect")
@@ -57,6 +55,13 @@ async def test_readers_answer_in_the_loops_thread_and_see_what_writers_committed
         await engine.dispose()
 
 
+async def _database(tmp_path: Path) -> tuple[AsyncEngine, db.async_sessionmaker[db.AsyncSession]]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite'}"
+    await upgrade_async(url)
+    engine = db.create_engine(url)
+    return engine, db.sessionmaker(engine)
+
+
 async def _count(reads: db.async_sessionmaker[db.AsyncSession]) -> int:
     async with reads() as s, s.begin():
         return len((await s.scalars(select(Unit.id))).all())
@@ -75,10 +80,7 @@ async def test_an_in_memory_database_keeps_one_engine_for_reads_and_writes() -> 
 
 async def test_the_on_loop_writer_waits_for_the_lock_without_blocking_the_loop(
         tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite'}"
-    await upgrade_async(url)
-    engine = db.create_engine(url)
-    writes = db.sessionmaker(engine)
+    engine, writes = await _database(tmp_path)
     seen: list[int] = []
     eventlog.add_publisher(writes, lambda batch: seen.append(len(batch.notices)))
     writer = db.on_loop_writer(writes, busy_ms=3000)
@@ -113,10 +115,7 @@ async def test_the_on_loop_writer_waits_for_the_lock_without_blocking_the_loop(
 
 async def test_the_on_loop_writer_gives_up_as_database_busy_after_its_wait(
         tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite'}"
-    await upgrade_async(url)
-    engine = db.create_engine(url)
-    writes = db.sessionmaker(engine)
+    engine, writes = await _database(tmp_path)
     writer = db.on_loop_writer(writes, busy_ms=200)
     try:
         async with db.transaction(writes) as holder:
