@@ -116,6 +116,21 @@ async def test_what_the_walkthrough_found(screens: Screens) -> None:
     assert await secretary.evaluate(WRAPPED_BUTTONS, ".attendance-tab") == []
     await keep_for_guide(secretary, "attendance.png")
 
+    # -- a delegate finds their own line at once, on a tablet held upright -------------------
+    delegate = await screens.login("daibieu1", viewport={"width": 800, "height": 1280})
+    watch_console(delegate, errors, "delegate")
+    await delegate.goto(f"/meetings/{urgent}/attendance")
+    await delegate.wait_for_selector("#attendance-list tr")
+    me = await delegate.evaluate(
+        "async () => (await (await fetch('/api/session')).json()).user.id")
+    own = delegate.locator("#attendance-list tr.mine")
+    await expect(own).to_have_count(1)
+    assert await own.get_attribute("data-user-id") == str(me)
+    await expect(own.locator(".badge.you")).to_have_text("Bạn")
+    # On another user's screen the delegate's line is an ordinary one.
+    await expect(secretary.locator(f"#attendance-list tr[data-user-id='{me}']")).not_to_have_class(
+        re.compile(r"\bmine\b"))
+
     # -- the chair's console during a vote ------------------------------------------------------
     chair = await screens.login("chutich", viewport={"width": 1280, "height": 800})
     watch_console(chair, errors, "chair")

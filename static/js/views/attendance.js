@@ -29,6 +29,7 @@ extend({
     at_sub_present: "Người dự thay đã có mặt", at_vote: "biểu quyết",
     at_col_who: "Thành phần", at_col_role: "Vai trò", at_col_answer: "Xác nhận tham dự", at_col_presence: "Điểm danh",
     at_col_actions: "Thao tác", at_not_here: "Chưa điểm danh", at_retry: "Thử lại",
+    at_you: "Bạn", at_reason_hint: "Đi công tác…",
   },
   en: {
     at_tab: "Attendance", at_check_in: "Check in", at_checked_in: "Checked in at {time}",
@@ -49,6 +50,7 @@ extend({
     at_sub_present: "Substitute present", at_vote: "votes",
     at_col_who: "Invitee", at_col_role: "Role", at_col_answer: "Answer", at_col_presence: "Check-in",
     at_col_actions: "Actions", at_not_here: "Not checked in", at_retry: "Try again",
+    at_you: "You", at_reason_hint: "On a work trip…",
   },
 });
 
@@ -145,7 +147,7 @@ export function checkInStrip(ctx) {
 function answerForm(ctx, entry) {
   const choice = (value, label) => h("label", { class: "inline lv-choice" },
     h("input", { type: "radio", name: "at-response", value, checked: entry.response === value }), label);
-  const reason = h("input", { id: "at-reason", value: entry.reason || "", placeholder: "Đi công tác…" });
+  const reason = h("input", { id: "at-reason", value: entry.reason || "", placeholder: t("at_reason_hint") });
   const subName = h("input", { id: "at-sub-name", value: entry.substitute_name || "" });
   const subTitle = h("input", { id: "at-sub-title", value: entry.substitute_title || "" });
   const send = h("button", { type: "button", id: "at-send" }, t("at_send"));
@@ -178,8 +180,11 @@ function entryRow(ctx, entry) {
   const answer = entry.response === "substitute"
     ? `${t("at_response_substitute")}: ${entry.substitute_name}${entry.substitute_title ? ` (${entry.substitute_title})` : ""}`
     : t(`at_response_${entry.response}`);
-  return h("tr", { dataset: { userId: entry.user_id, present: String(entry.present) } },
-    h("td", {}, h("strong", {}, entry.name), entry.title ? h("div", { class: "muted" }, entry.title) : null),
+  // The user's own line stands out: a delegate looks for it first in a list of a hundred.
+  const mine = Boolean(session.user && entry.user_id === session.user.id);
+  return h("tr", { class: mine ? "mine" : "", dataset: { userId: entry.user_id, present: String(entry.present) } },
+    h("td", {}, h("strong", {}, entry.name), mine ? h("span", { class: "badge you" }, t("at_you")) : null,
+      entry.title ? h("div", { class: "muted" }, entry.title) : null),
     h("td", {}, t(`role_${entry.role}`), entry.voting ? h("span", { class: "badge" }, t("at_vote")) : null),
     h("td", {}, answer, entry.reason ? h("div", { class: "muted" }, entry.reason) : null),
     h("td", {}, entry.present
