@@ -6,13 +6,19 @@ export const session = { user: null };
 
 /** Who is logged in. The server answers {user: null} without a session (not a 401, which
  * the browser would log as a failed request on the login page). */
+/** The UI language: this device's choice (the language switch's cookie), else the
+ * account's, else the one already shown. */
+function applyLanguage(user) {
+  const chosen = document.cookie.match(/(?:^|; )ecabinet_lang=(vi|en)/)?.[1];
+  if (chosen || user) setLanguage(chosen || user.language);
+}
+
 export async function loadSession() {
   try {
     const data = await get("/api/session");
     session.user = data.user || null;
     setCsrf(session.user ? data.csrf_token : "");
-    const chosen = document.cookie.match(/(?:^|; )ecabinet_lang=(vi|en)/)?.[1];
-    if (chosen || session.user) setLanguage(chosen || session.user.language);
+    applyLanguage(session.user);
   } catch {
     session.user = null;
     setCsrf("");
@@ -36,6 +42,7 @@ export async function logIn(username, password) {
   const data = await post("/api/login", { username, password });
   session.user = data.user;
   setCsrf(data.csrf_token);
+  applyLanguage(data.user); // at once, as a reload would: not only after the next one
   forgetBallots((userId) => userId === data.user.id);
   return data.user;
 }
