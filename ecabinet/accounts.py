@@ -345,7 +345,7 @@ _USER_BY_TOKEN = (select(User, LoginSession.revoked_at, LoginSession.expires_at)
 
 async def session_user(session: AsyncSession, token: str) -> User:
     """The user of a live login session, or Unauthenticated: `resolve_session` without
-    loading the session's row, for the live channel's actions."""
+    loading the session's row, for the live channel's handshake and actions."""
     found = (await session.execute(_USER_BY_TOKEN, {"token": token})).first()
     if found is None:
         raise Unauthenticated("not_logged_in")
@@ -353,24 +353,6 @@ async def session_user(session: AsyncSession, token: str) -> User:
     if not _live(revoked_at, expires_at, user.active, utcnow()):
         raise Unauthenticated("session_expired")
     return user
-
-
-_OWNER_BY_TOKEN = (select(LoginSession.revoked_at, LoginSession.expires_at, User.id,
-                          User.active, User.language)
-                   .join(User, User.id == LoginSession.user_id)
-                   .where(LoginSession.token == bindparam("token")))
-
-
-async def session_owner(session: AsyncSession, token: str) -> tuple[int, str]:
-    """(user id, language) of a live login session, or Unauthenticated: `resolve_session`
-    in columns, for the live channel's handshake, which a whole hall makes at once."""
-    found = (await session.execute(_OWNER_BY_TOKEN, {"token": token})).first()
-    if found is None:
-        raise Unauthenticated("not_logged_in")
-    revoked_at, expires_at, user_id, active, language = found
-    if not _live(revoked_at, expires_at, active, utcnow()):
-        raise Unauthenticated("session_expired")
-    return user_id, language
 
 
 async def users_by_token(session: AsyncSession, tokens: Sequence[str]) -> dict[str, User]:

@@ -448,12 +448,12 @@ async def roster_view(session: AsyncSession, user: User, meeting: Meeting) -> di
     seq = meeting.last_seq
     invitees = await roster(session, meeting)
     rows = await _rows(session, meeting.id)
+    entries = [entry_view(i, rows.get(i.user.id)) for i in invitees]
     return {
         "seq": seq,
-        "entries": [entry_view(i, rows.get(i.user.id)) for i in invitees],
+        "entries": entries,
         **await snapshot(session, user, meeting),
-        "mine": next((entry_view(i, rows.get(i.user.id)) for i in invitees
-                      if i.user.id == user.id), None),
+        "mine": next((e for e in entries if e["user_id"] == user.id), None),
     }
 
 

@@ -179,12 +179,12 @@ class Hub:
             raise socketio.exceptions.ConnectionRefusedError("not_logged_in")
         try:
             async with self.reads() as db:
-                user_id, language = await accounts.session_owner(db, token)
+                user = await accounts.session_user(db, token)
         except Unauthenticated as exc:
             raise socketio.exceptions.ConnectionRefusedError(exc.code) from exc
-        await self.sio.save_session(sid, {"user_id": user_id, "token": token,
-                                          "language": language})
-        await self.sio.enter_room(sid, user_room(user_id))
+        await self.sio.save_session(sid, {"user_id": user.id, "token": token,
+                                          "language": user.language})
+        await self.sio.enter_room(sid, user_room(user.id))
         await self.sio.enter_room(sid, login_room(accounts.session_key(token)))
         metrics.count_connect()
 
