@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
 import uvicorn
+import websockets
+from websockets.typing import Origin
 
 from ecabinet import logs
 from ecabinet.app import create_app
@@ -32,6 +35,26 @@ def json_lines() -> Iterator[io.StringIO]:
         yield out
     finally:
         root.removeHandler(handler)
+
+
+@contextlib.asynccontextmanager
+async def serving(settings: Settings) -> AsyncIterator[str]:
+    """The app under uvicorn as `ecabinet serve` runs it (uvicorn's own logging left to
+    ecabinet.logs); its address."""
+    logs.route_uvicorn_to_root()
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
+                                           log_level="info", log_config=None, access_log=True,
+                                           lifespan="on", ws="websockets-sansio"))
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            assert not task.done()
+            await asyncio.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
 
 
 def parsed(out: io.StringIO) -> list[dict[str, Any]]:
@@ -57,24 +80,10 @@ async def test_a_log_line_written_during_a_request_carries_its_id(
 
 async def test_uvicorn_access_lines_carry_the_proxy_id_or_a_fresh_one(
         settings: Settings, json_lines: io.StringIO) -> None:
-    # As `ecabinet serve` runs it: uvicorn's own logging left to ecabinet.logs.
-    logs.route_uvicorn_to_root()
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                           log_level="info", log_config=None, access_log=True,
-                                           lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            assert not task.done()
-            await asyncio.sleep(0.02)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-            given = await http.get("/healthz", headers={"X-Request-ID": "nginx-7f.3_A"})
-            forged = await http.get("/healthz", headers={"X-Request-ID": "a b} INFO forged"})
-            too_long = await http.get("/healthz", headers={"X-Request-ID": "a" * 65})
-    finally:
-        server.should_exit = True
-        await task
+    async with serving(settings) as url, httpx.AsyncClient(base_url=url) as http:
+        given = await http.get("/healthz", headers={"X-Request-ID": "nginx-7f.3_A"})
+        forged = await http.get("/healthz", headers={"X-Request-ID": "a b} INFO forged"})
+        too_long = await http.get("/healthz", headers={"X-Request-ID": "a" * 65})
     assert given.headers["x-request-id"] == "nginx-7f.3_A"
     for response in (forged, too_long):
         assert re.fullmatch(r"[0-9a-f]{16}", response.headers["x-request-id"])
@@ -82,6 +91,24 @@ async def test_uvicorn_access_lines_carry_the_proxy_id_or_a_fresh_one(
               if x["logger"] == "uvicorn.access" and "/healthz" in x["message"]]
     assert [x["request_id"] for x in access] == [
         r.headers["x-request-id"] for r in (given, forged, too_long)]
+
+
+async def test_live_sockets_opening_and_closing_write_no_lines_but_refusals_do(
+        settings: Settings, json_lines: io.StringIO) -> None:
+    # A hall of tablets reconnecting at once would write three lines each.
+    async with serving(settings) as url:
+        ws_url = url.replace("http", "ws")
+        for _ in range(3):
+            async with websockets.connect(f"{ws_url}/socket.io/?EIO=4&transport=websocket",
+                                          origin=Origin(url)) as socket:
+                assert (await socket.recv()).startswith("0{")  # engine.io's open packet
+        with pytest.raises(websockets.InvalidStatus):
+            async with websockets.connect(f"{ws_url}/no-such-socket", origin=Origin(url)):
+                pass
+    lines = [x["message"] for x in parsed(json_lines) if x["logger"] == "uvicorn.error"]
+    assert not [x for x in lines if "[accepted]" in x or x in ("connection open",
+                                                              "connection closed")], lines
+    assert [x for x in lines if x.endswith('"WebSocket /no-such-socket" 403')], lines
 
 
 def test_an_exception_is_logged_with_its_traceback(json_lines: io.StringIO) -> None:
