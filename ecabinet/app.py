@@ -27,6 +27,7 @@ from ecabinet.api import annotations as annotations_api
 from ecabinet.api import attendance as attendance_api
 from ecabinet.api import auth, health, meetings, units, users
 from ecabinet.api import conclusions as conclusions_api
+from ecabinet.api import consultations as consultations_api
 from ecabinet.api import documents as documents_api
 from ecabinet.api import metrics as metrics_api
 from ecabinet.api import minutes as minutes_api
@@ -40,9 +41,11 @@ from ecabinet.api.errors import HANDLERS, no_such_route
 from ecabinet.api.http_cache import JsonETags
 from ecabinet.ballot_writer import BallotWriter
 from ecabinet.config import Settings, load_settings
+from ecabinet.consultations.clock import DeadlineClock
 from ecabinet.ratelimit import SlidingWindow
 from realtime import (
     attendance_actions,
+    consultations_actions,
     questions_actions,
     speakers_actions,
     video_actions,
@@ -199,7 +202,7 @@ def api_routes() -> list[BaseRoute]:
         *agenda_api.routes, *documents_api.routes, *annotations_api.routes,
         *attendance_api.routes, *questions_api.routes, *speakers_api.routes, *voting_api.routes,
         *minutes_api.routes, *conclusions_api.routes, *tasks_api.routes, *verify_api.routes,
-        *video_api.routes, *metrics_api.routes,
+        *consultations_api.routes, *video_api.routes, *metrics_api.routes,
     ]
 
 
@@ -212,12 +215,14 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     hub = Hub(settings, sessions)
     attendance_actions.register(hub)
     questions_actions.register(hub)
+    consultations_actions.register(hub)
     speakers_actions.register(hub)
     ballot_sessions = db.on_loop_writer(sessions, busy_ms=settings.database_busy_ms)
     ballot_writer = BallotWriter(ballot_sessions, settings.ballot_batch_max)
     voting_actions.register(hub, ballot_writer)
     video = video_actions.register(hub, settings)
     library = documents.Library(settings, sessions)
+    deadlines = DeadlineClock(sessions)
 
     def figures() -> metrics.Figures:
         manager = hub.sio.manager
@@ -233,11 +238,13 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         # poll is open closes it when its time is up, whether or not anyone votes again.
         await ballot_writer.start()
         await library.start()
+        await deadlines.start()
         metrics.add_source(figures)
         try:
             yield
         finally:
             await video.close()
+            await deadlines.stop()
             await library.stop()
             await ballot_writer.stop()
             await db.close_derived(ballot_sessions, sessions)
@@ -270,6 +277,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     app.state.video = video
     app.state.library = library
     app.state.ballot_writer = ballot_writer
+    app.state.deadlines = deadlines
     app.state.login_limiter = SlidingWindow(limit=settings.login_rate_per_minute, seconds=60)
     asgi = socketio.ASGIApp(hub.sio, other_asgi_app=app, socketio_path="socket.io")
     asgi.starlette = app  # type: ignore[attr-defined]

@@ -23,15 +23,20 @@ class LiveClient:
         self.csrf = ""
         self._arrived = asyncio.Event()
         self.sio.on("event", self._on_event)
-        self.sio.on("meetings.changed", self._on_notice)
+        self.follow("meetings.changed")
 
     async def _on_event(self, data: dict[str, Any]) -> None:
         self.events.append(data)
         self._arrived.set()
 
-    async def _on_notice(self, data: dict[str, Any]) -> None:
-        self.notices.append(("meetings.changed", data))
-        self._arrived.set()
+    def follow(self, *names: str) -> None:
+        """Keep the notices of these names in `notices`, as (name, data)."""
+        for name in names:
+            async def on_notice(data: dict[str, Any], name: str = name) -> None:
+                self.notices.append((name, data))
+                self._arrived.set()
+
+            self.sio.on(name, on_notice)
 
     async def login(self, username: str) -> None:
         """Log in over HTTP (the cookie is then sent with the socket handshake)."""

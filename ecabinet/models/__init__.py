@@ -8,6 +8,14 @@ from ecabinet.models.attendance import Attendance
 from ecabinet.models.audit import AuditEntry, AuditHead
 from ecabinet.models.base import Base
 from ecabinet.models.conclusions import Conclusion, ConclusionItem, ConclusionStatus, DocumentNumber
+from ecabinet.models.consultations import (
+    Consultation,
+    ConsultationAnswer,
+    ConsultationMember,
+    ConsultationQuestion,
+    ConsultationRule,
+    ConsultationStatus,
+)
 from ecabinet.models.documents import (
     Document,
     DocumentPage,
@@ -51,6 +59,12 @@ __all__ = [
     "Conclusion",
     "ConclusionItem",
     "ConclusionStatus",
+    "Consultation",
+    "ConsultationAnswer",
+    "ConsultationMember",
+    "ConsultationQuestion",
+    "ConsultationRule",
+    "ConsultationStatus",
     "Document",
     "DocumentNumber",
     "DocumentPage",

@@ -71,11 +71,13 @@ from ecabinet import (
 from ecabinet import annotations as overlays
 from ecabinet.app import create_app
 from ecabinet.config import Settings
+from ecabinet.consultations import approval, prepare
 from ecabinet.models import (
     AgendaItem,
     Conclusion,
     ConclusionItem,
     ConclusionStatus,
+    ConsultationQuestion,
     Meeting,
     ParticipantRole,
     Task,
@@ -116,6 +118,10 @@ TAKE_PART = frozenset({"chair", "delegate", "delegate2", "room"})  # live_state.
 VOTERS = frozenset({"chair", "delegate", "delegate2"})  # voting members, checked in
 ADMIN = frozenset({"admin"})
 SECRETARIES = frozenset({"secretary", "district_secretary"})
+# A consultation of the province: asked are its chairs and delegates; its office (the
+# province's secretary), its chair and admins see it from the draft on.
+CONSULTED = frozenset({"chair", "delegate", "delegate2"})
+OFFICE = frozenset({"secretary", "chair", "admin"})
 NOBODY: frozenset[str] = frozenset()
 # A delegate of another meeting and a secretary of another unit: they may not know that
 # the meeting, or anything in it, exists.
@@ -228,6 +234,19 @@ class Fx:
             s.add(task)
             await s.flush()
             return int(task.id)
+
+    async def new_consultation(self, stage: str = "draft") -> int:
+        """A consultation of the province to its members: a draft, or submitted, or sent."""
+        made = await self.run("secretary", lambda s, u: prepare.create(
+            s, u, prepare.ConsultationInput(
+                title=f"Lấy ý kiến thử {self.n()}", unit_id=self.world.province,
+                chair_id=self.world["chair"].id,
+                questions=[prepare.QuestionInput("Thông qua dự thảo?")])))
+        if stage in ("submitted", "sent"):
+            await self.run("secretary", lambda s, u: approval.submit(s, u, made.id))
+        if stage == "sent":
+            await self.run("chair", lambda s, u: approval.approve(s, u, made.id))
+        return int(made.id)
 
     async def waiting_order(self) -> list[int]:
         state = await self.run("chair", lambda s, u: speakers.state(s, self.m))
@@ -353,6 +372,14 @@ async def _build(fx: Fx) -> None:
         trusted = await signatures.add_trust_root(s, admin, ca.certificate_pem(root.certificate))
         signer = await signatures.configure_pkcs12(s, admin, w["chair2"].id, store, "khoa-thu")
         ids["root"], ids["key"] = trusted.id, signer.id
+
+    # Written consultations: a draft, one waiting for the chair, one the members answer.
+    ids["cd"] = await fx.new_consultation()
+    ids["cs"] = await fx.new_consultation("submitted")
+    ids["co"] = await fx.new_consultation("sent")
+    async with sessions() as s:
+        ids["co_question"] = await s.scalar(select(ConsultationQuestion.id).where(
+            ConsultationQuestion.consultation_id == fx.co))
 
     # Accounts and units to change.
     ids["spare_unit"] = await fx.new_unit()
@@ -748,6 +775,37 @@ ROUTES: dict[tuple[str, str], Case | list[Case]] = {
     ("GET", "/api/tasks/{task_id:int}/reports/{report_id:int}/file"): case(
         TASK_VIEW, lambda fx: {"task_id": fx.done_task, "report_id": fx.report},
         hidden=LOGGED_IN - TASK_VIEW),
+    # -- written consultations (asked: the province's chairs and delegates) -------------
+    ("GET", "/api/consultations"): case(LOGGED_IN),
+    ("POST", "/api/consultations"): case(SECRETARIES, send=body(lambda fx: {
+        "title": "Lấy ý kiến về dự thảo", "unit_id": fx.world.province,
+        "chair_id": fx.user("chair").id, "questions": [{"text": "Thông qua?"}]}),
+        probe=None),
+    ("GET", "/api/consultations/{id:int}"): case(
+        CONSULTED | OFFICE, lambda fx: {"id": fx.co}, hidden=LOGGED_IN - CONSULTED - OFFICE),
+    ("PUT", "/api/consultations/{id:int}"): case(
+        MANAGING, lambda fx: {"id": fx.cd}, body(lambda fx: {
+            "title": "Lấy ý kiến (sửa)", "unit_id": fx.world.province,
+            "chair_id": fx.user("chair").id, "questions": [{"text": "Thông qua?"}]}),
+        hidden=LOGGED_IN - OFFICE),
+    ("POST", "/api/consultations/{id:int}/submit"): case(
+        MANAGING, lambda fx: {"id": fx.cd}, body({}), hidden=LOGGED_IN - OFFICE,
+        fresh=fresh(Fx.new_consultation, "id")),
+    ("POST", "/api/consultations/{id:int}/approve"): case(
+        CHAIR, lambda fx: {"id": fx.cs}, body({}), hidden=LOGGED_IN - OFFICE,
+        fresh=fresh(lambda fx: fx.new_consultation("submitted"), "id")),
+    ("POST", "/api/consultations/{id:int}/return"): case(
+        CHAIR, lambda fx: {"id": fx.cs}, body({"comment": "Bổ sung câu hỏi"}),
+        hidden=LOGGED_IN - OFFICE,
+        fresh=fresh(lambda fx: fx.new_consultation("submitted"), "id")),
+    ("POST", "/api/consultations/{id:int}/close"): case(
+        MANAGING, lambda fx: {"id": fx.co}, body({}), hidden=LOGGED_IN - CONSULTED - OFFICE,
+        fresh=fresh(lambda fx: fx.new_consultation("sent"), "id")),
+    ("POST", "/api/consultations/{id:int}/reply"): case(
+        CONSULTED, lambda fx: {"id": fx.co}, lambda fx, a: {"json": {
+            "answers": [{"question_id": fx.co_question, "choice": 0}],
+            "client_reply_id": f"route-matrix-{fx.n():08d}"}},
+        hidden=LOGGED_IN - CONSULTED - OFFICE),
     # -- signing -----------------------------------------------------------------------
     ("POST", "/api/verify"): case(
         LOGGED_IN, send=lambda fx, a: {"content": fx.pdf,

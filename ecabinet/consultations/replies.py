@@ -1,0 +1,140 @@
+"""A member's reply: a choice on every question and a written opinion, on time; a resend
+is acknowledged without being counted twice."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ecabinet import audit, eventlog, payload
+from ecabinet.consultations import access, closing
+from ecabinet.errors import Conflict, Invalid, NotFound
+from ecabinet.models import (
+    ConsultationAnswer,
+    ConsultationMember,
+    ConsultationQuestion,
+    ConsultationStatus,
+    User,
+)
+from ecabinet.models.base import utcnow
+
+MAX_OPINION = 4000
+CLIENT_REPLY_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    """The member's choice (0-based option index) on one question, and their opinion."""
+
+    question_id: int
+    choice: int
+    opinion: str = ""
+
+
+@dataclass(frozen=True)
+class ReplyOutcome:
+    """What the member's device is told once the reply is stored."""
+
+    consultation_id: int
+    replied_at: datetime
+    already: bool  # a resend of the reply stored last: nothing changed
+    changed: bool  # it replaced an earlier reply
+
+    def view(self) -> dict[str, Any]:
+        """As the acknowledgement carries it."""
+        return {"consultation_id": self.consultation_id,
+                "replied_at": self.replied_at.isoformat(), "already": self.already,
+                "changed": self.changed}
+
+
+def reply_of(body: dict[str, Any]) -> tuple[list[AnswerInput], str]:
+    """A reply's answers and the device's id for it, as a request or live action sends them."""
+    answers = [AnswerInput(question_id=payload.required_int(raw, "question_id"),
+                           choice=payload.required_int(raw, "choice"),
+                           opinion=payload.text(raw, "opinion", required=False,
+                                                max_length=MAX_OPINION) or "")
+               for raw in payload.items(body, "answers")]
+    return answers, payload.text(body, "client_reply_id", max_length=64)
+
+
+async def reply(session: AsyncSession, user: User, consultation_id: int,
+                answers: Sequence[AnswerInput], client_reply_id: str,
+                now: datetime | None = None) -> ReplyOutcome:
+    """Store the member's reply (or acknowledge its resend)."""
+    if not CLIENT_REPLY_ID.match(client_reply_id):
+        raise Invalid("field_invalid", field="client_reply_id")
+    consultation = await access.get_consultation(session, user, consultation_id, lock=True)
+    member = await session.scalar(select(ConsultationMember).where(
+        ConsultationMember.consultation_id == consultation_id,
+        ConsultationMember.user_id == user.id).with_for_update())
+    if member is None:
+        raise NotFound("consultation_not_asked")
+    if member.replied_at is not None and member.client_reply_id == client_reply_id:
+        return ReplyOutcome(consultation_id, member.replied_at, already=True, changed=False)
+    moment = now or utcnow()
+    if consultation.status != ConsultationStatus.sent or (
+            consultation.deadline is not None and moment >= consultation.deadline):
+        raise Conflict("consultation_closed")
+    changed = member.replied_at is not None
+    if changed and not consultation.changeable:
+        raise Conflict("consultation_reply_final")
+    questions = (await session.scalars(select(ConsultationQuestion).where(
+        ConsultationQuestion.consultation_id == consultation_id))).all()
+    rows = _checked(questions, answers)
+    await session.execute(delete(ConsultationAnswer).where(
+        ConsultationAnswer.consultation_id == consultation_id,
+        ConsultationAnswer.user_id == user.id))
+    await session.execute(insert(ConsultationAnswer), [
+        {"consultation_id": consultation_id, "user_id": user.id, **row} for row in rows])
+    member.replied_at = moment
+    member.client_reply_id = client_reply_id
+    member.changes += int(changed)
+    await session.flush()
+    await audit.record(session, "consultation.change" if changed else "consultation.reply",
+                       actor_id=user.id, object_type="consultation", object_id=consultation_id,
+                       data={"choices": {str(r["question_id"]): r["choice"] for r in rows},
+                             "opinions_sha256": _digest(rows)})
+    replied = await session.scalar(select(func.count()).where(
+        ConsultationMember.consultation_id == consultation_id,
+        ConsultationMember.replied_at.is_not(None)))
+    asked = await access.member_ids(session, consultation_id)
+    audience = await access.followers(session, consultation)
+    if consultation.open_replies:
+        audience |= set(asked)
+    eventlog.notify(session, audience, "consultation.replied", consultation_id=consultation_id,
+                    user_id=user.id, replied_at=moment.isoformat(), replied=replied,
+                    asked=len(asked))
+    if consultation.close_when_all and replied == len(asked):
+        await closing.close(session, consultation, None, "all_replied", moment)
+    return ReplyOutcome(consultation_id, moment, already=False, changed=changed)
+
+
+def _checked(questions: Sequence[ConsultationQuestion], answers: Sequence[AnswerInput]
+             ) -> list[dict[str, Any]]:
+    by_id = {q.id: q for q in questions}
+    given = {a.question_id for a in answers}
+    if given != set(by_id) or len(answers) != len(by_id):
+        raise Invalid("consultation_answer_every_question")
+    rows = []
+    for answer in answers:
+        if not 0 <= answer.choice < len(by_id[answer.question_id].options):
+            raise Invalid("field_invalid", field="answers")
+        opinion = answer.opinion.strip()
+        if len(opinion) > MAX_OPINION:
+            raise Invalid("field_too_long", field="opinion", max=MAX_OPINION)
+        rows.append({"question_id": answer.question_id, "choice": answer.choice,
+                     "opinion": opinion})
+    return rows
+
+
+def _digest(rows: Sequence[dict[str, Any]]) -> str:
+    # The chain fixes the opinions' words without copying them into the audit log.
+    text = "\n".join(f"{r['question_id']}:{r['opinion']}" for r in rows)
+    return hashlib.sha256(text.encode()).hexdigest()

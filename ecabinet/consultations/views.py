@@ -1,0 +1,126 @@
+"""What each person is shown of a consultation: members their own reply, and others'
+only once it is closed (or from the start where it is open); the office who has replied."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ecabinet.consultations import access
+from ecabinet.models import (
+    Consultation,
+    ConsultationAnswer,
+    ConsultationMember,
+    ConsultationQuestion,
+    ConsultationStatus,
+    Role,
+    Unit,
+    User,
+)
+
+S = ConsultationStatus
+
+
+def _when(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+async def actions(session: AsyncSession, user: User, consultation: Consultation
+                  ) -> list[str]:
+    """What the user may do with it now, for the screen's buttons."""
+    manages = await access.can_manage(session, user, consultation)
+    chair = access.is_chair(user, consultation)
+    allowed = {
+        "edit": manages and consultation.status == S.draft,
+        "submit": manages and consultation.status == S.draft,
+        "approve": chair and consultation.status == S.submitted,
+        "return": chair and consultation.status == S.submitted,
+        "close": manages and consultation.status == S.sent,
+    }
+    return [name for name, may in allowed.items() if may]
+
+
+async def detail(session: AsyncSession, user: User, consultation: Consultation
+                 ) -> dict[str, Any]:
+    """The whole consultation as this user may see it."""
+    questions = (await session.scalars(select(ConsultationQuestion).where(
+        ConsultationQuestion.consultation_id == consultation.id)
+        .order_by(ConsultationQuestion.position))).all()
+    members = (await session.execute(
+        select(ConsultationMember, User.full_name, User.title, Unit.name)
+        .join(User, User.id == ConsultationMember.user_id)
+        .outerjoin(Unit, Unit.id == User.unit_id)
+        .where(ConsultationMember.consultation_id == consultation.id)
+        .order_by(User.full_name))).all()
+    manages = await access.can_manage(session, user, consultation)
+    office = manages or access.is_chair(user, consultation) or user.role == Role.admin
+    shown = consultation.status == S.closed or (
+        consultation.open_replies and consultation.status == S.sent)
+    answers = (await session.scalars(select(ConsultationAnswer).where(
+        ConsultationAnswer.consultation_id == consultation.id,
+        *([] if shown else [ConsultationAnswer.user_id == user.id])))).all()
+    by_member: dict[int, list[dict[str, Any]]] = {}
+    for answer in answers:
+        by_member.setdefault(answer.user_id, []).append(
+            {"question_id": answer.question_id, "choice": answer.choice,
+             "opinion": answer.opinion})
+    mine = next((m for m, *_ in members if m.user_id == user.id), None)
+    view: dict[str, Any] = {
+        **summary(consultation),
+        "matter": consultation.matter,
+        "chair_id": consultation.chair_id,
+        "created_by_id": consultation.created_by_id,
+        "rule": consultation.rule.value,
+        "working_days": consultation.working_days,
+        "changeable": consultation.changeable,
+        "open_replies": consultation.open_replies,
+        "close_when_all": consultation.close_when_all,
+        "return_comment": consultation.return_comment,
+        "questions": [{"id": q.id, "text": q.text, "options": list(q.options)}
+                      for q in questions],
+        "asked": len(members),
+        "replied": sum(m.replied_at is not None for m, *_ in members),
+        "mine": None if mine is None else {
+            "replied_at": _when(mine.replied_at),
+            "answers": by_member.get(user.id, []) if mine.replied_at else []},
+        "result": consultation.result if consultation.status == S.closed else None,
+        "actions": await actions(session, user, consultation),
+    }
+    if office or shown:
+        # Who has replied: the office follows it live; members see it with the replies.
+        view["members"] = [
+            {"user_id": m.user_id, "name": name, "title": title, "unit": unit or "",
+             "replied_at": _when(m.replied_at),
+             "answers": by_member.get(m.user_id) if shown else None}
+            for m, name, title, unit in members]
+    else:
+        view["members"] = None
+    return view
+
+
+def summary(consultation: Consultation) -> dict[str, Any]:
+    """The line of a list."""
+    return {"id": consultation.id, "title": consultation.title, "unit_id": consultation.unit_id,
+            "status": consultation.status.value, "sent_at": _when(consultation.sent_at),
+            "deadline": _when(consultation.deadline), "closed_at": _when(consultation.closed_at)}
+
+
+async def listing(session: AsyncSession, user: User) -> list[dict[str, Any]]:
+    """The consultations the user may see, newest first, each with the user's own state."""
+    candidates = (await session.scalars(select(Consultation)
+                                        .order_by(Consultation.created_at.desc()))).all()
+    asked = {m.consultation_id: m for m in (await session.scalars(select(ConsultationMember)
+             .where(ConsultationMember.user_id == user.id))).all()}
+    units = await access.managed_units(session, user)
+    listed = []
+    for consultation in candidates:
+        member = asked.get(consultation.id)
+        visible = user.role == Role.admin or access.is_chair(user, consultation) \
+            or access.manages(user, consultation, units) \
+            or (member is not None and consultation.status in (S.sent, S.closed))
+        if visible:
+            listed.append({**summary(consultation), "asked_me": member is not None,
+                           "replied_at": _when(member.replied_at) if member else None})
+    return listed

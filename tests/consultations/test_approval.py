@@ -1,0 +1,76 @@
+"""The chair approves (sends, with a deadline in working days) or returns a consultation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from ecabinet import db
+from ecabinet.consultations import access, approval, prepare, views
+from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
+from ecabinet.workdays import VIETNAM
+from tests.conftest import World
+from tests.consultations.conftest import draft_input, sent
+
+# Thursday 3 December 2026, 10:00 in Hà Nội.
+THURSDAY = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)
+
+
+def test_the_deadline_counts_working_days_past_a_weekend_and_a_holiday(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ECABINET_HOLIDAYS", "")
+    # Fri 4, (weekend), Mon 7, Tue 8: the third working day is Tuesday.
+    assert approval.deadline_after(THURSDAY, 3) == datetime(2026, 12, 8, 17, tzinfo=VIETNAM)
+    monkeypatch.setenv("ECABINET_HOLIDAYS", "2026-12-07")
+    assert approval.deadline_after(THURSDAY, 3) == datetime(2026, 12, 9, 17, tzinfo=VIETNAM)
+    # 30 April and 1 May are holidays by law: sent on Wednesday 29 April 2026, one working
+    # day is Monday 4 May.
+    wednesday = datetime(2026, 4, 29, 2, tzinfo=UTC)
+    assert approval.deadline_after(wednesday, 1) == datetime(2026, 5, 4, 17, tzinfo=VIETNAM)
+
+
+async def test_approving_sends_it_to_every_member_asked_with_its_deadline(
+        sessions: async_sessionmaker[AsyncSession], world: World,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ECABINET_HOLIDAYS", "2026-12-07")
+    async with db.transaction(sessions) as s:
+        draft = await prepare.create(s, world["secretary"], draft_input(world, working_days=3))
+    # Members do not see a draft.
+    async with sessions() as s:
+        assert await views.listing(s, world["delegate"]) == []
+        with pytest.raises(NotFound):
+            await access.get_consultation(s, world["delegate"], draft.id)
+    consultation = await sent(sessions, world, now=THURSDAY, working_days=3)
+    assert consultation.status == "sent"
+    assert consultation.deadline == datetime(2026, 12, 9, 17, tzinfo=VIETNAM)
+    async with sessions() as s:
+        [line] = [x for x in await views.listing(s, world["delegate"])
+                  if x["id"] == consultation.id]
+    assert line["asked_me"] and line["replied_at"] is None and line["status"] == "sent"
+
+
+async def test_only_the_chair_named_approves_and_a_return_says_why(
+        sessions: async_sessionmaker[AsyncSession], world: World) -> None:
+    async with db.transaction(sessions) as s:
+        made = await prepare.create(s, world["secretary"], draft_input(world))
+    with pytest.raises(Conflict):  # not yet submitted
+        async with db.transaction(sessions) as s:
+            await approval.approve(s, world["chair"], made.id)
+    async with db.transaction(sessions) as s:
+        await approval.submit(s, world["secretary"], made.id)
+    # Another chair does not see a consultation before it is sent; the office cannot approve.
+    for other, refusal in (("chair2", NotFound), ("secretary", Forbidden)):
+        with pytest.raises(refusal):
+            async with db.transaction(sessions) as s:
+                await approval.approve(s, world[other], made.id)
+    with pytest.raises(Invalid) as refused:
+        async with db.transaction(sessions) as s:
+            await approval.send_back(s, world["chair"], made.id, "  ")
+    assert refused.value.code == "consultation_return_needs_comment"
+    async with db.transaction(sessions) as s:
+        returned = await approval.send_back(s, world["chair"], made.id, "Bổ sung câu hỏi 3.")
+        assert returned.status == "draft" and returned.return_comment == "Bổ sung câu hỏi 3."
+        assert (await views.detail(s, world["secretary"], returned))["actions"] == [
+            "edit", "submit"]
