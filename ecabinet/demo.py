@@ -19,6 +19,7 @@ from ecabinet import (
     accounts,
     agenda,
     conclusions,
+    demo_consultations,
     documents,
     meetings,
     minutes,
@@ -175,6 +176,7 @@ async def load(session: AsyncSession) -> list[DemoLogin]:
                 session, actor, meeting.id, step,
                 now=held.get(step) if step in ("start", "adjourn", "close") else prepared)
     await live_demo(session, people)
+    await demo_consultations.load(session, people, unit_ids["province"])
     return logins()
 
 

@@ -1,6 +1,7 @@
 """What needs a user's attention now: their tasks overdue or due soon, the tasks they
-follow that are overdue, and conclusion notices nearing or past their 5-working-day due
-date. Shown on every screen, so a deadline is seen without opening the follow-up list."""
+follow that are overdue, conclusion notices nearing or past their 5-working-day due
+date, and the written consultations waiting for their reply. Shown on every screen, so a
+deadline is seen without opening the follow-up list."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecabinet import conclusions, tasks
+from ecabinet.consultations import views as consultations
 from ecabinet.models import User
 
 URGENT = ("overdue", "due_soon")
@@ -31,4 +33,9 @@ async def reminders(session: AsyncSession, user: User, *, on: dt.date | None = N
                                 for v in followed),
         "notices_due": len(notices),
     }
-    return {**counts, "total": sum(counts.values()), "notices": notices}
+    waiting = await consultations.waiting(session, user, on=on)
+    # Apart from `total` (the follow-up's badge): the consultations link has its own.
+    return {**counts, "total": sum(counts.values()), "notices": notices,
+            "consultations_waiting": len(waiting),
+            "consultations_last_day": sum(c["last_day"] for c in waiting),
+            "consultations": waiting}

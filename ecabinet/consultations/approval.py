@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,7 +21,8 @@ CLOSE_OF_DAY = time(17, 0)
 def deadline_after(sent_at: datetime, working_days: int) -> datetime:
     """17:00 in Vietnam on the `working_days`-th working day after the day it is sent."""
     day = add_working_days(local_date(sent_at), working_days)
-    return datetime.combine(day, CLOSE_OF_DAY, tzinfo=VIETNAM)
+    # In UTC, as every stored time is read back.
+    return datetime.combine(day, CLOSE_OF_DAY, tzinfo=VIETNAM).astimezone(UTC)
 
 
 async def submit(session: AsyncSession, user: User, consultation_id: int) -> Consultation:

@@ -17,6 +17,7 @@ from ecabinet import audit, eventlog, payload
 from ecabinet.consultations import access, closing
 from ecabinet.errors import Conflict, Invalid, NotFound
 from ecabinet.models import (
+    Consultation,
     ConsultationAnswer,
     ConsultationMember,
     ConsultationQuestion,
@@ -70,11 +71,19 @@ async def reply(session: AsyncSession, user: User, consultation_id: int,
     """Store the member's reply (or acknowledge its resend)."""
     if not CLIENT_REPLY_ID.match(client_reply_id):
         raise Invalid("field_invalid", field="client_reply_id")
-    consultation = await access.get_consultation(session, user, consultation_id, lock=True)
+    # Locked: a close waits for this reply to commit (and counts it), or this reply waits
+    # for the close and is refused. Replies queue here as they would at the audit chain's
+    # head anyway, and taking this row first keeps one lock order with closing. The
+    # member's own row serialises two tablets of one member sending at once.
+    consultation = await session.get(Consultation, consultation_id, with_for_update=True,
+                                     populate_existing=True)
     member = await session.scalar(select(ConsultationMember).where(
         ConsultationMember.consultation_id == consultation_id,
         ConsultationMember.user_id == user.id).with_for_update())
-    if member is None:
+    if consultation is None or member is None or consultation.status not in (
+            ConsultationStatus.sent, ConsultationStatus.closed):
+        # Say "not asked" only to someone who may know it exists.
+        await access.get_consultation(session, user, consultation_id)
         raise NotFound("consultation_not_asked")
     if member.replied_at is not None and member.client_reply_id == client_reply_id:
         return ReplyOutcome(consultation_id, member.replied_at, already=True, changed=False)
@@ -88,9 +97,10 @@ async def reply(session: AsyncSession, user: User, consultation_id: int,
     questions = (await session.scalars(select(ConsultationQuestion).where(
         ConsultationQuestion.consultation_id == consultation_id))).all()
     rows = _checked(questions, answers)
-    await session.execute(delete(ConsultationAnswer).where(
-        ConsultationAnswer.consultation_id == consultation_id,
-        ConsultationAnswer.user_id == user.id))
+    if changed:
+        await session.execute(delete(ConsultationAnswer).where(
+            ConsultationAnswer.consultation_id == consultation_id,
+            ConsultationAnswer.user_id == user.id))
     await session.execute(insert(ConsultationAnswer), [
         {"consultation_id": consultation_id, "user_id": user.id, **row} for row in rows])
     member.replied_at = moment
@@ -101,17 +111,16 @@ async def reply(session: AsyncSession, user: User, consultation_id: int,
                        actor_id=user.id, object_type="consultation", object_id=consultation_id,
                        data={"choices": {str(r["question_id"]): r["choice"] for r in rows},
                              "opinions_sha256": _digest(rows)})
-    replied = await session.scalar(select(func.count()).where(
-        ConsultationMember.consultation_id == consultation_id,
-        ConsultationMember.replied_at.is_not(None)))
-    asked = await access.member_ids(session, consultation_id)
+    asked, replied = (await session.execute(
+        select(func.count(), func.count(ConsultationMember.replied_at))
+        .where(ConsultationMember.consultation_id == consultation_id))).one()
     audience = await access.followers(session, consultation)
     if consultation.open_replies:
-        audience |= set(asked)
+        audience |= set(await access.member_ids(session, consultation_id))
     eventlog.notify(session, audience, "consultation.replied", consultation_id=consultation_id,
                     user_id=user.id, replied_at=moment.isoformat(), replied=replied,
-                    asked=len(asked))
-    if consultation.close_when_all and replied == len(asked):
+                    asked=asked)
+    if consultation.close_when_all and replied == asked:
         await closing.close(session, consultation, None, "all_replied", moment)
     return ReplyOutcome(consultation_id, moment, already=False, changed=changed)
 

@@ -3,6 +3,7 @@ only once it is closed (or from the start where it is open); the office who has 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -19,6 +20,8 @@ from ecabinet.models import (
     Unit,
     User,
 )
+from ecabinet.models.base import utcnow
+from ecabinet.workdays import local_date
 
 S = ConsultationStatus
 
@@ -105,6 +108,23 @@ def summary(consultation: Consultation) -> dict[str, Any]:
     return {"id": consultation.id, "title": consultation.title, "unit_id": consultation.unit_id,
             "status": consultation.status.value, "sent_at": _when(consultation.sent_at),
             "deadline": _when(consultation.deadline), "closed_at": _when(consultation.closed_at)}
+
+
+async def waiting(session: AsyncSession, user: User, *, on: date | None = None
+                  ) -> list[dict[str, Any]]:
+    """The consultations waiting for the user's reply, soonest deadline first; `last_day`
+    when the deadline is today (in Vietnam)."""
+    today = on or local_date(utcnow())
+    rows = (await session.execute(
+        select(Consultation.id, Consultation.title, Consultation.deadline)
+        .join(ConsultationMember, ConsultationMember.consultation_id == Consultation.id)
+        .where(ConsultationMember.user_id == user.id, ConsultationMember.replied_at.is_(None),
+               Consultation.status == S.sent)
+        .order_by(Consultation.deadline))).all()
+    return [{"id": cid, "title": title, "deadline": _when(deadline),
+             "last_day": deadline is not None and local_date(deadline) == today}
+            for cid, title, deadline in rows
+            if deadline is None or local_date(deadline) >= today]
 
 
 async def listing(session: AsyncSession, user: User) -> list[dict[str, Any]]:

@@ -29,8 +29,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecabinet import attendance, live_state, meetings, questions, speakers, voting
+from ecabinet.consultations import approval, prepare
 from ecabinet.errors import DomainError, Forbidden, NotFound
-from ecabinet.models import ParticipantRole, Poll, User
+from ecabinet.models import ConsultationQuestion, ParticipantRole, Poll, User
 from ecabinet.models.voting import PollStatus
 from tests.conftest import LiveServer, future
 from tests.live import LiveClient
@@ -177,11 +178,13 @@ PRESIDING = frozenset(PRESIDERS)
 PARTAKERS = frozenset({"chair", "delegate", "delegate2", "room"})
 VOTERS = frozenset({"chair", "delegate", "delegate2"})  # voting members, checked in
 OUTSIDERS = frozenset({"outsider", "district_secretary"})
+CONSULTED = frozenset({"chair", "delegate", "delegate2"})
 ABSENT = 999_999
 # Acknowledgement codes that refuse the caller (Forbidden, NotFound, Unauthenticated), as
 # opposed to those saying the state or the data does not allow the action.
 REFUSAL_CODES = {"forbidden", "not_invited", "not_eligible", "not_checked_in", "not_logged_in",
-                 "session_expired", "video_hall_only_office", "video_remote_rooms_only"}
+                 "session_expired", "video_hall_only_office", "video_remote_rooms_only",
+                 "consultation_not_asked"}
 # The socket.io events that are not live actions.
 NOT_ACTIONS = {"connect", "disconnect"}
 
@@ -289,6 +292,13 @@ EVENTS: dict[str, LiveCase | list[LiveCase]] = {
     "video:mute": live(PRESIDING, lambda fx: {"meeting_id": fx.m, "muted": True,
                                               "participant_id": f"user:{fx.uid('delegate')}"}),
     "video:record": live(PRESIDING, lambda fx: {"meeting_id": fx.m, "action": "neither"}),
+    # A consultation of the province, asked of its chairs and delegates; its office and
+    # admins know it (and are told they were not asked), nobody else learns it exists.
+    "consultation:reply": live(CONSULTED, lambda fx: {
+        "consultation_id": fx.consultation,
+        "client_reply_id": f"live-matrix-{next(fx.counter):08d}",
+        "answers": [{"question_id": fx.consultation_question, "choice": 0}]},
+        hidden=EVERYONE - CONSULTED - {"secretary", "admin"}),
 }
 
 
@@ -336,6 +346,16 @@ async def _prepare(hall: Hall) -> Live:
     fx.ids["draft"] = await draft_poll(hall)
     fx.ids["open_poll"] = await draft_poll(hall)
     await hall.run("secretary", lambda s, u: voting.open_poll(s, u, fx.open_poll))
+    consultation = await hall.run("secretary", lambda s, u: prepare.create(
+        s, u, prepare.ConsultationInput(
+            title="Lấy ý kiến thành viên", unit_id=w.province, chair_id=w["chair"].id,
+            questions=[prepare.QuestionInput("Thông qua dự thảo?")])))
+    await hall.run("secretary", lambda s, u: approval.submit(s, u, consultation.id))
+    await hall.run("chair", lambda s, u: approval.approve(s, u, consultation.id))
+    fx.ids["consultation"] = consultation.id
+    async with hall.sessions() as s:
+        fx.ids["consultation_question"] = await s.scalar(select(ConsultationQuestion.id).where(
+            ConsultationQuestion.consultation_id == consultation.id))
     return fx
 
 

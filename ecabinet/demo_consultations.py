@@ -1,0 +1,65 @@
+"""The demo province's written consultations: one answered and closed, one the members
+are answering now, one waiting for the chair's approval."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ecabinet.consultations import approval, closing, prepare, replies
+from ecabinet.consultations.prepare import ConsultationInput, QuestionInput
+from ecabinet.consultations.replies import AnswerInput
+from ecabinet.models import ConsultationQuestion, User
+from ecabinet.models.base import utcnow
+
+MEMBERS = ("chutich", "phochutich", "daibieu1", "daibieu2", "daibieu3", "daibieu4")
+
+# (title, matter, questions, stage, replies: username -> (choices, opinion))
+CONSULTATIONS: list[tuple[str, str, list[QuestionInput], str,
+                          dict[str, tuple[tuple[int, ...], str]]]] = [
+    ("Lấy ý kiến về Kế hoạch tổ chức Hội chợ nông sản tỉnh năm 2026",
+     "Sở Công Thương trình dự thảo Kế hoạch; Văn phòng UBND tỉnh xin ý kiến các thành viên.",
+     [QuestionInput("Thông qua dự thảo Kế hoạch tổ chức Hội chợ?")], "closed",
+     {"chutich": ((0,), ""), "phochutich": ((0,), ""), "daibieu1": ((0,), ""),
+      "daibieu2": ((2,), "Đề nghị rút ngắn thời gian hội chợ còn 4 ngày để tiết kiệm kinh phí."),
+      "daibieu3": ((0,), "")}),
+    ("Lấy ý kiến về dự thảo Quy chế vận hành hệ thống phòng họp không giấy",
+     "Dự thảo Quyết định ban hành Quy chế quản lý, vận hành hệ thống phòng họp không giấy "
+     "(eCabinet) của tỉnh. Đề nghị các thành viên cho ý kiến trước thời hạn.",
+     [QuestionInput("Thông qua dự thảo Quy chế?"),
+      QuestionInput("Áp dụng cho cấp xã từ ngày 01/01/2027?", ["Đồng ý", "Không đồng ý"])],
+     "sent",
+     {"daibieu1": ((0, 0), ""),
+      "daibieu2": ((2, 0), "Đề nghị bổ sung quy định về lưu trữ tài liệu mật sau cuộc họp.")}),
+    ("Lấy ý kiến về phương án hỗ trợ hộ dân vùng sạt lở huyện Phú Lộc",
+     "Sở Tài chính đề xuất mức hỗ trợ 40 triệu đồng/hộ phải di dời khẩn cấp.",
+     [QuestionInput("Thống nhất mức hỗ trợ đề xuất?")], "submitted", {}),
+]
+
+
+async def load(session: AsyncSession, people: dict[str, User], unit_id: int) -> None:
+    """Create the demo consultations of the province's committee."""
+    secretary, chair = people["thuky"], people["chutich"]
+    for title, matter, questions, stage, answered in CONSULTATIONS:
+        made = await prepare.create(session, secretary, ConsultationInput(
+            title=title, matter=matter, unit_id=unit_id, chair_id=chair.id,
+            questions=questions, member_ids=[people[u].id for u in MEMBERS], working_days=5))
+        await approval.submit(session, secretary, made.id)
+        if stage == "submitted":
+            continue
+        # The closed one was sent three weeks ago and ran to its deadline.
+        sent_at = utcnow() - timedelta(days=21 if stage == "closed" else 1)
+        await approval.approve(session, chair, made.id, now=sent_at)
+        ids = list((await session.scalars(select(ConsultationQuestion.id).where(
+            ConsultationQuestion.consultation_id == made.id)
+            .order_by(ConsultationQuestion.position))).all())
+        for n, (username, (choices, opinion)) in enumerate(answered.items()):
+            await replies.reply(
+                session, people[username], made.id,
+                [AnswerInput(q, c, opinion if i == 0 else "")
+                 for i, (q, c) in enumerate(zip(ids, choices, strict=True))],
+                f"demo-reply-{made.id}-{n:04d}", now=sent_at + timedelta(hours=2 + n))
+        if stage == "closed":
+            await closing.close_due(session)

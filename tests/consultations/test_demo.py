@@ -1,0 +1,30 @@
+"""The demo province shows each step of a consultation: one closed with its tally, one
+being answered, one waiting for the chair."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from ecabinet import db, demo, reminders
+from ecabinet.models import Consultation, User
+
+
+async def test_the_demo_has_a_consultation_at_each_step(
+        database_url: str, sessions: async_sessionmaker[AsyncSession]) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the demo is the same on both backends, and costly to load")
+    async with db.transaction(sessions) as s:
+        await demo.load(s)
+    async with sessions() as s:
+        found = {c.status.value: c for c in (await s.scalars(select(Consultation))).all()}
+        daibieu3 = await s.scalar(select(User).where(User.username == "daibieu3"))
+        assert daibieu3 is not None
+        waiting = await reminders.reminders(s, daibieu3)
+    assert set(found) == {"closed", "sent", "submitted"}
+    result = found["closed"].result
+    assert result is not None and result["asked"] == 6
+    # Four of six agreed: more than half. One chose "Ý kiến khác", one never replied.
+    assert result["questions"][0]["counts"] == [4, 0, 1] and result["questions"][0]["passed"]
+    assert [c["id"] for c in waiting["consultations"]] == [found["sent"].id]
