@@ -120,7 +120,8 @@ def read_only(factory: async_sessionmaker[AsyncSession]) -> async_sessionmaker[A
 
 def on_loop_writer(factory: async_sessionmaker[AsyncSession], *, busy_ms: int = 10000
                    ) -> async_sessionmaker[AsyncSession]:
-    """A session factory like `factory` for a node's one busy writer (the ballot writer).
+    """A session factory like `factory` for a node's busy group-commit writers (ballots,
+    consultation replies).
 
     On an SQLite file its transactions run on the event loop once they hold the write lock
     (ecabinet/sqlite_on_loop.py): a group commit then costs no turns of a loop that a

@@ -1,26 +1,66 @@
-"""Live consultation actions: a member's reply, acknowledged once stored."""
+"""Live consultation actions: a member's reply, acknowledged once stored.
+
+Replies go through a group commit: members answering at the same moment (a reminder just
+went out, the deadline nears) share one transaction, one extension of the audit chain and
+one count, instead of queueing one transaction each on the write lock. On SQLite its
+transactions run on the event loop once they hold the lock, as the ballot writer's do.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ecabinet import payload
+from ecabinet import accounts, db, payload
 from ecabinet.consultations import replies
-from ecabinet.models import User
-from realtime.hub import Hub
+from ecabinet.consultations.replies import AnswerInput, ReplyOutcome, ReplyRequest
+from ecabinet.errors import DomainError, Unauthenticated
+from ecabinet.group_commit import GroupCommit
+from realtime.hub import Ack, Hub
 
 
-async def reply(session: AsyncSession, user: User, data: dict[str, Any]) -> dict[str, Any]:
-    """`consultation:reply` {consultation_id, answers, client_reply_id}: idempotent on
-    client_reply_id, like a ballot."""
-    answers, client_id = replies.reply_of(data)
-    outcome = await replies.reply(session, user, payload.required_int(data, "consultation_id"),
-                                  answers, client_id)
-    return outcome.view()
+@dataclass(frozen=True)
+class _Reply:
+    token: str
+    consultation_id: int
+    answers: list[AnswerInput]
+    client_reply_id: str
+
+
+async def _reply_group(session: AsyncSession, queued: Sequence[_Reply]
+                       ) -> list[ReplyOutcome | Exception]:
+    users = await accounts.users_by_token(session, [r.token for r in queued])
+    known = [r for r in queued if r.token in users]
+    done = iter(await replies.reply_many(session, [
+        ReplyRequest(users[r.token], r.consultation_id, r.answers, r.client_reply_id)
+        for r in known]))
+    expired: DomainError = Unauthenticated("session_expired")
+    return [next(done) if r.token in users else expired for r in queued]
 
 
 def register(hub: Hub) -> None:
     """Attach the consultation actions to the live channel."""
-    hub.on("consultation:reply", reply)
+    sessions = db.on_loop_writer(hub.sessions, busy_ms=hub.settings.database_busy_ms)
+    writer: GroupCommit[_Reply, ReplyOutcome] = GroupCommit(sessions, _reply_group,
+                                                            name="consultation-reply")
+
+    async def stop() -> None:
+        await writer.stop()
+        await db.close_derived(sessions, hub.sessions)
+
+    hub.add_cleanup(stop)
+
+    async def reply(sid: str, data: Any = None) -> Ack:
+        """`consultation:reply` {consultation_id, answers, client_reply_id}: idempotent on
+        client_reply_id, like a ballot."""
+        body = payload.as_object(data)
+        answers, client_id = replies.reply_of(body)
+        outcome = await writer.submit(_Reply(await hub.token(sid),
+                                             payload.required_int(body, "consultation_id"),
+                                             answers, client_id))
+        return {"ok": True, **outcome.view()}
+
+    hub.action("consultation:reply", reply)

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecabinet import audit, eventlog, payload
 from ecabinet.consultations import access, closing
-from ecabinet.errors import Conflict, Invalid, NotFound
+from ecabinet.errors import Conflict, DomainError, Invalid, NotFound
 from ecabinet.models import (
     Consultation,
     ConsultationAnswer,
@@ -65,64 +65,133 @@ def reply_of(body: dict[str, Any]) -> tuple[list[AnswerInput], str]:
     return answers, payload.text(body, "client_reply_id", max_length=64)
 
 
+@dataclass(frozen=True)
+class ReplyRequest:
+    """One member's reply, as the live channel's group commit queues it."""
+
+    user: User
+    consultation_id: int
+    answers: Sequence[AnswerInput]
+    client_reply_id: str
+
+
 async def reply(session: AsyncSession, user: User, consultation_id: int,
                 answers: Sequence[AnswerInput], client_reply_id: str,
                 now: datetime | None = None) -> ReplyOutcome:
     """Store the member's reply (or acknowledge its resend)."""
-    if not CLIENT_REPLY_ID.match(client_reply_id):
-        raise Invalid("field_invalid", field="client_reply_id")
-    # Locked: a close waits for this reply to commit (and counts it), or this reply waits
-    # for the close and is refused. Replies queue here as they would at the audit chain's
-    # head anyway, and taking this row first keeps one lock order with closing. The
-    # member's own row serialises two tablets of one member sending at once.
-    consultation = await session.get(Consultation, consultation_id, with_for_update=True,
-                                     populate_existing=True)
-    member = await session.scalar(select(ConsultationMember).where(
-        ConsultationMember.consultation_id == consultation_id,
-        ConsultationMember.user_id == user.id).with_for_update())
-    if consultation is None or member is None or consultation.status not in (
-            ConsultationStatus.sent, ConsultationStatus.closed):
-        # Say "not asked" only to someone who may know it exists.
-        await access.get_consultation(session, user, consultation_id)
-        raise NotFound("consultation_not_asked")
-    if member.replied_at is not None and member.client_reply_id == client_reply_id:
-        return ReplyOutcome(consultation_id, member.replied_at, already=True, changed=False)
+    [outcome] = await reply_many(session, [ReplyRequest(user, consultation_id, answers,
+                                                        client_reply_id)], now)
+    if isinstance(outcome, DomainError):
+        raise outcome
+    return outcome
+
+
+async def reply_many(session: AsyncSession, requests: Sequence[ReplyRequest],
+                     now: datetime | None = None) -> list[ReplyOutcome | DomainError]:
+    """Store many members' replies in one transaction: each is stored or refused on its
+    own (a refusal writes nothing), and the audit chain, the counts and the notices are
+    done once for the group."""
     moment = now or utcnow()
-    if consultation.status != ConsultationStatus.sent or (
-            consultation.deadline is not None and moment >= consultation.deadline):
-        raise Conflict("consultation_closed")
-    changed = member.replied_at is not None
-    if changed and not consultation.changeable:
-        raise Conflict("consultation_reply_final")
-    questions = (await session.scalars(select(ConsultationQuestion).where(
-        ConsultationQuestion.consultation_id == consultation_id))).all()
-    rows = _checked(questions, answers)
-    if changed:
-        await session.execute(delete(ConsultationAnswer).where(
-            ConsultationAnswer.consultation_id == consultation_id,
-            ConsultationAnswer.user_id == user.id))
-    await session.execute(insert(ConsultationAnswer), [
-        {"consultation_id": consultation_id, "user_id": user.id, **row} for row in rows])
-    member.replied_at = moment
-    member.client_reply_id = client_reply_id
-    member.changes += int(changed)
-    await session.flush()
-    await audit.record(session, "consultation.change" if changed else "consultation.reply",
-                       actor_id=user.id, object_type="consultation", object_id=consultation_id,
-                       data={"choices": {str(r["question_id"]): r["choice"] for r in rows},
-                             "opinions_sha256": _digest(rows)})
-    asked, replied = (await session.execute(
-        select(func.count(), func.count(ConsultationMember.replied_at))
-        .where(ConsultationMember.consultation_id == consultation_id))).one()
-    audience = await access.followers(session, consultation)
-    if consultation.open_replies:
-        audience |= set(await access.member_ids(session, consultation_id))
-    eventlog.notify(session, audience, "consultation.replied", consultation_id=consultation_id,
-                    user_id=user.id, replied_at=moment.isoformat(), replied=replied,
-                    asked=asked)
-    if consultation.close_when_all and replied == asked:
-        await closing.close(session, consultation, None, "all_replied", moment)
-    return ReplyOutcome(consultation_id, moment, already=False, changed=changed)
+    group = _Group(session, moment)
+    outcomes: list[ReplyOutcome | DomainError] = []
+    for request in requests:
+        try:
+            outcomes.append(await group.store(request))
+        except DomainError as exc:
+            outcomes.append(exc)
+    await group.finish()
+    return outcomes
+
+
+class _Group:
+    """The replies of one transaction, and what they share."""
+
+    def __init__(self, session: AsyncSession, moment: datetime) -> None:
+        self.session = session
+        self.moment = moment
+        self.consultations: dict[int, Consultation | None] = {}
+        self.questions: dict[int, Sequence[ConsultationQuestion]] = {}
+        self.records: list[audit.AuditRecord] = []
+        self.replied: dict[int, list[int]] = {}  # consultation id -> members who replied
+
+    async def _consultation(self, consultation_id: int) -> Consultation | None:
+        if consultation_id not in self.consultations:
+            # Locked: a close waits for these replies to commit (and counts them), or they
+            # wait for the close and are refused. Replies queue here as they would at the
+            # audit chain's head anyway, and taking this row first keeps one lock order
+            # with closing.
+            self.consultations[consultation_id] = await self.session.get(
+                Consultation, consultation_id, with_for_update=True, populate_existing=True)
+        return self.consultations[consultation_id]
+
+    async def store(self, request: ReplyRequest) -> ReplyOutcome:
+        """Check and write one reply (all checks come before any write)."""
+        session, user, consultation_id = self.session, request.user, request.consultation_id
+        if not CLIENT_REPLY_ID.match(request.client_reply_id):
+            raise Invalid("field_invalid", field="client_reply_id")
+        consultation = await self._consultation(consultation_id)
+        # The member's own row serialises two tablets of one member sending at once.
+        member = await session.scalar(select(ConsultationMember).where(
+            ConsultationMember.consultation_id == consultation_id,
+            ConsultationMember.user_id == user.id).with_for_update())
+        if consultation is None or member is None or consultation.status not in (
+                ConsultationStatus.sent, ConsultationStatus.closed):
+            # Say "not asked" only to someone who may know it exists.
+            await access.get_consultation(session, user, consultation_id)
+            raise NotFound("consultation_not_asked")
+        if member.replied_at is not None and member.client_reply_id == request.client_reply_id:
+            return ReplyOutcome(consultation_id, member.replied_at, already=True, changed=False)
+        if consultation.status != ConsultationStatus.sent or (
+                consultation.deadline is not None and self.moment >= consultation.deadline):
+            raise Conflict("consultation_closed")
+        changed = member.replied_at is not None
+        if changed and not consultation.changeable:
+            raise Conflict("consultation_reply_final")
+        if consultation_id not in self.questions:
+            self.questions[consultation_id] = (await session.scalars(
+                select(ConsultationQuestion).where(
+                    ConsultationQuestion.consultation_id == consultation_id))).all()
+        rows = _checked(self.questions[consultation_id], request.answers)
+        if changed:
+            await session.execute(delete(ConsultationAnswer).where(
+                ConsultationAnswer.consultation_id == consultation_id,
+                ConsultationAnswer.user_id == user.id))
+        await session.execute(insert(ConsultationAnswer), [
+            {"consultation_id": consultation_id, "user_id": user.id, **row} for row in rows])
+        member.replied_at = self.moment
+        member.client_reply_id = request.client_reply_id
+        member.changes += int(changed)
+        self.records.append(audit.AuditRecord(
+            action="consultation.change" if changed else "consultation.reply",
+            actor_id=user.id, object_type="consultation", object_id=str(consultation_id),
+            data={"choices": {str(r["question_id"]): r["choice"] for r in rows},
+                  "opinions_sha256": _digest(rows)}))
+        self.replied.setdefault(consultation_id, []).append(user.id)
+        return ReplyOutcome(consultation_id, self.moment, already=False, changed=changed)
+
+    async def finish(self) -> None:
+        """Chain the group's audit entries, tell the office, close what everyone answered."""
+        session = self.session
+        if not self.records:
+            return
+        await session.flush()
+        await audit.record_many(session, self.records)
+        for consultation_id, users in self.replied.items():
+            consultation = self.consultations[consultation_id]
+            assert consultation is not None
+            asked, replied = (await session.execute(
+                select(func.count(), func.count(ConsultationMember.replied_at))
+                .where(ConsultationMember.consultation_id == consultation_id))).one()
+            audience = await access.followers(session, consultation)
+            if consultation.open_replies:
+                audience |= set(await access.member_ids(session, consultation_id))
+            for user_id in users:
+                eventlog.notify(session, audience, "consultation.replied",
+                                consultation_id=consultation_id, user_id=user_id,
+                                replied_at=self.moment.isoformat(), replied=replied,
+                                asked=asked)
+            if consultation.close_when_all and replied == asked:
+                await closing.close(session, consultation, None, "all_replied", self.moment)
 
 
 def _checked(questions: Sequence[ConsultationQuestion], answers: Sequence[AnswerInput]

@@ -122,3 +122,33 @@ async def test_nobody_sees_anothers_reply_before_the_close_unless_it_is_open(
     assert line["replied_at"] is not None and line["answers"] is None
     [line] = [m for m in shown["members"] if m["user_id"] == world["delegate"].id]
     assert [a["choice"] for a in line["answers"]] == [1, 1]
+
+
+async def test_replies_written_together_are_each_stored_or_refused_on_their_own(
+        sessions: async_sessionmaker[AsyncSession], world: World) -> None:
+    consultation = await sent(sessions, world, member_ids=[world["delegate"].id,
+                                                           world["delegate2"].id])
+    ids = await question_ids(sessions, consultation.id)
+    async with db.transaction(sessions) as s:
+        outcomes = await replies.reply_many(s, [
+            replies.ReplyRequest(world["delegate"], consultation.id, answers(ids, 0, 0),
+                                 "group-reply-1"),
+            replies.ReplyRequest(world["outsider"], consultation.id, answers(ids, 0, 0),
+                                 "group-reply-2"),
+            replies.ReplyRequest(world["delegate2"], consultation.id, answers(ids[:1], 1),
+                                 "group-reply-3"),
+            replies.ReplyRequest(world["delegate"], consultation.id, answers(ids, 0, 0),
+                                 "group-reply-1"),  # the tablet's resend, in the same group
+            replies.ReplyRequest(world["delegate2"], consultation.id, answers(ids, 1, 1),
+                                 "group-reply-4"),
+        ])
+    assert isinstance(outcomes[0], replies.ReplyOutcome) and not outcomes[0].already
+    assert isinstance(outcomes[1], NotFound) and outcomes[1].code == "consultation_not_found"
+    assert isinstance(outcomes[2], Invalid)
+    assert isinstance(outcomes[3], replies.ReplyOutcome) and outcomes[3].already
+    assert isinstance(outcomes[4], replies.ReplyOutcome) and not outcomes[4].changed
+    assert await _count(sessions, ConsultationAnswer, consultation_id=consultation.id) == 4
+    assert await _count(sessions, AuditEntry, action="consultation.reply") == 2
+    async with sessions() as s:
+        office = await views.detail(s, world["secretary"], consultation)
+    assert office["replied"] == 2
