@@ -27,7 +27,6 @@ import statistics
 import sys
 import tempfile
 from dataclasses import dataclass
-from datetime import timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -43,6 +42,8 @@ from bench.vote_round import (  # noqa: E402
     bare_server,
     delegate_process,
     free_port,
+    insert_delegates,
+    insert_sessions,
     now,
     pct,
     raise_fd_limit,
@@ -65,12 +66,11 @@ class Setup:
 
 async def build(tmp: Path, members: int) -> Setup:
     """A consultation with two questions sent to N delegates, each with a login session."""
-    from sqlalchemy import insert, select
+    from sqlalchemy import select
 
     from ecabinet import accounts, db, units
     from ecabinet.consultations import approval, prepare
-    from ecabinet.models import ConsultationQuestion, LoginSession, Role, User
-    from ecabinet.models.base import utcnow
+    from ecabinet.models import ConsultationQuestion, Role
     from ecabinet.schema import upgrade_async
 
     database_url = f"sqlite+aiosqlite:///{tmp / 'bench.sqlite'}"
@@ -86,13 +86,7 @@ async def build(tmp: Path, members: int) -> Setup:
         chair = await accounts.create_user(
             s, username="chutich", full_name="Chủ tịch UBND tỉnh", password="bench-password",
             role=Role.chair, unit_id=unit.id)
-        await s.execute(insert(User), [
-            {"username": f"thanhvien{n:04d}", "full_name": f"Thành viên số {n}", "title": "",
-             "role": Role.delegate, "unit_id": unit.id, "password_hash": "x",
-             "language": "vi", "active": True, "failed_logins": 0, "created_at": utcnow()}
-            for n in range(members)])
-        ids = list((await s.scalars(select(User.id).where(User.role == Role.delegate)
-                                    .order_by(User.id))).all())
+        ids = await insert_delegates(s, unit.id, members, "thanhvien", "Thành viên số")
         made = await prepare.create(s, secretary, prepare.ConsultationInput(
             title="Lấy ý kiến về Đề án sắp xếp đơn vị hành chính", unit_id=unit.id,
             chair_id=chair.id, member_ids=ids, working_days=5,
@@ -103,11 +97,7 @@ async def build(tmp: Path, members: int) -> Setup:
         questions = list((await s.scalars(select(ConsultationQuestion.id).where(
             ConsultationQuestion.consultation_id == made.id)
             .order_by(ConsultationQuestion.position))).all())
-        tokens = {uid: secrets.token_urlsafe(32) for uid in [secretary.id, *ids]}
-        await s.execute(insert(LoginSession), [
-            {"token": tok, "csrf_token": f"csrf-{uid}", "user_id": uid,
-             "expires_at": utcnow() + timedelta(hours=6), "created_at": utcnow()}
-            for uid, tok in tokens.items()])
+        tokens = await insert_sessions(s, [secretary.id, *ids])
     await engine.dispose()
     sign = accounts.sign_token
     return Setup(database_url, secret, made.id, questions, sign(secret, tokens[secretary.id]),

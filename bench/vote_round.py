@@ -92,10 +92,9 @@ async def build(tmp: Path, delegates: int, rounds: int, database_url: str = "",
                 visibilities: Sequence[str] = ("named",)) -> Setup:
     """A meeting in session with N delegates and `rounds` draft polls (SQLite in tmp unless
     `database_url` is given; poll r is `visibilities[r % len(visibilities)]`)."""
-    from sqlalchemy import insert, select
 
     from ecabinet import accounts, db, meetings, units, voting
-    from ecabinet.models import AgendaItem, LoginSession, ParticipantRole, Role, User
+    from ecabinet.models import AgendaItem, ParticipantRole, Role
     from ecabinet.models.base import utcnow
     from ecabinet.schema import upgrade_async
 
@@ -112,14 +111,7 @@ async def build(tmp: Path, delegates: int, rounds: int, database_url: str = "",
         chair = await accounts.create_user(
             s, username="chutoa", full_name="Chủ tọa kỳ họp", password="bench-password",
             role=Role.chair, unit_id=unit.id)
-        hashed = accounts.hash_password("bench-password")
-        await s.execute(insert(User), [
-            {"username": f"daibieu{n:04d}", "full_name": f"Đại biểu số {n}", "title": "",
-             "role": Role.delegate, "unit_id": unit.id, "password_hash": hashed,
-             "language": "vi", "active": True, "failed_logins": 0, "created_at": utcnow()}
-            for n in range(delegates)])
-        ids = list((await s.scalars(select(User.id).where(User.role == Role.delegate)
-                                    .order_by(User.id))).all())
+        ids = await insert_delegates(s, unit.id, delegates, "daibieu", "Đại biểu số")
         meeting = await meetings.create_meeting(s, secretary, meetings.MeetingInput(
             title="Kỳ họp chuyên đề", unit_id=unit.id, chair_id=chair.id,
             starts_at=utcnow() + timedelta(days=1), urgent=True,
@@ -129,11 +121,7 @@ async def build(tmp: Path, delegates: int, rounds: int, database_url: str = "",
         for step, actor in (("submit", secretary), ("approve", chair), ("publish", secretary),
                             ("start", secretary)):
             await meetings.transition(s, actor, meeting.id, step)
-        tokens = {uid: secrets.token_urlsafe(32) for uid in [chair.id, *ids]}
-        await s.execute(insert(LoginSession), [
-            {"token": tok, "csrf_token": f"csrf-{uid}", "user_id": uid,
-             "expires_at": utcnow() + timedelta(hours=6), "created_at": utcnow()}
-            for uid, tok in tokens.items()])
+        tokens = await insert_sessions(s, [chair.id, *ids])
         polls = []
         for r in range(rounds):
             poll = await voting.create_poll(s, chair, meeting.id, voting.PollInput(
@@ -144,6 +132,41 @@ async def build(tmp: Path, delegates: int, rounds: int, database_url: str = "",
     cookie = accounts.sign_token
     return Setup(database_url, secret, meeting.id, polls, cookie(secret, tokens[chair.id]),
                  f"csrf-{chair.id}", [cookie(secret, tokens[uid]) for uid in ids])
+
+
+async def insert_delegates(session: Any, unit_id: int, count: int, username: str,
+                           full_name: str) -> list[int]:
+    """`count` delegate accounts of the unit, written in one statement; their ids."""
+    from sqlalchemy import insert, select
+
+    from ecabinet import accounts
+    from ecabinet.models import Role, User
+    from ecabinet.models.base import utcnow
+
+    hashed = accounts.hash_password("bench-password")
+    await session.execute(insert(User), [
+        {"username": f"{username}{n:04d}", "full_name": f"{full_name} {n}", "title": "",
+         "role": Role.delegate, "unit_id": unit_id, "password_hash": hashed,
+         "language": "vi", "active": True, "failed_logins": 0, "created_at": utcnow()}
+        for n in range(count)])
+    return list((await session.scalars(select(User.id).where(
+        User.role == Role.delegate, User.username.like(f"{username}%"))
+        .order_by(User.id))).all())
+
+
+async def insert_sessions(session: Any, user_ids: Sequence[int]) -> dict[int, str]:
+    """A login session for each user, valid for six hours; the tokens by user id."""
+    from sqlalchemy import insert
+
+    from ecabinet.models import LoginSession
+    from ecabinet.models.base import utcnow
+
+    tokens = {uid: secrets.token_urlsafe(32) for uid in user_ids}
+    await session.execute(insert(LoginSession), [
+        {"token": tok, "csrf_token": f"csrf-{uid}", "user_id": uid,
+         "expires_at": utcnow() + timedelta(hours=6), "created_at": utcnow()}
+        for uid, tok in tokens.items()])
+    return tokens
 
 
 # -- the floor: a bare python-socketio server ------------------------------------------
