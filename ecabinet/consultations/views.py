@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecabinet.consultations import access
@@ -129,13 +129,18 @@ async def waiting(session: AsyncSession, user: User, *, on: date | None = None
 
 async def listing(session: AsyncSession, user: User) -> list[dict[str, Any]]:
     """The consultations the user may see, newest first, each with the user's own state."""
-    candidates = (await session.scalars(select(Consultation)
-                                        .order_by(Consultation.created_at.desc()))).all()
     asked = {m.consultation_id: m for m in (await session.scalars(select(ConsultationMember)
              .where(ConsultationMember.user_id == user.id))).all()}
     units = await access.managed_units(session, user)
+    query = select(Consultation).order_by(Consultation.created_at.desc(),
+                                          Consultation.id.desc())
+    if user.role != Role.admin:
+        # The candidates in SQL; `access` has the last word on each below.
+        query = query.where(or_(
+            Consultation.id.in_(list(asked)), Consultation.chair_id == user.id,
+            Consultation.created_by_id == user.id, Consultation.unit_id.in_(list(units))))
     listed = []
-    for consultation in candidates:
+    for consultation in (await session.scalars(query)).all():
         member = asked.get(consultation.id)
         visible = user.role == Role.admin or access.is_chair(user, consultation) \
             or access.manages(user, consultation, units) \

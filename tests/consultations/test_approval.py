@@ -74,3 +74,27 @@ async def test_only_the_chair_named_approves_and_a_return_says_why(
         assert returned.status == "draft" and returned.return_comment == "Bổ sung câu hỏi 3."
         assert (await views.detail(s, world["secretary"], returned))["actions"] == [
             "edit", "submit"]
+
+
+async def test_each_person_lists_what_they_may_see(
+        sessions: async_sessionmaker[AsyncSession], world: World) -> None:
+    async with db.transaction(sessions) as s:
+        draft = await prepare.create(s, world["secretary"], draft_input(world))
+        waiting = await prepare.create(s, world["secretary"], draft_input(
+            world, member_ids=[world["delegate"].id]))
+        await approval.submit(s, world["secretary"], waiting.id)
+    narrow = await sent(sessions, world, member_ids=[world["delegate"].id])
+    wide = await sent(sessions, world)
+    expected = {
+        "admin": [wide.id, narrow.id, waiting.id, draft.id],
+        "secretary": [wide.id, narrow.id, waiting.id, draft.id],
+        "chair": [wide.id, narrow.id, waiting.id, draft.id],  # the chair named on each
+        "delegate": [wide.id, narrow.id],
+        "delegate2": [wide.id],
+        "chair2": [wide.id],
+        "district_secretary": [],
+        "outsider": [],
+    }
+    async with sessions() as s:
+        for name, ids in expected.items():
+            assert [c["id"] for c in await views.listing(s, world[name])] == ids, name
