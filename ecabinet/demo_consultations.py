@@ -61,5 +61,6 @@ async def load(session: AsyncSession, people: dict[str, User], unit_id: int) -> 
                 [AnswerInput(q, c, opinion if i == 0 else "")
                  for i, (q, c) in enumerate(zip(ids, choices, strict=True))],
                 f"demo-reply-{made.id}-{n:04d}", now=sent_at + timedelta(hours=2 + n))
-        if stage == "closed":
-            await closing.close_due(session)
+        if stage == "closed" and made.deadline is not None:
+            # Closed at its deadline, as a running node would have closed it.
+            await closing.close_due(session, made.deadline)

@@ -40,10 +40,13 @@ CHOICE = {**COUNT, "maximum": prepare.MAX_OPTIONS - 1,
 CLIENT_REPLY_ID = {"type": "string", "pattern": replies.CLIENT_REPLY_ID.pattern,
                    "description": "made by the member's device for each reply, kept until "
                                   "acknowledged"}
-SUMMARY_FIELDS = dict(id=ID, title=STR, unit_id=ID, status=STATUS, sent_at=nullable(TIME),
-                      deadline=nullable(TIME), closed_at=nullable(TIME))
-LINE = named("ConsultationLine", record(**SUMMARY_FIELDS, asked_me=BOOL,
-                                        replied_at=nullable(TIME)))
+SUMMARY_FIELDS = dict(id=ID, title=STR, unit_id=ID, unit=record(id=ID, name=STR), chair_id=ID,
+                      chair=record(id=ID, name=STR, title=STR), status=STATUS,
+                      sent_at=nullable(TIME), deadline=nullable(TIME), closed_at=nullable(TIME))
+# awaits_me: "reply" (asked, not yet replied, still open), "approval" (its chair, submitted).
+LINE = named("ConsultationLine", record(
+    **SUMMARY_FIELDS, asked_me=BOOL, awaits_me=nullable(enum_of(["reply", "approval"])),
+    replied_at=nullable(TIME)))
 ANSWER = record(question_id=ID, choice=CHOICE, opinion=STR)
 QUESTION = record(id=ID, text=STR, options=arr(STR))
 # Per question: how many chose each option, and whether enough of all members asked agreed.
@@ -55,7 +58,7 @@ RESULT = named("ConsultationResult", record(rule=RULE, asked=COUNT, needed=COUNT
 MEMBER = record(user_id=ID, name=STR, title=STR, unit=STR, replied_at=nullable(TIME),
                 answers=nullable(arr(ANSWER)))
 DETAIL = named("Consultation", record(
-    **SUMMARY_FIELDS, matter=STR, chair_id=ID, created_by_id=ID, rule=RULE,
+    **SUMMARY_FIELDS, matter=STR, created_by_id=ID, rule=RULE,
     working_days=COUNT, changeable=BOOL, open_replies=BOOL, close_when_all=BOOL,
     return_comment=STR, questions=arr(QUESTION), asked=COUNT, replied=COUNT,
     mine=nullable(record(replied_at=nullable(TIME), answers=arr(ANSWER))),

@@ -67,6 +67,9 @@ async def create(session: AsyncSession, user: User, data: ConsultationInput) -> 
     await audit.record(session, "consultation.create", actor_id=user.id,
                        object_type="consultation", object_id=consultation.id,
                        data={"title": consultation.title})
+    eventlog.notify(session, await access.followers(session, consultation),
+                    "consultations.changed", consultation_id=consultation.id,
+                    status=consultation.status.value)
     return consultation
 
 

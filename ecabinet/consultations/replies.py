@@ -186,7 +186,8 @@ class _Group:
             if consultation.open_replies:
                 audience |= set(await access.member_ids(session, consultation_id))
             for user_id in users:
-                eventlog.notify(session, audience, "consultation.replied",
+                # The member's other screens (a phone beside the tablet) follow too.
+                eventlog.notify(session, audience | {user_id}, "consultation.replied",
                                 consultation_id=consultation_id, user_id=user_id,
                                 replied_at=self.moment.isoformat(), replied=replied,
                                 asked=asked)

@@ -71,9 +71,8 @@ async def detail(session: AsyncSession, user: User, consultation: Consultation
              "opinion": answer.opinion})
     mine = next((m for m, *_ in members if m.user_id == user.id), None)
     view: dict[str, Any] = {
-        **summary(consultation),
+        **summary(consultation, (await names_of(session, [consultation]))[consultation.id]),
         "matter": consultation.matter,
-        "chair_id": consultation.chair_id,
         "created_by_id": consultation.created_by_id,
         "rule": consultation.rule.value,
         "working_days": consultation.working_days,
@@ -103,11 +102,33 @@ async def detail(session: AsyncSession, user: User, consultation: Consultation
     return view
 
 
-def summary(consultation: Consultation) -> dict[str, Any]:
-    """The line of a list."""
+def summary(consultation: Consultation, names: Names) -> dict[str, Any]:
+    """The line of a list, its unit and chair named from `names` (see `names_of`)."""
+    unit_name, (chair_name, chair_title) = names
     return {"id": consultation.id, "title": consultation.title, "unit_id": consultation.unit_id,
+            "unit": {"id": consultation.unit_id, "name": unit_name},
+            "chair_id": consultation.chair_id,
+            "chair": {"id": consultation.chair_id, "name": chair_name, "title": chair_title},
             "status": consultation.status.value, "sent_at": _when(consultation.sent_at),
             "deadline": _when(consultation.deadline), "closed_at": _when(consultation.closed_at)}
+
+
+# (unit name, (chair's name, chair's title))
+Names = tuple[str, tuple[str, str]]
+
+
+async def names_of(session: AsyncSession, consultations: list[Consultation]
+                   ) -> dict[int, Names]:
+    """The names of each consultation's unit and chair, read in two queries."""
+    unit_ids = {c.unit_id for c in consultations}
+    chair_ids = {c.chair_id for c in consultations}
+    units = {uid: name for uid, name in (await session.execute(select(Unit.id, Unit.name).where(
+        Unit.id.in_(unit_ids)))).all()} if unit_ids else {}
+    chairs = {uid: (name, title) for uid, name, title in (await session.execute(
+        select(User.id, User.full_name, User.title).where(User.id.in_(chair_ids)))).all()} \
+        if chair_ids else {}
+    return {c.id: (units.get(c.unit_id, ""), chairs.get(c.chair_id, ("", "")))
+            for c in consultations}
 
 
 async def waiting(session: AsyncSession, user: User, *, on: date | None = None
@@ -140,12 +161,21 @@ async def listing(session: AsyncSession, user: User) -> list[dict[str, Any]]:
             Consultation.id.in_(list(asked)), Consultation.chair_id == user.id,
             Consultation.created_by_id == user.id, Consultation.unit_id.in_(list(units))))
     listed = []
-    for consultation in (await session.scalars(query)).all():
+    found = list((await session.scalars(query)).all())
+    names = await names_of(session, found)
+    for consultation in found:
         member = asked.get(consultation.id)
         visible = user.role == Role.admin or access.is_chair(user, consultation) \
             or access.manages(user, consultation, units) \
             or (member is not None and consultation.status in (S.sent, S.closed))
-        if visible:
-            listed.append({**summary(consultation), "asked_me": member is not None,
-                           "replied_at": _when(member.replied_at) if member else None})
+        if not visible:
+            continue
+        waits = None
+        if access.is_chair(user, consultation) and consultation.status == S.submitted:
+            waits = "approval"
+        elif member is not None and member.replied_at is None and consultation.status == S.sent:
+            waits = "reply"
+        listed.append({**summary(consultation, names[consultation.id]),
+                       "asked_me": member is not None, "awaits_me": waits,
+                       "replied_at": _when(member.replied_at) if member else None})
     return listed

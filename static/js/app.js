@@ -2,12 +2,16 @@
 import { get, post } from "./api.js";
 import { extend, language, setLanguage, t } from "./i18n.js";
 import { connect, disconnect, onConnectionChange, onNotice } from "./live.js";
+import { watchReplies } from "./reply_outbox.js";
 import { navigate, render, route, start } from "./router.js";
 import { hasRole, loadSession, logOut, session } from "./session.js";
 import { h } from "./ui.js";
 import { adminView } from "./views/admin.js";
 import { revalidateBriefcases } from "./views/briefcase.js";
 import { checkinView, entranceView } from "./views/attendance.js";
+import { consultationFormView } from "./views/consultation_form.js";
+import { consultationView } from "./views/consultation.js";
+import { consultationsView } from "./views/consultations.js";
 import { hallView } from "./views/hall.js";
 import { loginView } from "./views/login.js";
 import { meetingFormView } from "./views/meeting_form.js";
@@ -45,6 +49,19 @@ function reminderBadge() {
   }, String(r.total));
 }
 
+/** The consultations waiting for the user's reply, on "Lấy ý kiến": urgent on a last day. */
+function consultationBadge() {
+  const r = reminders.data;
+  if (!r || !r.consultations_waiting) return null;
+  const last = r.consultations_last_day || 0;
+  return h("span", {
+    class: `badge reminder ${last ? "urgent" : "waiting"}`, id: "consultations-badge",
+    dataset: { lastDay: last },
+    title: last ? t("cs_badge_title_last_day", { n: r.consultations_waiting, last })
+      : t("cs_badge_title", { n: r.consultations_waiting }),
+  }, String(r.consultations_waiting));
+}
+
 /** The live channel's state in the top bar; nothing before login (no channel is opened). */
 function showConnection(state) {
   const conn = document.getElementById("conn");
@@ -78,13 +95,20 @@ export function renderChrome() {
   if (hasRole("secretary")) links.push(["/meetings/new", t("nav_new_meeting")]);
   // The hall screen's account (observer) has no tasks and signs nothing: its list of
   // meetings, each with the hall display to open, is all it uses.
-  if (!hasRole("observer")) links.push(["/tasks", t("nav_tasks")], ["/verify", t("nav_verify")]);
+  if (!hasRole("observer")) links.push(["/tasks", t("nav_tasks")]);
+  // Consultations are answered by people: the hall screen and the remote rooms are never asked.
+  if (!hasRole("observer", "remote_room")) links.push(["/consultations", t("nav_consultations")]);
+  if (!hasRole("observer")) links.push(["/verify", t("nav_verify")]);
   if (hasRole("admin")) links.push(["/admin", t("nav_admin")]);
   if (hasRole("admin")) links.push(["/signing", t("nav_signing")]);
+  const badges = { "/tasks": reminderBadge, "/consultations": consultationBadge };
+  // A consultation's page and form are under the list's link.
+  const here = (href) => location.pathname === href ||
+    (href === "/consultations" && location.pathname.startsWith("/consultations/"));
   document.getElementById("nav").replaceChildren(
     ...links.map(([href, label]) => h("a", {
-      href, "data-link": true, class: location.pathname === href ? "active" : "",
-    }, label, href === "/tasks" ? reminderBadge() : null)),
+      href, "data-link": true, class: here(href) ? "active" : "",
+    }, label, badges[href] ? badges[href]() : null)),
   );
   refreshReminders();
   showConnection();
@@ -105,6 +129,10 @@ async function main() {
   route("/meetings/:id/documents/:doc", requireLogin(readerView));
   route("/admin", requireLogin(adminView));
   route("/tasks", requireLogin(tasksView));
+  route("/consultations", requireLogin(consultationsView));
+  route("/consultations/new", requireLogin(consultationFormView));
+  route("/consultations/:id/edit", requireLogin(consultationFormView));
+  route("/consultations/:id", requireLogin(consultationView));
   route("/verify", requireLogin(verifyView));
   route("/signing", requireLogin(signingAdminView));
   route("/hall/:id", requireLogin(hallView));
@@ -133,6 +161,10 @@ async function main() {
   });
   onNotice("meetings.changed", () => revalidateBriefcases());
   onNotice("tasks.changed", () => refreshReminders(true));
+  // Sent, closed or replied here: the consultations waiting for this user change.
+  onNotice("consultations.changed", () => refreshReminders(true));
+  document.addEventListener("reminders:stale", () => refreshReminders(true));
+  watchReplies();
   // Logged out elsewhere, deactivated, or the password changed: the server closes this
   // socket right after; the screen goes back to the login form.
   onNotice("session.ended", () => loadSession().then(() => {

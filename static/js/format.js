@@ -49,6 +49,12 @@ export function formatDateTimeShort(value) {
   return date ? `${times.format(date)} ${dates.format(date)}` : "";
 }
 
+/** "16/11/2026 14:05": the day first, as a deadline is written. */
+export function formatDayTime(value) {
+  const date = asDate(value);
+  return date ? `${dates.format(date)} ${times.format(date)}` : "";
+}
+
 /** The day and the 24-hour time a moment falls on in Vietnam: {day: "09/12/2026", time: "14:30",
  * iso: "2026-12-09"}, whatever the browser's own locale and time zone. */
 export function vietnamParts(moment) {

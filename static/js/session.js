@@ -26,14 +26,16 @@ export async function loadSession() {
   return session.user;
 }
 
-// Hall tablets are shared: what one person voted (and the ids of their ballots) must not
-// stay on the device for the next. Keys are `ecabinet.vote.<user>.<poll>` (voting.js).
+// Hall tablets are shared: what one person voted (and the ids of their ballots), or the
+// consultation reply they left unsent, must not stay on the device for the next. Keys are
+// `ecabinet.vote.<user>.<poll>` (voting.js) and `ecabinet.reply.<user>.<consultation>`
+// (reply_outbox.js).
 function forgetBallots(keep = (userId) => false) {
   let store;
   try { store = window.localStorage; } catch { return; }
   if (!store) return;
   for (const key of Object.keys(store)) {
-    const match = key.match(/^ecabinet\.(?:vote|ballot)\.(\d+)\./);
+    const match = key.match(/^ecabinet\.(?:vote|ballot|reply)\.(\d+)\./);
     if (match && !keep(Number(match[1]))) store.removeItem(key);
   }
 }

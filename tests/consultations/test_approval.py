@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ecabinet import db
-from ecabinet.consultations import access, approval, prepare, views
+from ecabinet.consultations import access, approval, prepare, replies, views
 from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
 from ecabinet.workdays import VIETNAM
 from tests.conftest import World
-from tests.consultations.conftest import draft_input, sent
+from tests.consultations.conftest import answers, draft_input, question_ids, sent
 
 # Thursday 3 December 2026, 10:00 in Hà Nội.
 THURSDAY = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)
@@ -98,3 +98,24 @@ async def test_each_person_lists_what_they_may_see(
     async with sessions() as s:
         for name, ids in expected.items():
             assert [c["id"] for c in await views.listing(s, world[name])] == ids, name
+
+
+async def test_the_list_says_what_waits_for_the_user_and_names_unit_and_chair(
+        sessions: async_sessionmaker[AsyncSession], world: World) -> None:
+    async with db.transaction(sessions) as s:
+        waiting = await prepare.create(s, world["secretary"], draft_input(world))
+        await approval.submit(s, world["secretary"], waiting.id)
+    answered = await sent(sessions, world, member_ids=[world["delegate"].id])
+    ids = await question_ids(sessions, answered.id)
+    async with db.transaction(sessions) as s:
+        await replies.reply(s, world["delegate"], answered.id, answers(ids, 0, 0), "reply-0001")
+    open_one = await sent(sessions, world, member_ids=[world["delegate"].id])
+    async with sessions() as s:
+        chair = {c["id"]: c["awaits_me"] for c in await views.listing(s, world["chair"])}
+        delegate = {c["id"]: c["awaits_me"] for c in await views.listing(s, world["delegate"])}
+        [line] = [c for c in await views.listing(s, world["admin"]) if c["id"] == waiting.id]
+    assert chair == {waiting.id: "approval", answered.id: None, open_one.id: None}
+    assert delegate == {answered.id: None, open_one.id: "reply"}
+    assert line["unit"] == {"id": world.province, "name": "UBND tỉnh Thừa Thiên Huế"}
+    assert line["chair"] == {"id": world["chair"].id, "name": world["chair"].full_name,
+                             "title": world["chair"].title}

@@ -23,6 +23,8 @@ async def test_the_demo_has_a_consultation_at_each_step(
         assert daibieu3 is not None
         waiting = await reminders.reminders(s, daibieu3)
     assert set(found) == {"closed", "sent", "submitted"}
+    # Closed at its deadline, as a running node would have closed it.
+    assert found["closed"].closed_at == found["closed"].deadline
     result = found["closed"].result
     assert result is not None and result["asked"] == 6
     # Four of six agreed: more than half. One chose "Ý kiến khác", one never replied.

@@ -68,8 +68,12 @@ async def test_a_consultation_travels_from_the_office_to_the_members_and_back(
         office = (await secretary.http.get(f"/api/consultations/{cid}")).json()
         [line] = [m for m in office["members"] if m["user_id"] == world["delegate"].id]
         assert line["replied_at"] == ack["replied_at"] and line["answers"] is None
-        # Replies are not open: the other member is not told of it.
-        assert not [n for n, _d in delegate.notices if n == "consultation.replied"]
+        # Replies are not open: a member hears of their own reply (their other screens
+        # follow), never of another's.
+        await delegate.wait_for(lambda: any(n == "consultation.replied"
+                                            for n, _d in delegate.notices))
+        assert {d["user_id"] for n, d in delegate.notices if n == "consultation.replied"} == {
+            world["delegate"].id}
 
         refused = await chair.call("consultation:reply", {**reply, "answers": reply["answers"][:1],
                                                           "client_reply_id": "tablet-reply-0002"})

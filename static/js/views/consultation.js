@@ -1,0 +1,182 @@
+// One written consultation: its matter and deadline; for a member asked, their reply; for
+// the office and its chair, who has replied (updated live as replies come in) and the
+// steps they may take; once closed, the result. A change elsewhere arrives as a notice
+// and is fetched again; the reply being typed survives it.
+import { get, post } from "../api.js";
+import { formatDayTime, formatNumber } from "../format.js";
+import { t } from "../i18n.js";
+import { onConnectionChange, onNotice } from "../live.js";
+import { onReplyOutcome, resendReplies } from "../reply_outbox.js";
+import { navigate } from "../router.js";
+import { askDialog, attempt, fill, h, mount, toast } from "../ui.js";
+import { repliesSoFar, resultSection } from "./consultation_result.js";
+import { replySection } from "./consultation_reply.js";
+import { consultationBadge, deadlineLine, lastDay } from "./consultations.js";
+import "./consultations_i18n.js";
+
+/** Take one of the steps in `actions`, asking first where it cannot be taken back. */
+async function takeStep(c, name) {
+  const go = (body) => async (value) => {
+    Object.assign(c, await post(`/api/consultations/${c.id}/${name}`, body ? body(value) : {}));
+  };
+  switch (name) {
+    case "submit":
+      await go()();
+      return t("cs_submitted");
+    case "approve":
+      return await askDialog({ id: "cs-step-dialog", title: t("cs_ask_approve_title"), confirmLabel: t("cs_a_approve"),
+        message: t("cs_ask_approve", { n: formatNumber(c.asked), days: c.working_days }), action: go() })
+        !== null ? t("cs_approved") : null;
+    case "return":
+      return await askDialog({ id: "cs-step-dialog", title: t("cs_ask_return_title"), confirmLabel: t("cs_a_return"),
+        input: { label: t("cs_return_comment"), maxlength: 2000 }, action: go((comment) => ({ comment })) })
+        !== null ? t("cs_returned") : null;
+    case "close":
+      return await askDialog({ id: "cs-step-dialog", title: t("cs_ask_close_title"), confirmLabel: t("cs_a_close"), danger: true,
+        message: t("cs_ask_close", { replied: formatNumber(c.replied), asked: formatNumber(c.asked) }), action: go() })
+        !== null ? t("cs_closed") : null;
+    default:
+      return null;
+  }
+}
+
+function stepButtons(c, redraw) {
+  return (c.actions || []).map((name) => {
+    if (name === "edit") {
+      return h("a", { class: "button ghost", href: `/consultations/${c.id}/edit`, "data-link": true, dataset: { action: name } },
+        t("cs_a_edit"));
+    }
+    const button = h("button", { type: "button", class: ["return"].includes(name) ? "ghost" : name === "close" ? "danger" : "",
+                                 dataset: { action: name } }, t(`cs_a_${name}`));
+    button.addEventListener("click", () => attempt(async () => {
+      const done = await takeStep(c, name);
+      if (!done) return;
+      toast(done);
+      redraw();
+    }, button));
+    return button;
+  });
+}
+
+function headCard(c, redraw) {
+  const facts = [
+    c.deadline ? [t("cs_deadline"), h("span", { id: "cs-deadline" }, formatDayTime(c.deadline),
+      lastDay(c.deadline) && c.status === "sent" ? h("span", { class: "badge urgent cs-last-day" }, t("cs_last_day")) : null)]
+      : [t("cs_f_days"), String(c.working_days)],
+    c.unit.name ? [t("cs_f_unit"), c.unit.name] : null,
+    c.chair.name ? [t("cs_chair"), c.chair.name] : null,
+    [t("cs_rule"), t(`cs_rule_${c.rule}`)],
+  ].filter(Boolean);
+  return h("div", { class: "card cs-head" },
+    h("div", { class: "row" }, consultationBadge(c.status), h("span", { class: "spacer" }),
+      h("div", { class: "row cs-steps", id: "cs-steps" }, stepButtons(c, redraw))),
+    c.status === "draft" && c.return_comment
+      ? h("div", { class: "notice cs-returned", id: "cs-return-comment", role: "note" },
+        h("strong", {}, t("cs_returned_with")), " ", h("em", {}, c.return_comment)) : null,
+    h("dl", { class: "cs-facts" }, facts.map(([label, value]) => [h("dt", {}, label), h("dd", {}, value)])),
+    c.matter ? [h("h2", {}, t("cs_matter")), h("div", { class: "cs-matter", id: "cs-matter" }, c.matter)] : null);
+}
+
+/** The questions and their answers as the members will see them: what the chair approves
+ * and the office follows (a member answering sees them in the reply; the result has them). */
+function questionsCard(c, replying) {
+  if (replying || c.status === "closed") return null;
+  return h("section", { class: "card cs-questions-view", id: "cs-questions-view" },
+    h("h2", {}, t("cs_f_questions")),
+    h("ol", {}, c.questions.map((q) => h("li", { dataset: { questionId: q.id } },
+      h("div", { class: "cs-q-text" }, q.text),
+      h("ul", { class: "cs-option-chips" }, q.options.map((option, i) => h("li", { class: i === 0 ? "agree" : "" }, option)))))),
+    h("p", { class: "muted small-text" }, t("cs_f_options_hint")));
+}
+
+/** Who is asked and, once sent, who has replied: the office follows it live. */
+function membersCard(c) {
+  if (!c.members) return null;
+  const open = ["sent", "closed"].includes(c.status);
+  const share = c.asked ? Math.round((100 * c.replied) / c.asked) : 0;
+  return h("section", { class: "card cs-members", id: "cs-members" },
+    h("div", { class: "row" }, h("h2", {}, t("cs_members"), h("span", { class: "muted" }, ` (${formatNumber(c.asked)})`)),
+      h("span", { class: "spacer" }),
+      open ? h("strong", { class: "cs-progress-text", id: "cs-replied", dataset: { replied: c.replied, asked: c.asked } },
+        t("cs_progress", { replied: formatNumber(c.replied), asked: formatNumber(c.asked) })) : null),
+    open ? h("div", { class: "lv-progress-track" }, h("div", { class: "lv-progress-fill", style: `width:${share}%` })) : null,
+    h("table", { class: "cs-member-table" },
+      h("tr", {}, h("th", {}, t("cs_member")), h("th", { class: "cs-unit-col" }, t("cs_member_unit")),
+        open ? h("th", {}, t("cs_replied_at")) : null),
+      c.members.map((m) => h("tr", { dataset: { userId: m.user_id, replied: String(Boolean(m.replied_at)) } },
+        h("td", {}, h("strong", {}, m.name), m.title ? h("div", { class: "muted small-text" }, m.title) : null,
+          m.unit ? h("div", { class: "muted small-text cs-unit-inline" }, m.unit) : null),
+        h("td", { class: "cs-unit-col" }, m.unit),
+        open ? h("td", { class: m.replied_at ? "cs-replied-at" : "muted" },
+          m.replied_at ? `✔ ${formatDayTime(m.replied_at)}` : t("cs_not_yet")) : null))));
+}
+
+export async function consultationView(params) {
+  const id = Number(params.id);
+  let c = await get(`/api/consultations/${id}`);
+  const ui = { editing: false, draft: null, form: null, formKey: null, rerender: null };
+  const title = h("h1", { id: "cs-title" });
+  const page = h("div", { class: "cs-page", id: "cs-page", dataset: { consultationId: id } });
+  mount(h("a", { class: "cs-back", href: "/consultations", "data-link": true }, "← ", t("cs_back_to_list")), title, page);
+
+  const draw = () => {
+    title.textContent = c.title;
+    page.dataset.status = c.status;
+    const reply = replySection(c, ui);
+    fill(page, headCard(c, draw), reply, questionsCard(c, Boolean(reply)), resultSection(c), repliesSoFar(c),
+      membersCard(c));
+  };
+  ui.rerender = draw;
+
+  let loading = null;
+  const refetch = async () => {
+    // One fetch at a time; a notice arriving meanwhile asks for one more after it.
+    if (loading) { loading.again = true; return; }
+    loading = { again: false };
+    try {
+      c = await get(`/api/consultations/${id}`);
+      draw();
+    } catch (err) {
+      toast(err.message, "error");
+      if (err.code === "consultation_not_found") navigate("/consultations", { replace: true });
+    } finally {
+      const again = loading.again;
+      loading = null;
+      if (again) refetch();
+    }
+  };
+
+  draw();
+  resendReplies(); // a reply left unsent on this device (a reload, a drop) goes now
+  const offs = [
+    onNotice("consultations.changed", (d) => { if (d.consultation_id === id) refetch(); }),
+    // The office sees each reply arrive; what was answered stays hidden until the close
+    // unless replies are open to all, when the answers are fetched.
+    onNotice("consultation.replied", (d) => {
+      if (d.consultation_id !== id) return;
+      c.replied = d.replied;
+      c.asked = d.asked;
+      const member = (c.members || []).find((m) => m.user_id === d.user_id);
+      if (member) member.replied_at = d.replied_at;
+      if (c.open_replies) refetch(); else draw();
+    }),
+    onReplyOutcome((cid, outcome) => {
+      if (cid !== id) return;
+      if (outcome.state === "sent") {
+        c.mine = { replied_at: outcome.outcome.replied_at, answers: outcome.answers };
+        // The top bar's count of consultations waiting drops at once.
+        document.dispatchEvent(new CustomEvent("reminders:stale"));
+      } else if (outcome.state === "refused") {
+        // Back to the form with what was chosen, and the server's reason.
+        ui.draft = outcome.answers;
+        ui.formKey = null;
+        toast(outcome.error.message || outcome.error.code, "error");
+        refetch();
+      }
+      draw();
+    }),
+  ];
+  let first = true;
+  offs.push(onConnectionChange((up) => { if (up && !first) refetch(); else if (!up) draw(); first = false; }));
+  return () => offs.forEach((off) => off());
+}

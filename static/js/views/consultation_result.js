@@ -1,0 +1,80 @@
+// A consultation's outcome: per question the count of each answer over all members asked
+// (those who did not reply shown apart, never as agreeing), the verdict and the rule in
+// words; then who answered what, with each opinion and the member's unit.
+import { formatDayTime, formatNumber, formatPercent } from "../format.js";
+import { t } from "../i18n.js";
+import { h } from "../ui.js";
+import "./consultations_i18n.js";
+
+/** The bar of one row: its share of all members asked. */
+function bar(label, count, asked, cls, data) {
+  const share = asked ? Math.min(100, (100 * count) / asked) : 0;
+  return h("div", { class: `cs-bar ${cls}`, dataset: data },
+    h("span", { class: "cs-bar-label" }, label),
+    h("span", { class: "cs-bar-track" }, h("span", { class: "cs-bar-fill", style: `width:${share}%` })),
+    h("span", { class: "cs-bar-count", dataset: { count } }, formatNumber(count)),
+    h("span", { class: "cs-bar-pct muted" }, formatPercent(count, asked)));
+}
+
+// The first answer agrees; the second is usually against; any further ones are the rest.
+const optionClass = (i) => ["cs-opt-yes", "cs-opt-no"][i] || "cs-opt-other";
+
+function tallyBlock(c, question, tally) {
+  const r = c.result;
+  return h("div", { class: "cs-tally" },
+    h("div", { class: `lv-verdict ${tally.passed ? "passed" : "failed"}`, dataset: { role: "verdict" } },
+      tally.passed ? t("cs_passed") : t("cs_failed")),
+    h("div", { class: "cs-bars" },
+      question.options.map((option, i) => bar(option, tally.counts[i] || 0, r.asked, optionClass(i), { option: i })),
+      bar(t("cs_not_replied"), tally.not_replied, r.asked, "cs-opt-none", { role: "not-replied" })),
+    h("p", { class: "cs-rule", dataset: { role: "rule" } },
+      t(`cs_says_${r.rule}`, { option: question.options[0], needed: formatNumber(r.needed), asked: formatNumber(r.asked) })));
+}
+
+function person(member, opinion) {
+  return h("li", { dataset: { userId: member.user_id } },
+    h("strong", {}, member.name), member.unit ? h("span", { class: "muted" }, ` — ${member.unit}`) : null,
+    opinion === undefined ? null
+      : opinion ? h("blockquote", { class: "cs-opinion" }, opinion) : h("div", { class: "muted small-text" }, t("cs_no_opinion")));
+}
+
+/** Who chose each answer of a question, with their opinions; then who did not reply. */
+function byChoice(c, question, { withMissing }) {
+  const groups = question.options.map(() => []);
+  const missing = [];
+  for (const member of c.members || []) {
+    const answer = (member.answers || []).find((a) => a.question_id === question.id);
+    if (answer && groups[answer.choice]) groups[answer.choice].push([member, answer.opinion]);
+    else if (!member.replied_at) missing.push(member);
+  }
+  return h("div", { class: "cs-by-choice" },
+    groups.map((group, i) => (group.length ? h("div", { class: `cs-choice-group ${optionClass(i)}`, dataset: { option: i } },
+      h("h4", {}, question.options[i], h("span", { class: "muted" }, ` (${group.length})`)),
+      h("ul", {}, group.map(([member, opinion]) => person(member, opinion)))) : null)),
+    withMissing && missing.length ? h("div", { class: "cs-choice-group cs-opt-none", dataset: { role: "not-replied" } },
+      h("h4", {}, t("cs_not_replied"), h("span", { class: "muted" }, ` (${missing.length})`)),
+      h("ul", {}, missing.map((member) => person(member)))) : null);
+}
+
+/** The closed consultation's result, question by question. */
+export function resultSection(c) {
+  if (c.status !== "closed" || !c.result) return null;
+  const tallies = new Map(c.result.questions.map((q) => [q.question_id, q]));
+  return h("section", { class: "cs-result", id: "cs-result" },
+    h("div", { class: "row" }, h("h2", {}, t("cs_result")), h("span", { class: "spacer" }),
+      c.closed_at ? h("span", { class: "muted" }, t("cs_closed_at", { at: formatDayTime(c.closed_at) })) : null),
+    c.questions.map((q, i) => h("article", { class: "card cs-result-q", dataset: { questionId: q.id } },
+      h("h3", {}, h("span", { class: "eyebrow" }, t("cs_question_n", { n: i + 1 })), h("span", { class: "cs-q-text" }, q.text)),
+      tallies.has(q.id) ? tallyBlock(c, q, tallies.get(q.id)) : null,
+      c.members ? [h("h4", { class: "cs-by-choice-title" }, t("cs_replies_by_choice")), byChoice(c, q, { withMissing: true })] : null)));
+}
+
+/** While it is open and replies are shown to all (open_replies): who answered what so far. */
+export function repliesSoFar(c) {
+  if (c.status !== "sent" || !c.open_replies || !c.members || !c.members.some((m) => m.answers)) return null;
+  return h("section", { class: "cs-result", id: "cs-replies-so-far" },
+    h("h2", {}, t("cs_replies_so_far")),
+    c.questions.map((q, i) => h("article", { class: "card cs-result-q", dataset: { questionId: q.id } },
+      h("h3", {}, h("span", { class: "eyebrow" }, t("cs_question_n", { n: i + 1 })), h("span", { class: "cs-q-text" }, q.text)),
+      byChoice(c, q, { withMissing: false }))));
+}
