@@ -127,7 +127,9 @@ class Members(Delegates):
             return {"consultation_id": self.meeting_id,
                     "client_reply_id": f"bench-{index:05d}-{secrets.token_hex(6)}",
                     "answers": [{"question_id": q, "choice": (index + n) % 3,
-                                 "opinion": OPINION if index % 4 == 0 else ""}
+                                 # "Ý kiến khác" (choice 2) always says what it is.
+                                 "opinion": OPINION if index % 4 == 0 or (index + n) % 3 == 2
+                                 else ""}
                                 for n, q in enumerate(questions)]}
 
         def caller(index: int) -> Any:
@@ -196,7 +198,8 @@ async def run(args: argparse.Namespace) -> None:
         await crowd.ask_async("connect_bare")
         office, everyone = await secretary_screen(url, setup.secretary_cookie, args.members)
         print(f"{connected} members connected; each replies once at a random moment of "
-              f"{args.spread:g} s (two questions; every fourth with a written opinion)")
+              f"{args.spread:g} s (two questions; an opinion with every \"Ý kiến khác\" "
+              f"and every fourth reply)")
 
         outcome = {}
         for label, bare_run in (("eCabinet", False), ("bare", True)):

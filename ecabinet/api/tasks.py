@@ -59,7 +59,9 @@ DEADLINE = named("NoticeDeadline", record(
     state=enum_of(["issued_on_time", "issued_late", "overdue", "due_soon", "on_track"]),
     working_days_left=INT))
 NOTICE = record(meeting=record(id=ID, title=STR), deadline=DEADLINE)
-WAITING = record(id=ID, title=STR, deadline=nullable(TIME), last_day=BOOL)
+# awaits: the user's reply, or (its chair) the approval; last_day: the reply is due today.
+WAITING = record(id=ID, title=STR, deadline=nullable(TIME), awaits=enum_of(["reply", "approval"]),
+                 last_day=BOOL)
 LIST = record(tasks=arr(TASK), by_unit=arr(GROUP), by_meeting=arr(GROUP),
               notices_due=arr(NOTICE))
 FILTER = obj(scope=enum_of(["all", "mine", "office"]), unit_id=ID, meeting_id=ID,
@@ -145,7 +147,8 @@ async def list_tasks(request: Request) -> Response:
 
 @operation("What needs the user's attention: own tasks overdue or due soon, followed tasks "
            "overdue, conclusion notices nearing or past due (their sum is `total`), and the "
-           "written consultations waiting for the user's reply, `last_day` when due today",
+           "written consultations waiting for the user's reply (`last_day` when due today) or, "
+           "for their chair, approval",
            tag="tasks",
            response=record(my_overdue=COUNT, my_due_soon=COUNT, followed_overdue=COUNT,
                            notices_due=COUNT, total=COUNT, notices=arr(NOTICE),

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecabinet import audit, eventlog, payload
 from ecabinet.consultations import access, closing
+from ecabinet.consultations.prepare import DEFAULT_OPTIONS
 from ecabinet.errors import Conflict, DomainError, Invalid, NotFound
 from ecabinet.models import (
     Consultation,
@@ -27,6 +28,7 @@ from ecabinet.models import (
 from ecabinet.models.base import utcnow
 
 MAX_OPINION = 4000
+OTHER_OPINION = DEFAULT_OPTIONS[2]
 CLIENT_REPLY_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
@@ -208,6 +210,9 @@ def _checked(questions: Sequence[ConsultationQuestion], answers: Sequence[Answer
         opinion = answer.opinion.strip()
         if len(opinion) > MAX_OPINION:
             raise Invalid("field_too_long", field="opinion", max=MAX_OPINION)
+        # "Ý kiến khác" says nothing until the member writes what the other opinion is.
+        if by_id[answer.question_id].options[answer.choice] == OTHER_OPINION and not opinion:
+            raise Invalid("consultation_opinion_needed")
         rows.append({"question_id": answer.question_id, "choice": answer.choice,
                      "opinion": opinion})
     return rows

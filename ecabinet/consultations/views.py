@@ -133,8 +133,8 @@ async def names_of(session: AsyncSession, consultations: list[Consultation]
 
 async def waiting(session: AsyncSession, user: User, *, on: date | None = None
                   ) -> list[dict[str, Any]]:
-    """The consultations waiting for the user's reply, soonest deadline first; `last_day`
-    when the deadline is today (in Vietnam)."""
+    """What waits for the user: consultations to reply to (soonest deadline first;
+    `last_day` when it is today, in Vietnam), then those to approve as their chair."""
     today = on or local_date(utcnow())
     rows = (await session.execute(
         select(Consultation.id, Consultation.title, Consultation.deadline)
@@ -142,10 +142,17 @@ async def waiting(session: AsyncSession, user: User, *, on: date | None = None
         .where(ConsultationMember.user_id == user.id, ConsultationMember.replied_at.is_(None),
                Consultation.status == S.sent)
         .order_by(Consultation.deadline))).all()
-    return [{"id": cid, "title": title, "deadline": _when(deadline),
-             "last_day": deadline is not None and local_date(deadline) == today}
-            for cid, title, deadline in rows
-            if deadline is None or local_date(deadline) >= today]
+    replies = [{"id": cid, "title": title, "deadline": _when(deadline), "awaits": "reply",
+                "last_day": deadline is not None and local_date(deadline) == today}
+               for cid, title, deadline in rows
+               if deadline is None or local_date(deadline) >= today]
+    approvals = [] if user.role != Role.chair else [
+        {"id": cid, "title": title, "deadline": None, "awaits": "approval", "last_day": False}
+        for cid, title in (await session.execute(
+            select(Consultation.id, Consultation.title)
+            .where(Consultation.chair_id == user.id, Consultation.status == S.submitted)
+            .order_by(Consultation.id))).all()]
+    return replies + approvals
 
 
 async def listing(session: AsyncSession, user: User) -> list[dict[str, Any]]:

@@ -46,7 +46,8 @@ async def _reply(sessions: async_sessionmaker[AsyncSession], world: World, who: 
                  consultation: Consultation, *choices: int) -> None:
     ids = await question_ids(sessions, consultation.id)
     async with db.transaction(sessions) as s:
-        await replies.reply(s, world[who], consultation.id, answers(ids, *choices),
+        await replies.reply(s, world[who], consultation.id,
+                            answers(ids, *choices, opinion="Ý kiến của thành viên."),
                             f"reply-{who}")
 
 

@@ -97,7 +97,9 @@ async def test_a_reply_must_answer_every_question_with_an_option(
     ids = await question_ids(sessions, consultation.id)
     for given, code in ((answers(ids[:1], 0), "consultation_answer_every_question"),
                         (answers([ids[0], ids[0]], 0, 1), "consultation_answer_every_question"),
-                        (answers(ids, 0, 2), "field_invalid")):
+                        (answers(ids, 0, 2), "field_invalid"),
+                        # "Ý kiến khác" without the opinion it announces.
+                        (answers(ids, 2, 0, opinion="  "), "consultation_opinion_needed")):
         with pytest.raises(Invalid) as refused:
             async with db.transaction(sessions) as s:
                 await replies.reply(s, world["delegate"], consultation.id, given, "reply-0001")

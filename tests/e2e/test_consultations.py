@@ -110,7 +110,8 @@ async def test_secretary_prepares_chair_approves_members_reply_office_sees_the_r
               .get_attribute("data-count") for i in range(3)]
     assert counts == ["1", "0", "1"]
     await expect(q1.locator(".cs-bar[data-role=not-replied] [data-count]")).to_have_text("1")
-    await expect(q1.locator("[data-role=rule]")).to_contain_text("cần ít nhất 2/3")
+    await expect(q1.locator("[data-role=rule]")).to_contain_text(
+        "cần ít nhất 2 trong tổng số 3 thành viên được hỏi")
     # The replies grouped by answer, each opinion with its member's unit.
     other = q1.locator(".cs-choice-group[data-option='2']")
     await expect(other).to_contain_text("Nguyễn Thanh Bình — Sở Kế hoạch và Đầu tư")

@@ -254,7 +254,11 @@ export async function consultationFormView(params) {
     error.textContent = "";
     const { body, problem, at } = collect();
     if (problem) {
+      // Said where the eye is too: the line above the buttons may be off screen.
       error.textContent = problem;
+      toast(problem, "error");
+      at.setAttribute("aria-invalid", "true");
+      at.addEventListener("input", () => at.removeAttribute("aria-invalid"), { once: true });
       at.focus();
       return;
     }
@@ -265,6 +269,7 @@ export async function consultationFormView(params) {
       saved = editing ? await put(`/api/consultations/${editing}`, body) : await post("/api/consultations", body);
     } catch (err) {
       error.textContent = err.message;
+      toast(err.message, "error");
       save.disabled = saveSubmit.disabled = false;
       return;
     }
