@@ -30,10 +30,9 @@ def _when(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-async def actions(session: AsyncSession, user: User, consultation: Consultation
-                  ) -> list[str]:
-    """What the user may do with it now, for the screen's buttons."""
-    manages = await access.can_manage(session, user, consultation)
+def actions(user: User, consultation: Consultation, manages: bool) -> list[str]:
+    """What the user may do with it now, for the screen's buttons (`manages`: as
+    `access.can_manage` says)."""
     chair = access.is_chair(user, consultation)
     allowed = {
         "edit": manages and consultation.status == S.draft,
@@ -88,7 +87,7 @@ async def detail(session: AsyncSession, user: User, consultation: Consultation
             "replied_at": _when(mine.replied_at),
             "answers": by_member.get(user.id, []) if mine.replied_at else []},
         "result": consultation.result if consultation.status == S.closed else None,
-        "actions": await actions(session, user, consultation),
+        "actions": actions(user, consultation, manages),
     }
     if office or shown:
         # Who has replied: the office follows it live; members see it with the replies.
