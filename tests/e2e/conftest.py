@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -29,16 +32,34 @@ CHROMIUM_ARGS = [
 ]
 
 
+_templates: list[Path] = []
+
+
+async def _demo_template() -> Path:
+    """A SQLite file holding the demo province, loaded once per test process: loading takes
+    seconds (accounts, signed minutes, PDFs), copying the file milliseconds."""
+    if not _templates:
+        folder = Path(tempfile.mkdtemp(prefix="ecabinet-demo-"))
+        atexit.register(shutil.rmtree, folder, True)
+        path = folder / "demo.sqlite"
+        url = f"sqlite+aiosqlite:///{path}"
+        await upgrade_async(url)
+        engine = db.create_engine(url)
+        async with db.transaction(db.sessionmaker(engine)) as session:
+            await demo.load(session)
+        # Closing the last connection folds the write-ahead log into the file.
+        await engine.dispose()
+        _templates.append(path)
+    return _templates[0]
+
+
 async def start_demo(tmp_path: Path, wrap: Callable[[Any], Any] | None = None,
                      **settings: Any) -> LiveServer:
     """A node on a fresh SQLite file holding the demo province; `wrap` may put an ASGI
     layer of the test's in front of it, `settings` override the defaults."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'e2e.sqlite'}"
-    await upgrade_async(url)
-    engine = db.create_engine(url)
-    async with db.transaction(db.sessionmaker(engine)) as session:
-        await demo.load(session)
-    await engine.dispose()
+    database = tmp_path / "e2e.sqlite"
+    shutil.copyfile(await _demo_template(), database)
+    url = f"sqlite+aiosqlite:///{database}"
     app = create_app(Settings(data_dir=tmp_path / "data", database_url=url,
                               secret_key=secrets.token_hex(16), **{**TEST_ARGON2, **settings}))
     return await start_server(wrap(app) if wrap else app)
