@@ -345,7 +345,9 @@ async def add_agenda(session: AsyncSession, meeting: Meeting, people: dict[str, 
 # -- signing keys, minutes and the conclusion notice -----------------------------------
 
 # Demo accounts that get a demo certificate; the chairs' keys also carry the unit's seal.
-DEMO_SIGNERS = ("thuky", "chutich", "phochutich")
+# The office and chairs sign minutes and notices; the members their ballot papers.
+DEMO_SIGNERS = ("thuky", "chutich", "phochutich", "daibieu1", "daibieu2", "daibieu3",
+                "daibieu4")
 DEMO_PASSPHRASE = b"demo12345"
 KEY_LABEL = "Khóa thử nghiệm (demo)"
 # (item index, task, responsible unit code or username, days after the meeting, deliverable):

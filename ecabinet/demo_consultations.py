@@ -1,5 +1,6 @@
-"""The demo province's written consultations: one answered and closed, one the members
-are answering now, one waiting for the chair's approval."""
+"""The demo province's written consultations: one answered and closed, its synthesis report
+waiting for the chair's signature; one the members are answering now; one waiting for the
+chair's approval, whose replies are to be signed."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ecabinet.consultations import approval, closing, prepare, replies
+from ecabinet.consultations import approval, closing, prepare, replies, report
 from ecabinet.consultations.prepare import ConsultationInput, QuestionInput
 from ecabinet.consultations.replies import AnswerInput
 from ecabinet.models import ConsultationQuestion, User
 from ecabinet.models.base import utcnow
 
 MEMBERS = ("chutich", "phochutich", "daibieu1", "daibieu2", "daibieu3", "daibieu4")
+PROPOSAL = ("Văn phòng UBND tỉnh đề nghị Chủ tịch UBND tỉnh thống nhất ban hành Kế hoạch; "
+            "giao Sở Công Thương tiếp thu ý kiến về thời gian tổ chức hội chợ.")
 
 # (title, matter, questions, stage, replies: username -> (choices, opinion))
 CONSULTATIONS: list[tuple[str, str, list[QuestionInput], str,
@@ -45,7 +48,8 @@ async def load(session: AsyncSession, people: dict[str, User], unit_id: int) -> 
     for title, matter, questions, stage, answered in CONSULTATIONS:
         made = await prepare.create(session, secretary, ConsultationInput(
             title=title, matter=matter, unit_id=unit_id, chair_id=chair.id,
-            questions=questions, member_ids=[people[u].id for u in MEMBERS], working_days=5))
+            questions=questions, member_ids=[people[u].id for u in MEMBERS], working_days=5,
+            signed_replies=stage == "submitted"))
         await approval.submit(session, secretary, made.id)
         if stage == "submitted":
             continue
@@ -64,3 +68,4 @@ async def load(session: AsyncSession, people: dict[str, User], unit_id: int) -> 
         if stage == "closed" and made.deadline is not None:
             # Closed at its deadline, as a running node would have closed it.
             await closing.close_due(session, made.deadline)
+            await report.draft(session, secretary, made.id, PROPOSAL)

@@ -67,6 +67,9 @@ MAX_KEYSTORE_BYTES = 64 * 1024
 MAX_SEAL_BYTES = 2 * 1024 * 1024
 MAX_VERIFY_BYTES = 50 * 1024 * 1024
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+# Who may hold a signing key: the office and chairs sign minutes and notices, members
+# their ballot papers.
+SIGNING_ROLES = (Role.secretary, Role.chair, Role.delegate)
 
 
 # -- the worker process ------------------------------------------------------
@@ -332,7 +335,8 @@ async def active_key(session: AsyncSession, user_id: int) -> SignerKey | None:
 
 async def _signer_user(session: AsyncSession, user_id: int) -> User:
     user = await session.get(User, user_id)
-    if user is None or user.role not in (Role.secretary, Role.chair) or not user.active:
+    # Delegates sign their ballot papers in written consultations.
+    if user is None or user.role not in SIGNING_ROLES or not user.active:
         raise Invalid("signer_must_be_secretary_or_chair")
     return user
 
@@ -600,17 +604,35 @@ def _versions_are_immutable(mapper: Any, connection: Any, target: OfficialPdfVer
     raise RuntimeError("an official PDF version is immutable once stored")
 
 
+async def compose(document: OfficialDocument) -> ComposedDocument:
+    """Lay `document` out as PDF in the worker process."""
+    return await run_job(compose_job, document)
+
+
 async def create_pdf(
-    session: AsyncSession, *, meeting_id: int, kind: str, number: str, title: str,
-    document: OfficialDocument, signers: Sequence[SignerSlot],
+    session: AsyncSession, *, kind: str, number: str, title: str,
+    document: OfficialDocument, signers: Sequence[SignerSlot], meeting_id: int | None = None,
+    consultation_id: int | None = None,
 ) -> OfficialPdf:
     """Compose `document` and store it as version 1, awaiting `signers` in order."""
-    composed = await run_job(compose_job, document)
+    return await store_composed(
+        session, await compose(document), kind=kind, number=number, title=title,
+        signers=signers, meeting_id=meeting_id, consultation_id=consultation_id)
+
+
+async def store_composed(
+    session: AsyncSession, composed: ComposedDocument, *, kind: str, number: str, title: str,
+    signers: Sequence[SignerSlot], meeting_id: int | None = None,
+    consultation_id: int | None = None,
+) -> OfficialPdf:
+    """Store a composed document as version 1 of a new official PDF (of a meeting or of a
+    consultation), awaiting `signers` in order."""
     missing = {s.role for s in signers} - composed.signature_boxes.keys()
     if missing:
         raise RuntimeError(f"composed document lacks signature boxes {sorted(missing)}")
     pdf = OfficialPdf(
-        meeting_id=meeting_id, kind=kind, number=number, title=title,
+        meeting_id=meeting_id, consultation_id=consultation_id, kind=kind, number=number,
+        title=title,
         signers=[{"role": s.role, "user_id": s.user_id, "seal": s.seal} for s in signers],
         boxes={role: [box.page, list(box.rect)]
                for role, box in composed.signature_boxes.items()},
@@ -672,28 +694,16 @@ async def pdf_view(session: AsyncSession, pdf: OfficialPdf) -> dict[str, Any]:
     }
 
 
-async def sign(
-    session: AsyncSession, actor: User, pdf_id: int, *, secret: str, timestamp_url: str = "",
+async def sign_content(
+    session: AsyncSession, actor: User, data: bytes, role: str, box: SignatureBox, *,
+    secret: str, seal: bool = False, timestamp_url: str = "",
     pkcs11_modules: Sequence[str] | None = None,
-) -> OfficialPdf:
-    """Add the actor's signature in its turn; the stored versions are never rewritten.
+) -> tuple[bytes, SignerKey]:
+    """`data` signed in `box` with the actor's active key (nothing is stored here).
 
     A PKCS#11 key's module is checked again against `pkcs11_modules` (None: the
     ECABINET_PKCS11_MODULES variable the node's settings come from) before it is loaded.
     """
-    pdf = await session.get(OfficialPdf, pdf_id, with_for_update=True)
-    if pdf is None:
-        raise NotFound("official_pdf_not_found")
-    if pdf.status != OfficialPdfStatus.signing:
-        raise Conflict("document_already_signed")
-    slot = await next_signer(session, pdf)
-    if slot is None:
-        raise Conflict("document_already_signed")
-    if slot["user_id"] != actor.id:
-        if any(s["user_id"] == actor.id for s in pdf.signers):
-            signer = await session.get(User, slot["user_id"])
-            raise Conflict("not_your_turn", name=signer.full_name if signer else "")
-        raise Forbidden("forbidden")
     key = await active_key(session, actor.id)
     if key is None:
         raise Conflict("no_signing_key")
@@ -714,31 +724,61 @@ async def sign(
         token_label=key.token_label, key_label=key.key_label, cert_label=key.cert_label,
         slot=key.slot, chain_pem=key.chain_pem.encode("ascii"),
     )
-    page, rect = pdf.boxes[slot["role"]]
-    appearance = SignatureAppearance(seal_png=key.seal_png if slot.get("seal") else None)
+    appearance = SignatureAppearance(seal_png=key.seal_png if seal else None)
     try:
-        signed = await run_job(
-            sign_job, await content(session, pdf), material, secret, slot["role"],
-            SignatureBox(page, tuple(rect)), appearance, timestamp_url,
-        )
+        signed = await run_job(sign_job, data, material, secret, role, box, appearance,
+                               timestamp_url)
     except WrongSecret as exc:
         raise Invalid("wrong_passphrase") from exc
     except (PdfSigningError, KeyStoreError) as exc:
         raise Conflict("signing_failed", detail=str(exc)) from exc
-    pdf.version += 1
-    session.add(_version(
-        pdf.id, pdf.version, signed, role=slot["role"], signed_by_id=actor.id,
-        signer_name=key.subject_name or actor.full_name, certificate_serial=key.serial,
-    ))
-    await session.flush()
-    if await next_signer(session, pdf) is None:
-        pdf.status = OfficialPdfStatus.signed
-        await session.flush()
+    return signed, key
+
+
+async def sign(
+    session: AsyncSession, actor: User, pdf_id: int, *, secret: str, timestamp_url: str = "",
+    pkcs11_modules: Sequence[str] | None = None,
+) -> OfficialPdf:
+    """Add the actor's signature in its turn; the stored versions are never rewritten."""
+    pdf = await session.get(OfficialPdf, pdf_id, with_for_update=True)
+    if pdf is None:
+        raise NotFound("official_pdf_not_found")
+    if pdf.status != OfficialPdfStatus.signing:
+        raise Conflict("document_already_signed")
+    slot = await next_signer(session, pdf)
+    if slot is None:
+        raise Conflict("document_already_signed")
+    if slot["user_id"] != actor.id:
+        if any(s["user_id"] == actor.id for s in pdf.signers):
+            signer = await session.get(User, slot["user_id"])
+            raise Conflict("not_your_turn", name=signer.full_name if signer else "")
+        raise Forbidden("forbidden")
+    page, rect = pdf.boxes[slot["role"]]
+    signed, key = await sign_content(
+        session, actor, await content(session, pdf), slot["role"],
+        SignatureBox(page, tuple(rect)), secret=secret, seal=bool(slot.get("seal")),
+        timestamp_url=timestamp_url, pkcs11_modules=pkcs11_modules)
+    await store_signed(session, pdf, actor, slot["role"], signed,
+                       signer_name=key.subject_name or actor.full_name, serial=key.serial)
     await audit.record(session, "document.sign", actor_id=actor.id, object_type=pdf.kind,
                        object_id=pdf.id, meeting_id=pdf.meeting_id,
                        data={"role": slot["role"], "version": pdf.version,
                              "serial": key.serial, "number": pdf.number})
     return pdf
+
+
+async def store_signed(session: AsyncSession, pdf: OfficialPdf, actor: User, role: str,
+                       signed: bytes, *, signer_name: str, serial: str) -> None:
+    """Keep `signed` as the PDF's next version; signed once every slot has signed."""
+    pdf.version += 1
+    session.add(_version(
+        pdf.id, pdf.version, signed, role=role, signed_by_id=actor.id,
+        signer_name=signer_name, certificate_serial=serial,
+    ))
+    await session.flush()
+    if await next_signer(session, pdf) is None:
+        pdf.status = OfficialPdfStatus.signed
+        await session.flush()
 
 
 async def supersede(session: AsyncSession, pdf_id: int | None) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecabinet import accounts, db, payload
 from ecabinet.consultations import replies
+from ecabinet.consultations.paper import SignedPaper
 from ecabinet.consultations.replies import AnswerInput, ReplyOutcome, ReplyRequest
 from ecabinet.errors import DomainError, Unauthenticated
 from ecabinet.group_commit import GroupCommit
@@ -28,6 +29,7 @@ class _Reply:
     consultation_id: int
     answers: list[AnswerInput]
     client_reply_id: str
+    signed: SignedPaper | None = None
 
 
 async def _reply_group(session: AsyncSession, queued: Sequence[_Reply]
@@ -35,7 +37,7 @@ async def _reply_group(session: AsyncSession, queued: Sequence[_Reply]
     users = await accounts.users_by_token(session, [r.token for r in queued])
     known = [r for r in queued if r.token in users]
     done = iter(await replies.reply_many(session, [
-        ReplyRequest(users[r.token], r.consultation_id, r.answers, r.client_reply_id)
+        ReplyRequest(users[r.token], r.consultation_id, r.answers, r.client_reply_id, r.signed)
         for r in known]))
     expired: DomainError = Unauthenticated("session_expired")
     return [next(done) if r.token in users else expired for r in queued]
@@ -54,13 +56,23 @@ def register(hub: Hub) -> None:
     hub.add_cleanup(stop)
 
     async def reply(sid: str, data: Any = None) -> Ack:
-        """`consultation:reply` {consultation_id, answers, client_reply_id}: idempotent on
-        client_reply_id, like a ballot."""
+        """`consultation:reply` {consultation_id, answers, client_reply_id, passphrase?}:
+        idempotent on client_reply_id, like a ballot; where replies are signed, the ballot
+        paper is signed (outside the group, in a worker) before it is queued."""
         body = payload.as_object(data)
         answers, client_id = replies.reply_of(body)
-        outcome = await writer.submit(_Reply(await hub.token(sid),
-                                             payload.required_int(body, "consultation_id"),
-                                             answers, client_id))
+        token = await hub.token(sid)
+        consultation_id = payload.required_int(body, "consultation_id")
+        secret = payload.text(body, "passphrase", required=False, max_length=500)
+        signed = None
+        if secret:
+            async with hub.reads() as session, session.begin():
+                user = await accounts.session_user(session, token)
+                signed = await replies.sign_paper(
+                    session, user, consultation_id, answers, client_id, secret,
+                    timestamp_url=hub.settings.tsa_url)
+        outcome = await writer.submit(_Reply(token, consultation_id, answers, client_id,
+                                             signed))
         return {"ok": True, **outcome.view()}
 
     hub.action("consultation:reply", reply)

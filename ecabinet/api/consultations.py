@@ -13,7 +13,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ecabinet import payload
-from ecabinet.api.context import authed, json_body, ok
+from ecabinet.api.context import authed, json_body, ok, settings_of
+from ecabinet.api.minutes import PDF, pdf_response
 from ecabinet.api.spec import (
     BOOL,
     COUNT,
@@ -28,13 +29,13 @@ from ecabinet.api.spec import (
     operation,
     record,
 )
-from ecabinet.consultations import approval, closing, prepare, replies, views
+from ecabinet.consultations import approval, closing, paper, prepare, replies, report, views
 from ecabinet.consultations.access import get_consultation
 from ecabinet.consultations.prepare import ConsultationInput, QuestionInput
-from ecabinet.models import ConsultationRule, ConsultationStatus
+from ecabinet.models import ConsultationRule, ConsultationStatus, OfficialPdfStatus
 
 STATUS, RULE = enum_of(ConsultationStatus), enum_of(ConsultationRule)
-ACTION = enum_of(["edit", "submit", "approve", "return", "close"])
+ACTION = enum_of(["edit", "submit", "approve", "return", "close", "report", "sign_report"])
 CHOICE = {**COUNT, "maximum": prepare.MAX_OPTIONS - 1,
           "description": "0-based index into the question's options"}
 CLIENT_REPLY_ID = {"type": "string", "pattern": replies.CLIENT_REPLY_ID.pattern,
@@ -55,14 +56,21 @@ TALLY = record(question_id=ID, counts=arr(COUNT), replied=COUNT, not_replied=COU
 RESULT = named("ConsultationResult", record(rule=RULE, asked=COUNT, needed=COUNT,
                                             questions=arr(TALLY)))
 # answers: null until the replies are shown (closed, or an open consultation).
+# paper: a signed ballot paper is kept; has_key: whether they can sign (office, signed only).
 MEMBER = record(user_id=ID, name=STR, title=STR, unit=STR, replied_at=nullable(TIME),
-                answers=nullable(arr(ANSWER)))
+                answers=nullable(arr(ANSWER)), paper=BOOL, has_key=nullable(BOOL))
+# The synthesis report: the office and chair follow its draft, members read it signed.
+REPORT = named("ConsultationReport", record(
+    number=STR, status=enum_of(OfficialPdfStatus), conclusions=STR,
+    signed_by=nullable(STR), signed_at=nullable(TIME)))
 DETAIL = named("Consultation", record(
     **SUMMARY_FIELDS, matter=STR, created_by_id=ID, rule=RULE,
     working_days=COUNT, changeable=BOOL, open_replies=BOOL, close_when_all=BOOL,
-    return_comment=STR, questions=arr(QUESTION), asked=COUNT, replied=COUNT,
-    mine=nullable(record(replied_at=nullable(TIME), answers=arr(ANSWER))),
-    result=nullable(RESULT), actions=arr(ACTION), members=nullable(arr(MEMBER))))
+    signed_replies=BOOL, return_comment=STR, questions=arr(QUESTION), asked=COUNT,
+    replied=COUNT,
+    mine=nullable(record(replied_at=nullable(TIME), answers=arr(ANSWER), paper=BOOL)),
+    result=nullable(RESULT), actions=arr(ACTION), members=nullable(arr(MEMBER)),
+    report=nullable(REPORT)))
 QUESTION_IN = obj(["text"], text={"type": "string", "minLength": 1,
                                   "maxLength": prepare.MAX_TEXT},
                   options=nullable({**arr({"type": "string", "minLength": 1,
@@ -77,13 +85,18 @@ BODY = obj(["title", "unit_id", "chair_id", "questions"],
            member_ids=arr(ID), unit_ids=arr(ID),
            working_days={"type": "integer", "minimum": 1,
                          "maximum": prepare.MAX_WORKING_DAYS},
-           rule=RULE, changeable=BOOL, open_replies=BOOL, close_when_all=BOOL)
+           rule=RULE, changeable=BOOL, open_replies=BOOL, close_when_all=BOOL,
+           signed_replies=BOOL)
 REPLY = obj(["answers", "client_reply_id"],
             answers={**arr(obj(["question_id", "choice"], question_id=ID, choice=CHOICE,
                                opinion={"type": "string",
                                         "maxLength": replies.MAX_OPINION})),
                      "minItems": 1},
-            client_reply_id=CLIENT_REPLY_ID)
+            client_reply_id=CLIENT_REPLY_ID,
+            passphrase={**nullable(STR),
+                        "description": "where replies are signed: the member's key passphrase "
+                                       "(or PIN), used once and never stored"})
+SIGN = obj(passphrase=nullable(STR))
 OUTCOME = named("ReplyOutcome", record(consultation_id=ID, replied_at=TIME, already=BOOL,
                                        changed=BOOL))
 
@@ -108,6 +121,7 @@ def consultation_input(body: dict[str, Any]) -> ConsultationInput:
         changeable=payload.boolean(body, "changeable", default=True),
         open_replies=payload.boolean(body, "open_replies"),
         close_when_all=payload.boolean(body, "close_when_all"),
+        signed_replies=payload.boolean(body, "signed_replies"),
     )
 
 
@@ -192,11 +206,61 @@ async def close(request: Request) -> Response:
            tag="consultations", body=REPLY, response=OUTCOME, errors=[409])
 async def reply(request: Request) -> Response:
     """Acknowledged once stored."""
-    answers, client_id = replies.reply_of(await json_body(request))
+    body = await json_body(request)
+    answers, client_id = replies.reply_of(body)
+    secret = payload.text(body, "passphrase", required=False, max_length=500)
+    consultation_id = request.path_params["id"]
     async with authed(request) as ctx:
-        outcome = await replies.reply(ctx.db, ctx.user, request.path_params["id"], answers,
-                                      client_id)
+        signed = await replies.sign_paper(ctx.db, ctx.user, consultation_id, answers, client_id,
+                                          secret, timestamp_url=settings_of(request).tsa_url)
+        outcome = await replies.reply(ctx.db, ctx.user, consultation_id, answers, client_id,
+                                      signed=signed)
         return ok(outcome.view())
+
+
+@operation("A member's signed ballot paper (the member, the office and the chair)",
+           tag="consultations", response=PDF, content="application/pdf")
+async def member_paper(request: Request) -> Response:
+    """As signed with the member's key."""
+    consultation_id, member_id = request.path_params["id"], request.path_params["user_id"]
+    async with authed(request) as ctx:
+        data = await paper.pdf_of(ctx.db, ctx.user, consultation_id, member_id)
+    return pdf_response(data, f"phieu-lay-y-kien-{consultation_id}-{member_id}.pdf")
+
+
+@operation("Draft the synthesis report from the replies, or redraft it before it is signed "
+           "(secretary, once closed)", tag="consultations",
+           body=obj(conclusions={"type": "string", "maxLength": report.MAX_CONCLUSIONS}),
+           response=DETAIL, errors=[409])
+async def draft_report(request: Request) -> Response:
+    """The counts, every written opinion by choice and unit, and the office's proposal."""
+    body = await json_body(request)
+    text = payload.text(body, "conclusions", required=False,
+                        max_length=report.MAX_CONCLUSIONS) or ""
+    async with authed(request) as ctx:
+        drafted = await report.draft(ctx.db, ctx.user, request.path_params["id"], text)
+        return ok(await views.detail(ctx.db, ctx.user, drafted))
+
+
+@operation("Sign the synthesis report with one's key (its chair)", tag="consultations",
+           body=SIGN, response=DETAIL, errors=[409])
+async def sign_report(request: Request) -> Response:
+    """The members asked can read it once signed."""
+    secret = payload.text(await json_body(request), "passphrase", required=False,
+                          max_length=500)
+    async with authed(request) as ctx:
+        signed = await report.sign(ctx.db, ctx.user, request.path_params["id"], secret=secret,
+                                   timestamp_url=settings_of(request).tsa_url)
+        return ok(await views.detail(ctx.db, ctx.user, signed))
+
+
+@operation("The synthesis report as PDF (its draft: office and chair; signed: the members "
+           "asked too)", tag="consultations", response=PDF, content="application/pdf")
+async def report_pdf(request: Request) -> Response:
+    """The composed, possibly signed, PDF."""
+    async with authed(request) as ctx:
+        _, data = await report.pdf_of(ctx.db, ctx.user, request.path_params["id"])
+    return pdf_response(data, f"bao-cao-tong-hop-{request.path_params['id']}.pdf")
 
 
 routes = [
@@ -209,4 +273,8 @@ routes = [
     Route("/api/consultations/{id:int}/return", send_back, methods=["POST"]),
     Route("/api/consultations/{id:int}/close", close, methods=["POST"]),
     Route("/api/consultations/{id:int}/reply", reply, methods=["POST"]),
+    Route("/api/consultations/{id:int}/papers/{user_id:int}", member_paper, methods=["GET"]),
+    Route("/api/consultations/{id:int}/report", draft_report, methods=["POST"]),
+    Route("/api/consultations/{id:int}/report/sign", sign_report, methods=["POST"]),
+    Route("/api/consultations/{id:int}/report/pdf", report_pdf, methods=["GET"]),
 ]

@@ -40,7 +40,8 @@ SIGNATURE = record(
 REPORT = named("VerificationReport", record(
     sha256=STR, verdict=enum_of(Verdict), revisions=COUNT, modified_after_last_signature=BOOL,
     message=STR, signatures=arr(SIGNATURE),
-    issued_here=nullable(record(kind=enum_of(["minutes", "conclusion"]), number=STR,
+    issued_here=nullable(record(kind=enum_of(["minutes", "conclusion", "consultation_reply",
+                                              "consultation_report"]), number=STR,
                                 version=ID, latest=BOOL))))
 KEY = named("SigningKey", record(
     id=ID, user_id=ID, kind=enum_of(SignerKeyKind), label=STR, subject_name=STR,

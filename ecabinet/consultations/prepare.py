@@ -55,6 +55,7 @@ class ConsultationInput:
     changeable: bool = True
     open_replies: bool = False
     close_when_all: bool = False
+    signed_replies: bool = False  # each reply a ballot paper the member signs
 
 
 async def create(session: AsyncSession, user: User, data: ConsultationInput) -> Consultation:
@@ -116,6 +117,7 @@ async def _fill(session: AsyncSession, user: User, consultation: Consultation,
     consultation.changeable = data.changeable
     consultation.open_replies = data.open_replies
     consultation.close_when_all = data.close_when_all
+    consultation.signed_replies = data.signed_replies
     session.add(consultation)
     await session.flush()
     await session.execute(delete(ConsultationQuestion).where(

@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecabinet import audit, eventlog, payload
-from ecabinet.consultations import access, closing
+from ecabinet.consultations import access, closing, paper
 from ecabinet.consultations.prepare import DEFAULT_OPTIONS
 from ecabinet.errors import Conflict, DomainError, Invalid, NotFound
 from ecabinet.models import (
@@ -75,17 +75,49 @@ class ReplyRequest:
     consultation_id: int
     answers: Sequence[AnswerInput]
     client_reply_id: str
+    # Where replies are signed: the ballot paper of these answers, signed (`sign_paper`).
+    signed_paper: paper.SignedPaper | None = None
 
 
 async def reply(session: AsyncSession, user: User, consultation_id: int,
                 answers: Sequence[AnswerInput], client_reply_id: str,
-                now: datetime | None = None) -> ReplyOutcome:
+                now: datetime | None = None, *, signed: paper.SignedPaper | None = None
+                ) -> ReplyOutcome:
     """Store the member's reply (or acknowledge its resend)."""
     [outcome] = await reply_many(session, [ReplyRequest(user, consultation_id, answers,
-                                                        client_reply_id)], now)
+                                                        client_reply_id, signed)], now)
     if isinstance(outcome, DomainError):
         raise outcome
     return outcome
+
+
+async def sign_paper(session: AsyncSession, user: User, consultation_id: int,
+                     answers: Sequence[AnswerInput], client_reply_id: str, secret: str, *,
+                     timestamp_url: str = "", now: datetime | None = None
+                     ) -> paper.SignedPaper | None:
+    """Where the consultation's replies are signed: the member's ballot paper for `answers`,
+    signed with their key before anything is written. None where replies are not signed,
+    or for a resend of the reply already stored."""
+    consultation = await access.get_consultation(session, user, consultation_id)
+    if not consultation.signed_replies:
+        return None
+    member = await session.scalar(select(ConsultationMember).where(
+        ConsultationMember.consultation_id == consultation_id,
+        ConsultationMember.user_id == user.id))
+    if member is None:
+        raise NotFound("consultation_not_asked")
+    if member.replied_at is not None and member.client_reply_id == client_reply_id:
+        return None
+    if consultation.status != ConsultationStatus.sent:
+        raise Conflict("consultation_closed")
+    if member.replied_at is not None and not consultation.changeable:
+        raise Conflict("consultation_reply_final")
+    questions = (await session.scalars(select(ConsultationQuestion).where(
+        ConsultationQuestion.consultation_id == consultation_id)
+        .order_by(ConsultationQuestion.position))).all()
+    rows = _checked(questions, answers)
+    return await paper.signed(session, consultation, user, questions, rows, secret=secret,
+                              timestamp_url=timestamp_url, now=now)
 
 
 async def reply_many(session: AsyncSession, requests: Sequence[ReplyRequest],
@@ -149,6 +181,8 @@ class _Group:
         changed = member.replied_at is not None
         if changed and not consultation.changeable:
             raise Conflict("consultation_reply_final")
+        if consultation.signed_replies and request.signed_paper is None:
+            raise Conflict("consultation_reply_needs_signature")
         if consultation_id not in self.questions:
             self.questions[consultation_id] = (await session.scalars(
                 select(ConsultationQuestion).where(
@@ -160,6 +194,12 @@ class _Group:
                 ConsultationAnswer.user_id == user.id))
         await session.execute(insert(ConsultationAnswer), [
             {"consultation_id": consultation_id, "user_id": user.id, **row} for row in rows])
+        signed = {}
+        if request.signed_paper is not None and consultation.signed_replies:
+            stored = await paper.store(session, consultation, user, request.signed_paper,
+                                       member.paper_pdf_id)
+            member.paper_pdf_id = stored.id
+            signed = {"paper_sha256": request.signed_paper.sha256}
         member.replied_at = self.moment
         member.client_reply_id = request.client_reply_id
         member.changes += int(changed)
@@ -167,7 +207,7 @@ class _Group:
             action="consultation.change" if changed else "consultation.reply",
             actor_id=user.id, object_type="consultation", object_id=str(consultation_id),
             data={"choices": {str(r["question_id"]): r["choice"] for r in rows},
-                  "opinions_sha256": _digest(rows)}))
+                  "opinions_sha256": _digest(rows), **signed}))
         self.replied.setdefault(consultation_id, []).append(user.id)
         return ReplyOutcome(consultation_id, self.moment, already=False, changed=changed)
 

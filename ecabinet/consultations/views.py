@@ -9,14 +9,18 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ecabinet.consultations import access
+from ecabinet import signatures
+from ecabinet.consultations import access, report
 from ecabinet.models import (
     Consultation,
     ConsultationAnswer,
     ConsultationMember,
     ConsultationQuestion,
     ConsultationStatus,
+    OfficialPdf,
+    OfficialPdfStatus,
     Role,
+    SignerKey,
     Unit,
     User,
 )
@@ -30,16 +34,20 @@ def _when(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def actions(user: User, consultation: Consultation, manages: bool) -> list[str]:
+def actions(user: User, consultation: Consultation, manages: bool,
+            report_status: OfficialPdfStatus | None = None) -> list[str]:
     """What the user may do with it now, for the screen's buttons (`manages`: as
-    `access.can_manage` says)."""
+    `access.can_manage` says; `report_status`: its synthesis report's, if drafted)."""
     chair = access.is_chair(user, consultation)
+    closed = consultation.status == S.closed
     allowed = {
         "edit": manages and consultation.status == S.draft,
         "submit": manages and consultation.status == S.draft,
         "approve": chair and consultation.status == S.submitted,
         "return": chair and consultation.status == S.submitted,
         "close": manages and consultation.status == S.sent,
+        "report": manages and closed and report_status != OfficialPdfStatus.signed,
+        "sign_report": chair and closed and report_status == OfficialPdfStatus.signing,
     }
     return [name for name, may in allowed.items() if may]
 
@@ -69,6 +77,7 @@ async def detail(session: AsyncSession, user: User, consultation: Consultation
             {"question_id": answer.question_id, "choice": answer.choice,
              "opinion": answer.opinion})
     mine = next((m for m, *_ in members if m.user_id == user.id), None)
+    drafted = await report.current(session, consultation.id)
     view: dict[str, Any] = {
         **summary(consultation, (await names_of(session, [consultation]))[consultation.id]),
         "matter": consultation.matter,
@@ -78,6 +87,7 @@ async def detail(session: AsyncSession, user: User, consultation: Consultation
         "changeable": consultation.changeable,
         "open_replies": consultation.open_replies,
         "close_when_all": consultation.close_when_all,
+        "signed_replies": consultation.signed_replies,
         "return_comment": consultation.return_comment,
         "questions": [{"id": q.id, "text": q.text, "options": list(q.options)}
                       for q in questions],
@@ -85,20 +95,44 @@ async def detail(session: AsyncSession, user: User, consultation: Consultation
         "replied": sum(m.replied_at is not None for m, *_ in members),
         "mine": None if mine is None else {
             "replied_at": _when(mine.replied_at),
-            "answers": by_member.get(user.id, []) if mine.replied_at else []},
+            "answers": by_member.get(user.id, []) if mine.replied_at else [],
+            "paper": mine.paper_pdf_id is not None},
         "result": consultation.result if consultation.status == S.closed else None,
-        "actions": actions(user, consultation, manages),
+        "actions": actions(user, consultation, manages,
+                           drafted.status if drafted is not None else None),
+        "report": await _report(session, consultation, drafted, office),
     }
     if office or shown:
         # Who has replied: the office follows it live; members see it with the replies.
+        keys = set((await session.scalars(select(SignerKey.user_id).where(
+            SignerKey.active.is_(True),
+            SignerKey.user_id.in_([m.user_id for m, *_ in members])))).all()) \
+            if office and consultation.signed_replies else set()
         view["members"] = [
             {"user_id": m.user_id, "name": name, "title": title, "unit": unit or "",
              "replied_at": _when(m.replied_at),
-             "answers": by_member.get(m.user_id) if shown else None}
+             "answers": by_member.get(m.user_id) if shown else None,
+             "paper": m.paper_pdf_id is not None,
+             # Where replies are signed, the office sees who cannot sign yet.
+             "has_key": m.user_id in keys if office and consultation.signed_replies
+             else None}
             for m, name, title, unit in members]
     else:
         view["members"] = None
     return view
+
+
+async def _report(session: AsyncSession, consultation: Consultation,
+                  drafted: OfficialPdf | None, office: bool) -> dict[str, Any] | None:
+    """The synthesis report: the office and the chair follow its draft, members read it
+    once signed."""
+    if drafted is None or (drafted.status != OfficialPdfStatus.signed and not office):
+        return None
+    signed = await signatures.signed_versions(session, drafted)
+    return {"number": drafted.number, "status": drafted.status.value,
+            "conclusions": consultation.report_text,
+            "signed_by": signed[-1].signer_name if signed else None,
+            "signed_at": _when(signed[-1].created_at) if signed else None}
 
 
 def summary(consultation: Consultation, names: Names) -> dict[str, Any]:

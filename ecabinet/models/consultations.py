@@ -49,6 +49,11 @@ class Consultation(Timestamped, Base):
     changeable: Mapped[bool] = mapped_column(default=True)  # a reply may change until closed
     open_replies: Mapped[bool] = mapped_column(default=False)  # members see others' replies
     close_when_all: Mapped[bool] = mapped_column(default=False)  # close once everyone replied
+    # Each reply is a ballot paper (phiếu) the member signs with their own key.
+    signed_replies: Mapped[bool] = mapped_column(default=False)
+    # The synthesis report: its number, reserved once, and the office's proposal.
+    report_number: Mapped[str] = mapped_column(String(50), default="")
+    report_text: Mapped[str] = mapped_column(Text, default="")
     return_comment: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
     deadline: Mapped[datetime | None] = mapped_column(default=None, index=True)
@@ -84,6 +89,9 @@ class ConsultationMember(Base):
     # The device's id of the reply last stored: a resend of it is acknowledged, not stored.
     client_reply_id: Mapped[str] = mapped_column(String(64), default="")
     changes: Mapped[int] = mapped_column(default=0)
+    # The signed ballot paper of the reply stored last, where replies are signed.
+    paper_pdf_id: Mapped[int | None] = mapped_column(
+        ForeignKey("official_pdfs.id", ondelete="SET NULL"), default=None)
 
 
 class ConsultationAnswer(Base):

@@ -80,13 +80,18 @@ class OfficialPdfStatus(enum.StrEnum):
 
 
 class OfficialPdf(Timestamped, Base):
-    """Minutes or a conclusion notice composed as PDF, frozen for signing."""
+    """Minutes, a conclusion notice, a ballot paper or a report composed as PDF, frozen for
+    signing."""
 
     __tablename__ = "official_pdfs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(
+    # A meeting's minutes or notice, or a consultation's ballot paper or report.
+    meeting_id: Mapped[int | None] = mapped_column(
         ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    consultation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True, default=None
     )
     kind: Mapped[str] = mapped_column(String(20))
     number: Mapped[str] = mapped_column(String(50), default="")

@@ -399,7 +399,10 @@ def _body_html(document: OfficialDocument) -> str:
         '<p class="nation">CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</p>',
         '<p class="motto" id="motto">Độc lập - Tự do - Hạnh phúc</p>',
         "</td></tr><tr>",
-        f'<td class="second"><p class="number">Số: {_text(document.number)}</p></td>',
+        # A ballot paper has no number; an unnumbered document prints no "Số:".
+        '<td class="second">'
+        + (f'<p class="number">Số: {_text(document.number)}</p>' if document.number else "")
+        + "</td>",
         '<td class="second"><p class="date">'
         f"{_text(format_place_date(document.place, document.date))}</p></td>",
         "</tr></table>",

@@ -1,5 +1,6 @@
-"""The demo province shows each step of a consultation: one closed with its tally, one
-being answered, one waiting for the chair."""
+"""The demo province shows each step of a consultation: one closed with its tally and its
+report waiting for the chair's signature, one being answered, one waiting for the chair
+whose replies will be signed."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ecabinet import db, demo, reminders
-from ecabinet.models import Consultation, User
+from ecabinet.consultations import report, views
+from ecabinet.models import Consultation, OfficialPdfStatus, User
 
 
 async def test_the_demo_has_a_consultation_at_each_step(
@@ -22,6 +24,10 @@ async def test_the_demo_has_a_consultation_at_each_step(
         daibieu3 = await s.scalar(select(User).where(User.username == "daibieu3"))
         assert daibieu3 is not None
         waiting = await reminders.reminders(s, daibieu3)
+        drafted = await report.current(s, found["closed"].id)
+        chair = await s.get(User, found["closed"].chair_id)
+        assert chair is not None
+        to_sign = (await views.detail(s, chair, found["closed"]))["actions"]
     assert set(found) == {"closed", "sent", "submitted"}
     # Closed at its deadline, as a running node would have closed it.
     assert found["closed"].closed_at == found["closed"].deadline
@@ -30,3 +36,7 @@ async def test_the_demo_has_a_consultation_at_each_step(
     # Four of six agreed: more than half. One chose "Ý kiến khác", one never replied.
     assert result["questions"][0]["counts"] == [4, 0, 1] and result["questions"][0]["passed"]
     assert [c["id"] for c in waiting["consultations"]] == [found["sent"].id]
+    # The closed one's report waits for the chair; the submitted one asks for signatures.
+    assert drafted is not None and drafted.status == OfficialPdfStatus.signing
+    assert to_sign == ["sign_report"]
+    assert found["submitted"].signed_replies and not found["sent"].signed_replies

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.conftest import LiveServer, World
 from tests.consultations.conftest import question_ids, sent
+from tests.consultations.test_signed_replies import PASSPHRASE, demo_keys
 from tests.live import LiveClient
 
 
@@ -109,3 +110,30 @@ async def test_an_outsider_cannot_reply_or_learn_it_exists(
         assert acks[0]["error"]["code"] == "consultation_not_found"
     finally:
         await outsider.close()
+
+
+async def test_a_signed_reply_travels_over_the_live_channel(
+        live_server: LiveServer, world: World,
+        sessions: async_sessionmaker[AsyncSession]) -> None:
+    await demo_keys(sessions, world, "delegate")
+    consultation = await sent(sessions, world, signed_replies=True)
+    questions = await question_ids(sessions, consultation.id)
+    delegate = await _client(live_server, "delegate")
+    try:
+        reply = {"consultation_id": consultation.id, "client_reply_id": "signed-tablet-0001",
+                 "answers": [{"question_id": q, "choice": 0} for q in questions]}
+        unsigned = await delegate.call("consultation:reply", reply)
+        assert unsigned["error"]["code"] == "consultation_reply_needs_signature"
+        wrong = await delegate.call("consultation:reply", {**reply, "passphrase": "sai"})
+        assert wrong["error"]["code"] == "wrong_passphrase"
+        ack = await delegate.call("consultation:reply", {**reply, "passphrase": PASSPHRASE})
+        assert ack["ok"] and not ack["already"], ack
+        # A resend from a tablet that lost the acknowledgement is not signed again.
+        again = await delegate.call("consultation:reply", reply)
+        assert again["ok"] and again["already"]
+        paper = await delegate.http.get(
+            f"/api/consultations/{consultation.id}/papers/{world['delegate'].id}")
+        assert paper.status_code == 200 and paper.content.startswith(b"%PDF")
+        assert paper.headers["content-type"] == "application/pdf"
+    finally:
+        await delegate.close()

@@ -116,8 +116,8 @@ async def test_admin_configures_keys_never_storing_a_secret(
         with pytest.raises(Invalid) as wrong:
             await signatures.configure_pkcs12(s, admin, world["chair"].id, store, "sai")
         assert wrong.value.code == "keystore_unusable"
-        with pytest.raises(Invalid):  # keys are for secretaries and chairs
-            await signatures.configure_pkcs12(s, admin, world["delegate"].id, store, PASSPHRASE)
+        with pytest.raises(Invalid):  # keys are for secretaries, chairs and delegates
+            await signatures.configure_pkcs12(s, admin, world["observer"].id, store, PASSPHRASE)
         key = await signatures.configure_pkcs12(s, admin, world["chair"].id, store, PASSPHRASE,
                                                 label="Khóa USB của Chủ tịch")
         view = signatures.key_view(key)
@@ -165,8 +165,8 @@ async def test_a_store_issued_here_is_configured_without_opening_it(
         with pytest.raises(Forbidden):
             await signatures.configure_issued_pkcs12(s, secretary, world["chair"].id, store,
                                                      issued.certificate, chain)
-        with pytest.raises(Invalid):  # keys are for secretaries and chairs
-            await signatures.configure_issued_pkcs12(s, None, world["delegate"].id, store,
+        with pytest.raises(Invalid):  # keys are for secretaries, chairs and delegates
+            await signatures.configure_issued_pkcs12(s, None, world["room"].id, store,
                                                      issued.certificate, chain)
         key = await signatures.configure_issued_pkcs12(
             s, None, world["chair"].id, store, issued.certificate, chain, label=" Thử ",

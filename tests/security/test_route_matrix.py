@@ -71,7 +71,7 @@ from ecabinet import (
 from ecabinet import annotations as overlays
 from ecabinet.app import create_app
 from ecabinet.config import Settings
-from ecabinet.consultations import approval, prepare
+from ecabinet.consultations import approval, closing, prepare, replies
 from ecabinet.models import (
     AgendaItem,
     Conclusion,
@@ -235,17 +235,20 @@ class Fx:
             await s.flush()
             return int(task.id)
 
-    async def new_consultation(self, stage: str = "draft") -> int:
-        """A consultation of the province to its members: a draft, or submitted, or sent."""
+    async def new_consultation(self, stage: str = "draft", *, signed: bool = False) -> int:
+        """A consultation of the province to its members: a draft, or submitted, sent or
+        closed; `signed`: its replies are signed ballot papers."""
         made = await self.run("secretary", lambda s, u: prepare.create(
             s, u, prepare.ConsultationInput(
                 title=f"Lấy ý kiến thử {self.n()}", unit_id=self.world.province,
-                chair_id=self.world["chair"].id,
+                chair_id=self.world["chair"].id, signed_replies=signed,
                 questions=[prepare.QuestionInput("Thông qua dự thảo?")])))
-        if stage in ("submitted", "sent"):
+        if stage in ("submitted", "sent", "closed"):
             await self.run("secretary", lambda s, u: approval.submit(s, u, made.id))
-        if stage == "sent":
+        if stage in ("sent", "closed"):
             await self.run("chair", lambda s, u: approval.approve(s, u, made.id))
+        if stage == "closed":
+            await self.run("secretary", lambda s, u: closing.close_early(s, u, made.id))
         return int(made.id)
 
     async def waiting_order(self) -> list[int]:
@@ -372,6 +375,11 @@ async def _build(fx: Fx) -> None:
         trusted = await signatures.add_trust_root(s, admin, ca.certificate_pem(root.certificate))
         signer = await signatures.configure_pkcs12(s, admin, w["chair2"].id, store, "khoa-thu")
         ids["root"], ids["key"] = trusted.id, signer.id
+        member = ca.issue_signer_certificate(root, common_name=w["delegate"].full_name,
+                                             organization="UBND tỉnh Thừa Thiên Huế")
+        await signatures.configure_pkcs12(
+            s, admin, w["delegate"].id,
+            ca.pkcs12_bytes(member, b"khoa-thu", chain=(root.certificate,)), "khoa-thu")
 
     # Written consultations: a draft, one waiting for the chair, one the members answer.
     ids["cd"] = await fx.new_consultation()
@@ -380,6 +388,20 @@ async def _build(fx: Fx) -> None:
     async with sessions() as s:
         ids["co_question"] = await s.scalar(select(ConsultationQuestion.id).where(
             ConsultationQuestion.consultation_id == fx.co))
+    # One closed, to report on; one whose replies are signed, with the delegate's paper.
+    ids["cc"] = await fx.new_consultation("closed")
+    ids["csig"] = await fx.new_consultation("sent", signed=True)
+    async with sessions() as s:
+        question = await s.scalar(select(ConsultationQuestion.id).where(
+            ConsultationQuestion.consultation_id == fx.csig))
+    given = [replies.AnswerInput(question, 0)]
+
+    async def signed_reply(s: AsyncSession, u: User) -> None:
+        made = await replies.sign_paper(s, u, fx.csig, given, "route-matrix-signed",
+                                        "khoa-thu")
+        await replies.reply(s, u, fx.csig, given, "route-matrix-signed", signed=made)
+
+    await fx.run("delegate", signed_reply)
 
     # Accounts and units to change.
     ids["spare_unit"] = await fx.new_unit()
@@ -806,6 +828,17 @@ ROUTES: dict[tuple[str, str], Case | list[Case]] = {
             "answers": [{"question_id": fx.co_question, "choice": 0}],
             "client_reply_id": f"route-matrix-{fx.n():08d}"}},
         hidden=LOGGED_IN - CONSULTED - OFFICE),
+    ("GET", "/api/consultations/{id:int}/papers/{user_id:int}"): case(
+        OFFICE | {"delegate"}, lambda fx: {"id": fx.csig, "user_id": fx.user("delegate").id},
+        hidden=LOGGED_IN - CONSULTED - OFFICE),
+    ("POST", "/api/consultations/{id:int}/report"): case(
+        MANAGING, lambda fx: {"id": fx.cc}, body({"conclusions": "Đề nghị thông qua."}),
+        hidden=LOGGED_IN - CONSULTED - OFFICE),
+    ("POST", "/api/consultations/{id:int}/report/sign"): case(
+        CHAIR, lambda fx: {"id": fx.cc}, body({"passphrase": "khoa-thu"}),
+        hidden=LOGGED_IN - CONSULTED - OFFICE),
+    ("GET", "/api/consultations/{id:int}/report/pdf"): case(
+        OFFICE, lambda fx: {"id": fx.cc}, hidden=LOGGED_IN - CONSULTED - OFFICE),
     # -- signing -----------------------------------------------------------------------
     ("POST", "/api/verify"): case(
         LOGGED_IN, send=lambda fx, a: {"content": fx.pdf,

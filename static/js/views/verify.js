@@ -25,6 +25,7 @@ extend({
     issued_here: "Đây là văn bản do hệ thống phát hành: {kind} số {number}, phiên bản {version}{latest}.",
     issued_latest: " (bản mới nhất)", issued_older: " (đã có bản ký sau)",
     kind_minutes: "biên bản", kind_conclusion: "thông báo kết luận",
+    kind_consultation_reply: "phiếu lấy ý kiến", kind_consultation_report: "báo cáo tổng hợp ý kiến",
     signing_title: "Khóa ký số và chứng thư gốc tin cậy", signing_keys: "Khóa ký số của thư ký, chủ trì",
     signing_user: "Người ký", signing_kind: "Loại", signing_subject: "Chứng thư", signing_valid_to: "Hiệu lực đến",
     signing_add_p12: "Thêm khóa PKCS#12 (tệp .p12/.pfx)", signing_p12_file: "Tệp khóa .p12/.pfx",
@@ -56,6 +57,7 @@ extend({
     issued_here: "Issued by this system: {kind} no. {number}, version {version}{latest}.",
     issued_latest: " (latest)", issued_older: " (a later signed version exists)",
     kind_minutes: "minutes", kind_conclusion: "conclusion notice",
+    kind_consultation_reply: "ballot paper", kind_consultation_report: "consultation report",
     signing_title: "Signing keys and trusted roots", signing_keys: "Signing keys of secretaries and chairs",
     signing_user: "Signer", signing_kind: "Kind", signing_subject: "Certificate", signing_valid_to: "Valid until",
     signing_add_p12: "Add a PKCS#12 key (.p12/.pfx file)", signing_p12_file: "Key store .p12/.pfx",
@@ -136,7 +138,7 @@ export async function verifyView() {
         h("div", { class: `verdict ${report.verdict}`, id: "verdict", dataset: { verdict: report.verdict } },
           t(`verdict_${report.verdict}`)),
         known ? h("p", { class: "notice", id: "issued-here" }, t("issued_here", {
-          kind: t(`kind_${known.kind}`), number: known.number, version: known.version,
+          kind: t(`kind_${known.kind}`), number: known.number || "—", version: known.version,
           latest: known.latest ? t("issued_latest") : t("issued_older") })) : null,
         ...report.signatures.map(signatureCard),
         h("p", { class: "muted mono small" }, `SHA-256: ${report.sha256}`));
@@ -157,7 +159,7 @@ export async function signingAdminView() {
     const [keys, roots, users] = await Promise.all([
       get("/api/signing/keys"), get("/api/signing/trust-roots"), get("/api/users")]);
     const names = new Map(users.map((u) => [u.id, u.full_name]));
-    const signers = users.filter((u) => ["secretary", "chair"].includes(u.role) && u.active);
+    const signers = users.filter((u) => ["secretary", "chair", "delegate"].includes(u.role) && u.active);
     const userSelect = (name) => h("select", { name }, signers.map((u) => h("option", { value: u.id }, `${u.full_name} (${u.username})`)));
 
     const p12 = h("form", { class: "grid", id: "p12-form" },
