@@ -210,9 +210,12 @@ async def reply(request: Request) -> Response:
     answers, client_id = replies.reply_of(body)
     secret = payload.text(body, "passphrase", required=False, max_length=500)
     consultation_id = request.path_params["id"]
-    async with authed(request) as ctx:
+    # The paper is signed before the write transaction: signing takes a worker a good part
+    # of a second, which SQLite's one write lock must not wait for.
+    async with authed(request, read_only=True) as ctx:
         signed = await replies.sign_paper(ctx.db, ctx.user, consultation_id, answers, client_id,
                                           secret, timestamp_url=settings_of(request).tsa_url)
+    async with authed(request) as ctx:
         outcome = await replies.reply(ctx.db, ctx.user, consultation_id, answers, client_id,
                                       signed=signed)
         return ok(outcome.view())

@@ -79,10 +79,16 @@ class Authed:
 
 
 @asynccontextmanager
-async def authed(request: HTTPConnection) -> AsyncIterator[Authed]:
-    """One transaction with the logged-in user; CSRF-checked for state-changing requests."""
+async def authed(request: HTTPConnection, *, read_only: bool = False
+                 ) -> AsyncIterator[Authed]:
+    """One transaction with the logged-in user; CSRF-checked for state-changing requests.
+
+    `read_only`: a transaction that only reads, which on SQLite does not take the write
+    lock (slow work before a write, such as signing, is done in one of these first).
+    """
     token = session_token(request)
-    async with sessions_of(request)() as db, db.begin():
+    factory = request.app.state.hub.reads if read_only else sessions_of(request)
+    async with factory() as db, db.begin():
         login, user = await accounts.resolve_session(db, token)
         # Kept as a plain string: after a rollback the User object is expired.
         request.state.language = language_of(request, user)
