@@ -103,6 +103,7 @@ OUTCOME = named("ReplyOutcome", record(consultation_id=ID, replied_at=TIME, alre
 
 def consultation_input(body: dict[str, Any]) -> ConsultationInput:
     """The form's fields, checked for shape (the rules are the domain's)."""
+    days = payload.integer(body, "working_days", required=False)
     questions = []
     for raw in payload.items(body, "questions"):
         questions.append(QuestionInput(
@@ -116,7 +117,8 @@ def consultation_input(body: dict[str, Any]) -> ConsultationInput:
         questions=questions,
         member_ids=payload.optional_int_list(body, "member_ids") or [],
         unit_ids=payload.optional_int_list(body, "unit_ids") or [],
-        working_days=payload.integer(body, "working_days", required=False) or 5,
+        # Only a missing value means the default: 0 is refused by the domain, not made 5.
+        working_days=5 if days is None else days,
         rule=payload.text(body, "rule", required=False, max_length=20) or "half",
         changeable=payload.boolean(body, "changeable", default=True),
         open_replies=payload.boolean(body, "open_replies"),

@@ -123,3 +123,140 @@ async def test_secretary_prepares_chair_approves_members_reply_office_sees_the_r
     await expect(first.locator("#cs-result article.cs-result-q").nth(1)
                  .locator("[data-role=verdict]")).to_have_text("THÔNG QUA")
     assert await first.evaluate("document.documentElement.scrollWidth") <= TABLET["width"]
+
+
+SIGNED_TITLE = "Lấy ý kiến về chủ trương đầu tư cầu Phú Lộc 2 (phiếu ký số)"
+SIGNED_QUESTION = "Đồng ý chủ trương đầu tư cầu Phú Lộc 2 theo tờ trình của Sở Giao thông vận tải?"
+PHONE = {"width": 390, "height": 844}
+PROPOSAL = "Đề nghị Chủ tịch UBND tỉnh ký quyết định phê duyệt chủ trương đầu tư."
+WIDTH = "document.documentElement.scrollWidth"
+
+
+async def sign_reply(page: Page, consultation_id: int, choice: int, *, wrong_first: bool = False
+                     ) -> None:
+    """Open the consultation, answer, and sign the reply with the demo key's passphrase."""
+    width = page.viewport_size["width"] if page.viewport_size else 1280
+    await page.goto(f"/consultations/{consultation_id}")
+    # Said before answering: this ballot is signed with the member's own key.
+    await expect(page.locator("#cs-signed-notice")).to_contain_text("ký số")
+    await page.locator(f"#cs-reply label.cs-option[data-choice='{choice}']").click()
+    send = page.locator("#cs-send")
+    await expect(send).to_contain_text("Ký và gửi phiếu")
+    await send.click()
+    dialog = page.locator("#cs-sign-dialog")
+    await expect(dialog).to_be_visible()
+    assert await page.evaluate(WIDTH) <= width
+    if wrong_first:
+        await page.fill("#cs-passphrase", "not-the-pin")
+        await page.click("#cs-sign-send")
+        # Told in the dialog, which stays open; nothing was stored or kept on the device.
+        await expect(dialog.locator("#cs-sign-error")).to_contain_text("không đúng")
+        await expect(dialog).to_be_visible()
+        mine = await (await page.request.get(f"/api/consultations/{consultation_id}")).json()
+        assert mine["mine"]["replied_at"] is None
+        assert await page.evaluate(UNSENT) == 0
+    await page.fill("#cs-passphrase", "demo12345")
+    await page.click("#cs-sign-send")
+    await expect(dialog).to_have_count(0)
+    sent = page.locator("#cs-my-reply[data-state=sent]")
+    await expect(sent).to_contain_text("Đã ký số")
+    # The passphrase never reaches the device's storage; the signed paper opens as a PDF.
+    assert await page.evaluate(UNSENT) == 0
+    assert "demo12345" not in await page.evaluate("JSON.stringify(localStorage)")
+    paper = await sent.locator("#cs-my-paper").get_attribute("href")
+    assert paper and paper.startswith(f"/api/consultations/{consultation_id}/papers/")
+    assert (await (await page.request.get(paper)).body()).startswith(b"%PDF")
+    assert await page.evaluate(WIDTH) <= width
+
+
+async def test_signed_replies_and_the_signed_synthesis_report(screens: Screens) -> None:
+    secretary = await screens.login("thuky")
+    # Someone with no signing key is pointed out to the office before it is sent.
+    await secretary.goto("/consultations/new")
+    await secretary.fill("#cs-f-title", "Phiếu thử: thành viên chưa có khóa ký số")
+    await secretary.locator(".cs-question-text").nth(0).fill(SIGNED_QUESTION)
+    await secretary.check("#cs-who-pick")
+    await secretary.check("#cs-people label:has-text('Trương Thị Lan') input")
+    await secretary.check("#cs-f-signed")
+    await secretary.click("#cs-save")
+    await expect(secretary.locator("#cs-members [data-role=no-key]")).to_have_text(
+        "⚠ chưa có khóa ký số")
+    await expect(secretary.locator("#cs-no-key-warning")).to_contain_text("Trương Thị Lan")
+
+    await secretary.goto("/consultations/new")
+    await secretary.fill("#cs-f-title", SIGNED_TITLE)
+    await secretary.select_option("#cs-f-chair", label="Nguyễn Văn Phương — Chủ tịch UBND tỉnh")
+    await secretary.locator(".cs-question-text").nth(0).fill(SIGNED_QUESTION)
+    await secretary.check("#cs-who-pick")
+    for name in ASKED[:2]:
+        await secretary.check(f"#cs-people label:has-text('{name}') input")
+    await secretary.check("#cs-f-signed")
+    await secretary.click("#cs-save")
+    await expect(secretary.locator("#cs-signed-fact")).to_be_visible()
+    consultation_id = int(await secretary.locator("#cs-page").get_attribute(
+        "data-consultation-id") or 0)
+    # Kept on edit.
+    await secretary.click("[data-action=edit]")
+    await expect(secretary.locator("#cs-f-signed")).to_be_checked()
+    await secretary.click("#cs-save-submit")
+    await expect(secretary.locator(".cs-head [data-status=submitted]")).to_be_visible()
+
+    chair = await screens.login("chutich")
+    await chair.goto(f"/consultations/{consultation_id}")
+    await chair.click("[data-action=approve]")
+    await chair.click("#cs-step-dialog [data-answer=confirm]")
+    await expect(chair.locator(".cs-head [data-status=sent]")).to_be_visible()
+    progress = secretary.locator("#cs-replied")
+    await expect(progress).to_have_text("0/2 đã trả lời")
+    await secretary.evaluate("window.__kept = true")
+
+    first = await screens.login("daibieu1", viewport=TABLET)
+    await sign_reply(first, consultation_id, 0, wrong_first=True)
+    await expect(progress).to_have_text("1/2 đã trả lời")
+    second = await screens.login("daibieu2", viewport=PHONE)
+    await sign_reply(second, consultation_id, 0)
+
+    # Both arrive on the secretary's page without a reload, each with its signed paper.
+    await expect(progress).to_have_text("2/2 đã trả lời")
+    await expect(secretary.locator("#cs-members tr[data-paper=true]")).to_have_count(2)
+    await expect(secretary.locator("#cs-members [data-role=paper]")).to_have_count(2)
+    await expect(secretary.locator("#cs-members [data-role=no-key]")).to_have_count(0)
+    assert await secretary.evaluate("window.__kept === true")
+
+    await secretary.click("[data-action=close]")
+    await secretary.click("#cs-step-dialog [data-answer=confirm]")
+    await expect(secretary.locator("#cs-result")).to_be_visible()
+    draft = secretary.locator("#cs-report-draft")
+    await expect(draft).to_have_text("Lập báo cáo tổng hợp")
+    await secretary.fill("#cs-report-text", PROPOSAL)
+    await draft.click()
+    await expect(secretary.locator("#cs-report-status")).to_contain_text("Chờ")
+    await expect(secretary.locator("#cs-report-number")).not_to_be_empty()
+    await expect(draft).to_have_text("Lập lại báo cáo")
+    await expect(secretary.locator("#cs-report-text")).to_have_value(PROPOSAL)
+    # Members see the report only once it is signed.
+    await expect(first.locator("#cs-result")).to_be_visible()
+    await expect(first.locator("#cs-report")).to_have_count(0)
+
+    # The chair's page, left open, offers the signature; a signing dialog asks the PIN.
+    sign = chair.locator("#cs-report-sign")
+    await sign.click()
+    await expect(chair.locator("#cs-sign-dialog")).to_be_visible()
+    await chair.fill("#cs-passphrase", "demo12345")
+    await chair.click("#cs-report-sign-confirm")
+    await expect(chair.locator("#cs-sign-dialog")).to_have_count(0)
+    await expect(chair.locator("#cs-report-status")).to_contain_text(
+        "Đã ký bởi Nguyễn Văn Phương")
+    await expect(sign).to_have_count(0)
+    await expect(secretary.locator("#cs-report-status")).to_contain_text("Đã ký bởi")
+    await expect(secretary.locator("#cs-report-draft")).to_have_count(0)
+
+    pdf = await chair.request.get(f"/api/consultations/{consultation_id}/report/pdf")
+    assert pdf.ok and (await pdf.body()).startswith(b"%PDF")
+    # The members' pages show the signed report without a reload.
+    link = first.locator("#cs-report-pdf")
+    await expect(link).to_be_visible()
+    member_pdf = await first.request.get(await link.get_attribute("href") or "")
+    assert (await member_pdf.body()).startswith(b"%PDF")
+    await expect(second.locator("#cs-report-pdf")).to_be_visible()
+    assert await second.evaluate(WIDTH) <= PHONE["width"]

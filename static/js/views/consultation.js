@@ -8,8 +8,9 @@ import { t } from "../i18n.js";
 import { onConnectionChange, onNotice } from "../live.js";
 import { onReplyOutcome, resendReplies } from "../reply_outbox.js";
 import { navigate } from "../router.js";
+import { session } from "../session.js";
 import { askDialog, attempt, fill, h, mount, toast } from "../ui.js";
-import { repliesSoFar, resultSection } from "./consultation_result.js";
+import { repliesSoFar, reportSection, resultSection } from "./consultation_result.js";
 import { replySection } from "./consultation_reply.js";
 import { consultationBadge, deadlineLine, lastDay } from "./consultations.js";
 import "./consultations_i18n.js";
@@ -66,6 +67,7 @@ function headCard(c, redraw) {
     c.unit.name ? [t("cs_f_unit"), c.unit.name] : null,
     c.chair.name ? [t("cs_chair"), c.chair.name] : null,
     [t("cs_rule"), t(`cs_rule_${c.rule}`)],
+    c.signed_replies ? [t("cs_signed_fact"), h("span", { id: "cs-signed-fact" }, "✍ ", t("cs_signed_fact_value"))] : null,
   ].filter(Boolean);
   return h("div", { class: "card cs-head" },
     h("div", { class: "row" }, consultationBadge(c.status), h("span", { class: "spacer" }),
@@ -89,32 +91,54 @@ function questionsCard(c, replying) {
     h("p", { class: "muted small-text" }, t("cs_f_options_hint")));
 }
 
+/** Where replies are signed: the member's signed paper, or that they cannot sign yet. The
+ * papers are the office's, the chair's and each member's own (the office is told has_key). */
+function paperMarks(c, m) {
+  if (!c.signed_replies) return null;
+  const mayRead = (m.has_key !== null && m.has_key !== undefined) || Boolean(session.user && session.user.id === m.user_id);
+  return [
+    m.paper && mayRead ? h("a", { class: "cs-paper-link", href: `/api/consultations/${c.id}/papers/${m.user_id}`, target: "_blank",
+                       rel: "noopener", dataset: { role: "paper" }, "aria-label": t("cs_paper_of", { name: m.name }) },
+      "✍ ", t("cs_paper")) : null,
+    m.has_key === false && !m.paper
+      ? h("span", { class: "badge cs-no-key", dataset: { role: "no-key" } }, "⚠ ", t("cs_no_key")) : null,
+  ];
+}
+
 /** Who is asked and, once sent, who has replied: the office follows it live. */
 function membersCard(c) {
   if (!c.members) return null;
   const open = ["sent", "closed"].includes(c.status);
   const share = c.asked ? Math.round((100 * c.replied) / c.asked) : 0;
+  const keyless = c.signed_replies && c.status !== "closed"
+    ? c.members.filter((m) => m.has_key === false && !m.replied_at) : [];
   return h("section", { class: "card cs-members", id: "cs-members" },
     h("div", { class: "row" }, h("h2", {}, t("cs_members"), h("span", { class: "muted" }, ` (${formatNumber(c.asked)})`)),
       h("span", { class: "spacer" }),
       open ? h("strong", { class: "cs-progress-text", id: "cs-replied", dataset: { replied: c.replied, asked: c.asked } },
         t("cs_progress", { replied: formatNumber(c.replied), asked: formatNumber(c.asked) })) : null),
     open ? h("div", { class: "lv-progress-track" }, h("div", { class: "lv-progress-fill", style: `width:${share}%` })) : null,
+    keyless.length ? h("p", { class: "notice cs-no-key-warning", id: "cs-no-key-warning", role: "note" },
+      "⚠ ", t("cs_no_key_warning", { n: formatNumber(keyless.length), names: keyless.map((m) => m.name).join(", ") })) : null,
     h("table", { class: "cs-member-table" },
       h("tr", {}, h("th", {}, t("cs_member")), h("th", { class: "cs-unit-col" }, t("cs_member_unit")),
         open ? h("th", {}, t("cs_replied_at")) : null),
-      c.members.map((m) => h("tr", { dataset: { userId: m.user_id, replied: String(Boolean(m.replied_at)) } },
+      c.members.map((m) => h("tr", { dataset: { userId: m.user_id, replied: String(Boolean(m.replied_at)),
+                                                 paper: String(Boolean(m.paper)) } },
         h("td", {}, h("strong", {}, m.name), m.title ? h("div", { class: "muted small-text" }, m.title) : null,
-          m.unit ? h("div", { class: "muted small-text cs-unit-inline" }, m.unit) : null),
+          m.unit ? h("div", { class: "muted small-text cs-unit-inline" }, m.unit) : null,
+          open ? null : paperMarks(c, m)),
         h("td", { class: "cs-unit-col" }, m.unit),
-        open ? h("td", { class: m.replied_at ? "cs-replied-at" : "muted" },
-          m.replied_at ? `✔ ${formatDayTime(m.replied_at)}` : t("cs_not_yet")) : null))));
+        open ? h("td", {}, h("div", { class: "cs-reply-cell" },
+          h("span", { class: m.replied_at ? "cs-replied-at" : "muted" },
+            m.replied_at ? `✔ ${formatDayTime(m.replied_at)}` : t("cs_not_yet")),
+          paperMarks(c, m))) : null))));
 }
 
 export async function consultationView(params) {
   const id = Number(params.id);
   let c = await get(`/api/consultations/${id}`);
-  const ui = { editing: false, draft: null, form: null, formKey: null, rerender: null };
+  const ui = { editing: false, draft: null, form: null, formKey: null, rerender: null, report: null };
   const title = h("h1", { id: "cs-title" });
   const page = h("div", { class: "cs-page", id: "cs-page", dataset: { consultationId: id } });
   mount(h("a", { class: "cs-back", href: "/consultations", "data-link": true }, "← ", t("cs_back_to_list")), title, page);
@@ -122,11 +146,21 @@ export async function consultationView(params) {
   const draw = () => {
     title.textContent = c.title;
     page.dataset.status = c.status;
+    // A field being typed into (a reply, the report's proposal) is kept across a redraw;
+    // so is its focus and caret.
+    const active = page.contains(document.activeElement) ? document.activeElement : null;
+    const caret = active && typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd] : null;
     const reply = replySection(c, ui);
-    fill(page, headCard(c, draw), reply, questionsCard(c, Boolean(reply)), resultSection(c), repliesSoFar(c),
-      membersCard(c));
+    fill(page, headCard(c, draw), reply, questionsCard(c, Boolean(reply)), resultSection(c), reportSection(c, ui),
+      repliesSoFar(c), membersCard(c));
+    if (active && active.isConnected && document.activeElement !== active) {
+      active.focus({ preventScroll: true });
+      if (caret) try { active.setSelectionRange(...caret); } catch { /* not a text field */ }
+    }
   };
   ui.rerender = draw;
+  // What a step answered with (the detail): shown at once.
+  ui.apply = (detail) => { c = detail; draw(); };
 
   let loading = null;
   const refetch = async () => {
@@ -146,6 +180,16 @@ export async function consultationView(params) {
     }
   };
 
+  ui.refetch = refetch;
+  // A signed reply, stored: shown at once, then fetched again for its paper.
+  ui.signed = (outcome, answers) => {
+    c.mine = { ...c.mine, replied_at: outcome.replied_at, answers, paper: true };
+    document.dispatchEvent(new CustomEvent("reminders:stale"));
+    toast(t("cs_signed_sent"));
+    draw();
+    refetch();
+  };
+
   draw();
   resendReplies(); // a reply left unsent on this device (a reload, a drop) goes now
   const offs = [
@@ -158,7 +202,8 @@ export async function consultationView(params) {
       c.asked = d.asked;
       const member = (c.members || []).find((m) => m.user_id === d.user_id);
       if (member) member.replied_at = d.replied_at;
-      if (c.open_replies) refetch(); else draw();
+      // A signed reply brings its paper: fetched, like the answers of open replies.
+      if (c.open_replies || c.signed_replies) refetch(); else draw();
     }),
     onReplyOutcome((cid, outcome) => {
       if (cid !== id) return;

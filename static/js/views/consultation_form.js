@@ -195,6 +195,8 @@ export async function consultationFormView(params) {
   const [changeable, changeableRow] = toggle("cs-f-changeable", c ? c.changeable : true, t("cs_f_changeable"));
   const [openReplies, openRow] = toggle("cs-f-open-replies", c ? c.open_replies : false, t("cs_f_open_replies"));
   const [closeWhenAll, closeRow] = toggle("cs-f-close-when-all", c ? c.close_when_all : false, t("cs_f_close_when_all"));
+  const [signedReplies, signedRow] = toggle("cs-f-signed", c ? Boolean(c.signed_replies) : false, t("cs_f_signed"));
+  signedReplies.setAttribute("aria-describedby", "cs-signed-hint");
 
   /** The body to send, or what is wrong and where. */
   const collect = () => {
@@ -212,6 +214,7 @@ export async function consultationFormView(params) {
       title: title.value.trim(), matter: matter.value, unit_id: Number(unit.value), chair_id: Number(chair.value),
       questions: given, working_days: Number(days.value) || 5, rule: rules.find((r) => r.checked).value,
       changeable: changeable.checked, open_replies: openReplies.checked, close_when_all: closeWhenAll.checked,
+      signed_replies: signedReplies.checked,
     };
     // Neither people nor units: the server asks the unit's chairs and delegates.
     if (whoPick.checked) Object.assign(body, { member_ids: checked("cs-member"), unit_ids: checked("cs-unit") });
@@ -243,7 +246,8 @@ export async function consultationFormView(params) {
       h("div", { role: "radiogroup", "aria-labelledby": "cs-rule-label" },
         h("span", { class: "cs-label", id: "cs-rule-label" }, t("cs_f_rule")),
         rules.map((box) => h("label", { class: "inline cs-toggle" }, box, t(`cs_rule_${box.value}`))))),
-    h("div", { class: "cs-toggles" }, changeableRow, openRow, closeRow),
+    h("div", { class: "cs-toggles" }, changeableRow, openRow, closeRow, signedRow,
+      h("span", { class: "field-hint cs-signed-hint", id: "cs-signed-hint" }, t("cs_f_signed_hint"))),
     error,
     h("div", { class: "row cs-form-buttons" },
       h("a", { class: "button ghost", href: editing ? `/consultations/${editing}` : "/consultations", "data-link": true }, t("cancel")),

@@ -1,9 +1,13 @@
 // A consultation's outcome: per question the count of each answer over all members asked
 // (those who did not reply shown apart, never as agreeing), the verdict and the rule in
-// words; then who answered what, with each opinion and the member's unit.
+// words; then who answered what, with each opinion and the member's unit. Then the
+// synthesis report (báo cáo tổng hợp ý kiến): the office drafts it, its chair signs it.
+import { post } from "../api.js";
 import { formatDayTime, formatNumber, formatPercent } from "../format.js";
 import { t } from "../i18n.js";
-import { h } from "../ui.js";
+import { session } from "../session.js";
+import { attempt, h, toast } from "../ui.js";
+import { signingDialog } from "./consultation_reply.js";
 import "./consultations_i18n.js";
 
 /** The bar of one row: its share of all members asked. */
@@ -77,4 +81,88 @@ export function repliesSoFar(c) {
     c.questions.map((q, i) => h("article", { class: "card cs-result-q", dataset: { questionId: q.id } },
       h("h3", {}, h("span", { class: "eyebrow" }, t("cs_question_n", { n: i + 1 })), h("span", { class: "cs-q-text" }, q.text)),
       byChoice(c, q, { withMissing: false }))));
+}
+
+/** The report's state in words: waiting for its chair, or signed by whom and when. */
+function reportStatus(c, report) {
+  const mine = session.user && session.user.id === c.chair_id;
+  const text = report.status === "signed"
+    ? t("cs_report_signed", { name: report.signed_by || "", at: formatDayTime(report.signed_at) })
+    : report.status !== "signing" ? t("cs_report_superseded")
+      : mine ? t("cs_report_your_turn")
+        : c.chair.name ? t("cs_report_waiting", { name: c.chair.name }) : t("cs_report_waiting_chair");
+  return h("p", { class: `cs-report-status ${report.status}`, id: "cs-report-status", dataset: { status: report.status } },
+    report.status === "signed" ? "✔ " : "⏳ ", text);
+}
+
+/**
+ * The synthesis report, once closed. The office (`actions` has "report") writes its
+ * proposal and drafts or redrafts it; its chair ("sign_report") signs it; everyone who sees
+ * it has its number, its state and its PDF. `ui.report` keeps the proposal being typed
+ * across live redraws.
+ */
+export function reportSection(c, ui) {
+  if (c.status !== "closed") return null;
+  const actions = c.actions || [];
+  const report = c.report;
+  const drafts = actions.includes("report");
+  const chair = session.user && session.user.id === c.chair_id;
+  if (!report && !drafts && !chair) return null;
+  const parts = [h("h2", {}, t("cs_report"))];
+  if (report) {
+    parts.push(h("p", { class: "cs-report-number" }, `${t("cs_report_number")}: `,
+      h("strong", { id: "cs-report-number" }, report.number)), reportStatus(c, report));
+  } else if (!drafts) {
+    parts.push(h("p", { class: "muted", id: "cs-report-none" }, t("cs_report_none_yet")));
+  }
+  const buttons = h("div", { class: "row cs-report-actions", id: "cs-report-actions" });
+  if (report) {
+    buttons.append(h("a", { class: "button ghost", id: "cs-report-pdf", href: `/api/consultations/${c.id}/report/pdf`,
+                            target: "_blank", rel: "noopener" },
+      report.status === "signed" ? t("cs_report_signed_pdf") : t("cs_report_pdf")));
+  }
+  if (actions.includes("sign_report") && report) {
+    const sign = h("button", { type: "button", id: "cs-report-sign" }, "✍ ", t("cs_report_sign"));
+    sign.addEventListener("click", () => attempt(async () => {
+      let signed = null;
+      const done = await signingDialog({
+        title: t("cs_report_sign_title"), confirmLabel: t("cs_report_sign"), confirmId: "cs-report-sign-confirm",
+        message: t("cs_report_sign_message", { number: report.number }),
+        action: async (passphrase) => { signed = await post(`/api/consultations/${c.id}/report/sign`, { passphrase }); },
+      });
+      if (!done) return;
+      toast(t("cs_report_signed_ok"));
+      ui.apply(signed);
+    }, sign));
+    buttons.append(sign);
+  }
+  if (buttons.children.length) parts.push(buttons);
+  if (drafts) parts.push(reportEditor(c, ui));
+  else ui.report = null;
+  return h("section", { class: "card cs-report", id: "cs-report", dataset: { status: report ? report.status : "none" } }, parts);
+}
+
+/** The office's proposal and the button that drafts the report from it. */
+function reportEditor(c, ui) {
+  const given = c.report ? c.report.conclusions || "" : "";
+  if (!ui.report || ui.report.id !== c.id) {
+    const text = h("textarea", { id: "cs-report-text", rows: 6, maxlength: 20000, "aria-describedby": "cs-report-hint" }, given);
+    ui.report = { id: c.id, text, dirty: false };
+    text.addEventListener("input", () => { ui.report.dirty = true; });
+  } else if (!ui.report.dirty && ui.report.text.value !== given) {
+    // Not being typed into: what the office last drafted, perhaps from another screen.
+    ui.report.text.value = given;
+  }
+  const kept = ui.report;
+  const draft = h("button", { type: "button", id: "cs-report-draft" }, c.report ? t("cs_report_redraft") : t("cs_report_draft"));
+  draft.addEventListener("click", () => attempt(async () => {
+    const detail = await post(`/api/consultations/${c.id}/report`, { conclusions: kept.text.value });
+    kept.dirty = false;
+    toast(t("cs_report_drafted"));
+    ui.apply(detail);
+  }, draft));
+  return h("div", { class: "cs-report-editor" },
+    h("label", { for: "cs-report-text" }, t("cs_report_text")), kept.text,
+    h("span", { class: "field-hint", id: "cs-report-hint" }, t("cs_report_hint")),
+    h("div", { class: "row cs-report-buttons" }, h("span", { class: "spacer" }), draft));
 }
