@@ -64,13 +64,28 @@ class Setup:
     cookies: list[str]
 
 
+async def office(s: Any) -> tuple[Any, Any, Any]:
+    """The province's unit with its secretary and chair, who prepare and approve."""
+    from ecabinet import accounts, units
+    from ecabinet.models import Role
+
+    unit = await units.create_unit(s, name="UBND tỉnh", kind="province")
+    secretary = await accounts.create_user(
+        s, username="thuky", full_name="Chánh Văn phòng", password="bench-password",
+        role=Role.secretary, unit_id=unit.id)
+    chair = await accounts.create_user(
+        s, username="chutich", full_name="Chủ tịch UBND tỉnh", password="bench-password",
+        role=Role.chair, unit_id=unit.id)
+    return unit, secretary, chair
+
+
 async def build(tmp: Path, members: int) -> Setup:
     """A consultation with two questions sent to N delegates, each with a login session."""
     from sqlalchemy import select
 
-    from ecabinet import accounts, db, units
+    from ecabinet import accounts, db
     from ecabinet.consultations import approval, prepare
-    from ecabinet.models import ConsultationQuestion, Role
+    from ecabinet.models import ConsultationQuestion
     from ecabinet.schema import upgrade_async
 
     database_url = f"sqlite+aiosqlite:///{tmp / 'bench.sqlite'}"
@@ -79,13 +94,7 @@ async def build(tmp: Path, members: int) -> Setup:
     accounts.configure_hashing(1, 8192)
     engine = db.create_engine(database_url)
     async with db.transaction(db.sessionmaker(engine)) as s:
-        unit = await units.create_unit(s, name="UBND tỉnh", kind="province")
-        secretary = await accounts.create_user(
-            s, username="thuky", full_name="Chánh Văn phòng", password="bench-password",
-            role=Role.secretary, unit_id=unit.id)
-        chair = await accounts.create_user(
-            s, username="chutich", full_name="Chủ tịch UBND tỉnh", password="bench-password",
-            role=Role.chair, unit_id=unit.id)
+        unit, secretary, chair = await office(s)
         ids = await insert_delegates(s, unit.id, members, "thanhvien", "Thành viên số")
         made = await prepare.create(s, secretary, prepare.ConsultationInput(
             title="Lấy ý kiến về Đề án sắp xếp đơn vị hành chính", unit_id=unit.id,

@@ -25,6 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.consultation import office  # noqa: E402
 from bench.vote_round import insert_delegates, pct  # noqa: E402
 
 PASSPHRASE = "bench-passphrase"
@@ -33,9 +34,9 @@ OPINION = "Đề nghị bổ sung đánh giá tác động đối với các xã
 
 async def build(tmp: Path, members: int, signed: bool) -> tuple[Any, int, list[Any]]:
     """A consultation of two questions sent to N delegates, each with a signing key."""
-    from ecabinet import accounts, db, signatures, units
+    from ecabinet import accounts, db, signatures
     from ecabinet.consultations import approval, prepare
-    from ecabinet.models import Role, User
+    from ecabinet.models import User
     from ecabinet.schema import upgrade_async
     from ecabinet.signing import ca
 
@@ -45,13 +46,7 @@ async def build(tmp: Path, members: int, signed: bool) -> tuple[Any, int, list[A
     sessions = db.sessionmaker(db.create_engine(url))
     root = ca.create_root_ca()
     async with db.transaction(sessions) as s:
-        unit = await units.create_unit(s, name="UBND tỉnh", kind="province")
-        secretary = await accounts.create_user(
-            s, username="thuky", full_name="Chánh Văn phòng", password="bench-password",
-            role=Role.secretary, unit_id=unit.id)
-        chair = await accounts.create_user(
-            s, username="chutich", full_name="Chủ tịch UBND tỉnh", password="bench-password",
-            role=Role.chair, unit_id=unit.id)
+        unit, secretary, chair = await office(s)
         ids = await insert_delegates(s, unit.id, members, "thanhvien", "Thành viên số")
         await signatures.add_trust_root(s, None, ca.certificate_pem(root.certificate))
         for uid in ids if signed else []:
