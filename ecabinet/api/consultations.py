@@ -19,6 +19,7 @@ from ecabinet.api.spec import (
     BOOL,
     COUNT,
     ID,
+    OK,
     STR,
     TIME,
     arr,
@@ -35,7 +36,8 @@ from ecabinet.consultations.prepare import ConsultationInput, QuestionInput
 from ecabinet.models import ConsultationRule, ConsultationStatus, OfficialPdfStatus
 
 STATUS, RULE = enum_of(ConsultationStatus), enum_of(ConsultationRule)
-ACTION = enum_of(["edit", "submit", "approve", "return", "close", "report", "sign_report"])
+ACTION = enum_of(["edit", "submit", "delete", "withdraw", "approve", "return", "close",
+                  "report", "sign_report"])
 CHOICE = {**COUNT, "maximum": prepare.MAX_OPTIONS - 1,
           "description": "0-based index into the question's options"}
 CLIENT_REPLY_ID = {"type": "string", "pattern": replies.CLIENT_REPLY_ID.pattern,
@@ -47,6 +49,7 @@ SUMMARY_FIELDS = dict(id=ID, title=STR, unit_id=ID, unit=record(id=ID, name=STR)
 # awaits_me: "reply" (asked, not yet replied, still open), "approval" (its chair, submitted).
 LINE = named("ConsultationLine", record(
     **SUMMARY_FIELDS, asked_me=BOOL, awaits_me=nullable(enum_of(["reply", "approval"])),
+    returned=BOOL,
     replied_at=nullable(TIME)))
 ANSWER = record(question_id=ID, choice=CHOICE, opinion=STR)
 QUESTION = record(id=ID, text=STR, options=arr(STR))
@@ -172,6 +175,23 @@ async def submit(request: Request) -> Response:
         return ok(await views.detail(ctx.db, ctx.user, moved))
 
 
+@operation("Take a submission back to change it, before its chair decides (secretary)",
+           tag="consultations", response=DETAIL, errors=[409])
+async def withdraw(request: Request) -> Response:
+    """It becomes a draft again."""
+    async with authed(request) as ctx:
+        moved = await approval.withdraw(ctx.db, ctx.user, request.path_params["id"])
+        return ok(await views.detail(ctx.db, ctx.user, moved))
+
+
+@operation("Discard a draft (secretary)", tag="consultations", response=OK, errors=[409])
+async def discard(request: Request) -> Response:
+    """Only a draft: nobody has been asked yet."""
+    async with authed(request) as ctx:
+        await prepare.discard(ctx.db, ctx.user, request.path_params["id"])
+        return ok({"ok": True})
+
+
 @operation("Approve and send it to the members asked (its chair); the deadline is 17:00 on "
            "the last of its working days", tag="consultations", response=DETAIL, errors=[409])
 async def approve(request: Request) -> Response:
@@ -273,7 +293,9 @@ routes = [
     Route("/api/consultations", create, methods=["POST"]),
     Route("/api/consultations/{id:int}", show, methods=["GET"]),
     Route("/api/consultations/{id:int}", update, methods=["PUT"]),
+    Route("/api/consultations/{id:int}", discard, methods=["DELETE"]),
     Route("/api/consultations/{id:int}/submit", submit, methods=["POST"]),
+    Route("/api/consultations/{id:int}/withdraw", withdraw, methods=["POST"]),
     Route("/api/consultations/{id:int}/approve", approve, methods=["POST"]),
     Route("/api/consultations/{id:int}/return", send_back, methods=["POST"]),
     Route("/api/consultations/{id:int}/close", close, methods=["POST"]),

@@ -31,6 +31,12 @@ async def submit(session: AsyncSession, user: User, consultation_id: int) -> Con
     return await _move(session, user, consultation, "submit", S.draft, S.submitted)
 
 
+async def withdraw(session: AsyncSession, user: User, consultation_id: int) -> Consultation:
+    """The office takes a submission back to change it before the chair has decided."""
+    consultation = await access.managed(session, user, consultation_id)
+    return await _move(session, user, consultation, "withdraw", S.submitted, S.draft)
+
+
 async def approve(session: AsyncSession, user: User, consultation_id: int, *,
                   now: datetime | None = None) -> Consultation:
     """The chair approves: it is sent to the members asked, due in its working days."""

@@ -90,6 +90,21 @@ async def update(session: AsyncSession, user: User, consultation_id: int,
     return consultation
 
 
+async def discard(session: AsyncSession, user: User, consultation_id: int) -> None:
+    """Discard a draft nobody was asked about yet (kept in the audit log by its title)."""
+    consultation = await access.managed(session, user, consultation_id)
+    if consultation.status != ConsultationStatus.draft:
+        raise Conflict("consultation_not_draft")
+    audience = await access.followers(session, consultation)
+    await audit.record(session, "consultation.delete", actor_id=user.id,
+                       object_type="consultation", object_id=consultation.id,
+                       data={"title": consultation.title})
+    await session.delete(consultation)
+    await session.flush()
+    eventlog.notify(session, audience, "consultations.changed",
+                    consultation_id=consultation_id, status="deleted")
+
+
 async def _fill(session: AsyncSession, user: User, consultation: Consultation,
                 data: ConsultationInput) -> None:
     title = data.title.strip()

@@ -43,6 +43,8 @@ def actions(user: User, consultation: Consultation, manages: bool,
     allowed = {
         "edit": manages and consultation.status == S.draft,
         "submit": manages and consultation.status == S.draft,
+        "delete": manages and consultation.status == S.draft,
+        "withdraw": manages and consultation.status == S.submitted,
         "approve": chair and consultation.status == S.submitted,
         "return": chair and consultation.status == S.submitted,
         "close": manages and consultation.status == S.sent,
@@ -217,5 +219,8 @@ async def listing(session: AsyncSession, user: User) -> list[dict[str, Any]]:
             waits = "reply"
         listed.append({**summary(consultation, names[consultation.id]),
                        "asked_me": member is not None, "awaits_me": waits,
+                       # The chair sent it back: the office has it to change.
+                       "returned": consultation.status == S.draft
+                       and bool(consultation.return_comment),
                        "replied_at": _when(member.replied_at) if member else None})
     return listed

@@ -73,7 +73,10 @@ async def test_only_the_chair_named_approves_and_a_return_says_why(
         returned = await approval.send_back(s, world["chair"], made.id, "Bổ sung câu hỏi 3.")
         assert returned.status == "draft" and returned.return_comment == "Bổ sung câu hỏi 3."
         assert (await views.detail(s, world["secretary"], returned))["actions"] == [
-            "edit", "submit"]
+            "edit", "submit", "delete"]
+        # The office's list marks it as sent back, so it is not mistaken for a new draft.
+        [line] = await views.listing(s, world["secretary"])
+        assert line["returned"] is True
 
 
 async def test_each_person_lists_what_they_may_see(
@@ -119,3 +122,34 @@ async def test_the_list_says_what_waits_for_the_user_and_names_unit_and_chair(
     assert line["unit"] == {"id": world.province, "name": "UBND tỉnh Thừa Thiên Huế"}
     assert line["chair"] == {"id": world["chair"].id, "name": world["chair"].full_name,
                              "title": world["chair"].title}
+
+
+async def test_the_office_withdraws_a_submission_and_discards_a_draft(
+        sessions: async_sessionmaker[AsyncSession], world: World) -> None:
+    async with db.transaction(sessions) as s:
+        made = await prepare.create(s, world["secretary"], draft_input(world))
+        await approval.submit(s, world["secretary"], made.id)
+        assert "withdraw" in views.actions(world["secretary"], made, True)
+    with pytest.raises(Forbidden):  # the chair returns it; taking it back is the office's
+        async with db.transaction(sessions) as s:
+            await approval.withdraw(s, world["chair"], made.id)
+    async with db.transaction(sessions) as s:
+        back = await approval.withdraw(s, world["secretary"], made.id)
+        assert back.status.value == "draft"
+    with pytest.raises(Conflict):  # nothing to take back now
+        async with db.transaction(sessions) as s:
+            await approval.withdraw(s, world["secretary"], made.id)
+    with pytest.raises(Forbidden):
+        async with db.transaction(sessions) as s:
+            await prepare.discard(s, world["chair"], made.id)
+    async with db.transaction(sessions) as s:
+        await prepare.discard(s, world["secretary"], made.id)
+    with pytest.raises(NotFound):
+        async with sessions() as s:
+            await access.get_consultation(s, world["secretary"], made.id)
+    # Once sent, the members were asked: it is kept.
+    kept = await sent(sessions, world)
+    with pytest.raises(Conflict) as refused:
+        async with db.transaction(sessions) as s:
+            await prepare.discard(s, world["secretary"], kept.id)
+    assert refused.value.code == "consultation_not_draft"

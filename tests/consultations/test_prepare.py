@@ -26,7 +26,7 @@ async def test_by_default_the_units_members_are_asked_with_the_usual_options(
     assert shown["status"] == "draft" and shown["asked"] == 4 and shown["replied"] == 0
     assert [q["options"] for q in shown["questions"]] == [
         ["Đồng ý", "Không đồng ý", "Ý kiến khác"], ["Đồng ý", "Không đồng ý"]]
-    assert shown["actions"] == ["edit", "submit"]
+    assert shown["actions"] == ["edit", "submit", "delete"]
 
 
 async def test_people_and_units_named_are_asked_and_nobody_else(

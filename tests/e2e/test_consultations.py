@@ -260,3 +260,25 @@ async def test_signed_replies_and_the_signed_synthesis_report(screens: Screens) 
     assert (await member_pdf.body()).startswith(b"%PDF")
     await expect(second.locator("#cs-report-pdf")).to_be_visible()
     assert await second.evaluate(WIDTH) <= PHONE["width"]
+
+
+async def test_the_office_withdraws_a_submission_and_deletes_the_draft(
+        screens: Screens) -> None:
+    title = "Lấy ý kiến về dự thảo cần xóa"
+    secretary = await screens.login("thuky")
+    await secretary.goto("/consultations/new")
+    await secretary.fill("#cs-f-title", title)
+    await secretary.select_option("#cs-f-chair", label="Nguyễn Văn Phương — Chủ tịch UBND tỉnh")
+    await secretary.locator(".cs-question-text").nth(0).fill("Thông qua?")
+    await secretary.click("#cs-save")
+    await secretary.click("[data-action=submit]")
+    await expect(secretary.locator(".cs-head [data-status=submitted]")).to_be_visible()
+    # Taken back before the chair decides: a draft again, which can go for good.
+    await secretary.click("[data-action=withdraw]")
+    await expect(secretary.locator(".cs-head [data-status=draft]")).to_be_visible()
+    await secretary.click("[data-action=delete]")
+    await expect(secretary.locator("#cs-step-dialog")).to_contain_text(title)
+    await secretary.click("#cs-step-dialog [data-answer=confirm]")
+    await secretary.wait_for_url("**/consultations")
+    await expect(secretary.locator("#cs-list .cs-line").first).to_be_visible()
+    await expect(secretary.locator("#cs-list")).not_to_contain_text(title)

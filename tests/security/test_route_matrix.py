@@ -813,6 +813,12 @@ ROUTES: dict[tuple[str, str], Case | list[Case]] = {
     ("POST", "/api/consultations/{id:int}/submit"): case(
         MANAGING, lambda fx: {"id": fx.cd}, body({}), hidden=LOGGED_IN - OFFICE,
         fresh=fresh(Fx.new_consultation, "id")),
+    ("POST", "/api/consultations/{id:int}/withdraw"): case(
+        MANAGING, lambda fx: {"id": fx.cs}, body({}), hidden=LOGGED_IN - OFFICE,
+        fresh=fresh(lambda fx: fx.new_consultation("submitted"), "id")),
+    ("DELETE", "/api/consultations/{id:int}"): case(
+        MANAGING, lambda fx: {"id": fx.cd}, hidden=LOGGED_IN - OFFICE,
+        fresh=fresh(Fx.new_consultation, "id")),
     ("POST", "/api/consultations/{id:int}/approve"): case(
         CHAIR, lambda fx: {"id": fx.cs}, body({}), hidden=LOGGED_IN - OFFICE,
         fresh=fresh(lambda fx: fx.new_consultation("submitted"), "id")),

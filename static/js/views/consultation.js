@@ -2,7 +2,7 @@
 // the office and its chair, who has replied (updated live as replies come in) and the
 // steps they may take; once closed, the result. A change elsewhere arrives as a notice
 // and is fetched again; the reply being typed survives it.
-import { get, post } from "../api.js";
+import { api, get, post } from "../api.js";
 import { formatDayTime, formatNumber } from "../format.js";
 import { t } from "../i18n.js";
 import { onConnectionChange, onNotice } from "../live.js";
@@ -24,6 +24,14 @@ async function takeStep(c, name) {
     case "submit":
       await go()();
       return t("cs_submitted");
+    case "withdraw":
+      await go()();
+      return t("cs_withdrawn");
+    case "delete":
+      return await askDialog({ id: "cs-step-dialog", title: t("cs_ask_delete_title"), confirmLabel: t("cs_a_delete"), danger: true,
+        message: t("cs_ask_delete", { title: c.title }),
+        action: async () => { await api("DELETE", `/api/consultations/${c.id}`); c.deleted = true; } })
+        !== null ? t("cs_deleted") : null;
     case "approve":
       return await askDialog({ id: "cs-step-dialog", title: t("cs_ask_approve_title"), confirmLabel: t("cs_a_approve"),
         message: t("cs_ask_approve", { n: formatNumber(c.asked), days: c.working_days }), action: go() })
@@ -41,19 +49,23 @@ async function takeStep(c, name) {
   }
 }
 
+// The steps shown in the page's head; the report's own steps live in its section.
+const HEAD_STEPS = ["edit", "submit", "withdraw", "delete", "approve", "return", "close"];
+
 function stepButtons(c, redraw) {
-  return (c.actions || []).map((name) => {
+  return (c.actions || []).filter((name) => HEAD_STEPS.includes(name)).map((name) => {
     if (name === "edit") {
       return h("a", { class: "button ghost", href: `/consultations/${c.id}/edit`, "data-link": true, dataset: { action: name } },
         t("cs_a_edit"));
     }
-    const button = h("button", { type: "button", class: ["return"].includes(name) ? "ghost" : name === "close" ? "danger" : "",
+    const button = h("button", { type: "button", class: ["return", "withdraw"].includes(name) ? "ghost" : ["close", "delete"].includes(name) ? "danger" : "",
                                  dataset: { action: name } }, t(`cs_a_${name}`));
     button.addEventListener("click", () => attempt(async () => {
       const done = await takeStep(c, name);
       if (!done) return;
       toast(done);
-      redraw();
+      if (c.deleted) navigate("/consultations");
+      else redraw();
     }, button));
     return button;
   });

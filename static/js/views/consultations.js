@@ -49,6 +49,7 @@ function line(item, { waiting = false } = {}) {
   },
   h("div", { class: "row" },
     approval ? h("span", { class: "badge awaiting" }, t("cs_awaiting_approval")) : consultationBadge(item.status),
+    item.returned ? h("span", { class: "badge urgent", dataset: { role: "returned" } }, t("cs_returned_badge")) : null,
     waiting ? null : mine),
   h("h3", {}, item.title),
   item.status === "sent" ? deadlineLine(item.deadline) : null,
