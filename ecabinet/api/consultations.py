@@ -46,9 +46,11 @@ CLIENT_REPLY_ID = {"type": "string", "pattern": replies.CLIENT_REPLY_ID.pattern,
 SUMMARY_FIELDS = dict(id=ID, title=STR, unit_id=ID, unit=record(id=ID, name=STR), chair_id=ID,
                       chair=record(id=ID, name=STR, title=STR), status=STATUS,
                       sent_at=nullable(TIME), deadline=nullable(TIME), closed_at=nullable(TIME))
-# awaits_me: "reply" (asked, not yet replied, still open), "approval" (its chair, submitted).
+# awaits_me: "reply" (asked, not yet replied, still open), "approval" (its chair, submitted),
+# "report" (its chair, the synthesis report waits for the signature).
 LINE = named("ConsultationLine", record(
-    **SUMMARY_FIELDS, asked_me=BOOL, awaits_me=nullable(enum_of(["reply", "approval"])),
+    **SUMMARY_FIELDS, asked_me=BOOL,
+    awaits_me=nullable(enum_of(["reply", "approval", "report"])),
     returned=BOOL,
     replied_at=nullable(TIME)))
 ANSWER = record(question_id=ID, choice=CHOICE, opinion=STR)

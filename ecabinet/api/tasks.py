@@ -59,8 +59,10 @@ DEADLINE = named("NoticeDeadline", record(
     state=enum_of(["issued_on_time", "issued_late", "overdue", "due_soon", "on_track"]),
     working_days_left=INT))
 NOTICE = record(meeting=record(id=ID, title=STR), deadline=DEADLINE)
-# awaits: the user's reply, or (its chair) the approval; last_day: the reply is due today.
-WAITING = record(id=ID, title=STR, deadline=nullable(TIME), awaits=enum_of(["reply", "approval"]),
+# awaits: the user's reply, or (its chair) the approval or the report's signature; last_day:
+# the reply is due today.
+WAITING = record(id=ID, title=STR, deadline=nullable(TIME),
+                 awaits=enum_of(["reply", "approval", "report"]),
                  last_day=BOOL)
 LIST = record(tasks=arr(TASK), by_unit=arr(GROUP), by_meeting=arr(GROUP),
               notices_due=arr(NOTICE))

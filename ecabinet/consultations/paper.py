@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecabinet import signatures
 from ecabinet.consultations import access
+from ecabinet.consultations.report import matter_of
 from ecabinet.errors import NotFound
 from ecabinet.models import (
     Consultation,
@@ -62,7 +63,7 @@ def ballot(*, issuer: str, place: str, day: dt.date, consultation_title: str,
     return official.OfficialDocument(
         issuer_parent="", issuer=issuer, number="", place=place, date=day,
         kind_title="PHIẾU LẤY Ý KIẾN THÀNH VIÊN",
-        summary=f"Về {consultation_title}",
+        summary=f"Về {matter_of(consultation_title)}",
         sections=sections,
         signers=(official.SignerBlock(ROLE_MEMBER, ("THÀNH VIÊN",), member.full_name),),
         title_metadata=f"Phiếu lấy ý kiến: {consultation_title} ({member.full_name})",

@@ -48,6 +48,15 @@ class Opinion:
     text: str
 
 
+def matter_of(title: str) -> str:
+    """The matter a title names, without its own "Lấy ý kiến về": "Về Kế hoạch …" rather
+    than "Về Lấy ý kiến về Kế hoạch …"."""
+    for prefix in ("lấy ý kiến thành viên về ", "lấy ý kiến về ", "xin ý kiến về "):
+        if title.lower().startswith(prefix):
+            return title[len(prefix):]
+    return title
+
+
 def _percent(part: int, whole: int) -> str:
     # Vietnamese writes the decimal comma: 66,7%.
     return f"{100 * part / whole:.1f}%".replace(".", ",") if whole else "0%"
@@ -72,9 +81,9 @@ def sections(consultation: Consultation, questions: Sequence[ConsultationQuestio
     rule = "hai phần ba" if result.get("rule") == "two_thirds" else "quá nửa"
     body = [official.Section(paragraphs=(
         f"Ngày {consultation.sent_at.astimezone(VIETNAM):%d/%m/%Y}, {unit_name} đã gửi "
-        f"phiếu lấy ý kiến {asked} thành viên về {consultation.title}."
+        f"phiếu lấy ý kiến {asked} thành viên về {matter_of(consultation.title)}."
         if consultation.sent_at else f"{unit_name} đã lấy ý kiến {asked} thành viên về "
-        f"{consultation.title}.",
+        f"{matter_of(consultation.title)}.",
         f"Đến {_moment(consultation.closed_at)} đã nhận được {replied}/{asked} phiếu; "
         f"{asked - replied} thành viên không gửi phiếu. Nội dung được thông qua khi có "
         f"{rule} tổng số thành viên được hỏi đồng ý (ít nhất {needed}/{asked}).",
@@ -136,12 +145,15 @@ async def draft(session: AsyncSession, actor: User, consultation_id: int, conclu
     consultation = await access.managed(session, actor, consultation_id)
     if consultation.status != ConsultationStatus.closed:
         raise Conflict("consultation_not_closed")
-    text = conclusions.strip()
-    if len(text) > MAX_CONCLUSIONS:
-        raise Invalid("field_too_long", field="conclusions", max=MAX_CONCLUSIONS)
     earlier = await current(session, consultation.id)
     if earlier is not None and earlier.status == OfficialPdfStatus.signed:
         raise Conflict("consultation_report_signed")
+    text = conclusions.strip()
+    if not text:
+        # A report without the office's proposal gives the chair nothing to conclude on.
+        raise Invalid("consultation_report_needs_conclusions", field="conclusions")
+    if len(text) > MAX_CONCLUSIONS:
+        raise Invalid("field_too_long", field="conclusions", max=MAX_CONCLUSIONS)
     chair = await session.get(User, consultation.chair_id)
     assert chair is not None
     head = await signatures.letterhead(session, consultation.unit_id)
@@ -154,7 +166,7 @@ async def draft(session: AsyncSession, actor: User, consultation_id: int, conclu
     questions = (await session.scalars(select(ConsultationQuestion).where(
         ConsultationQuestion.consultation_id == consultation.id)
         .order_by(ConsultationQuestion.position))).all()
-    summary = f"Tổng hợp ý kiến thành viên về {consultation.title}"
+    summary = f"Tổng hợp ý kiến thành viên về {matter_of(consultation.title)}"
     document = official.OfficialDocument(
         issuer_parent="", issuer=head.issuer, number=consultation.report_number,
         place=head.place, date=day, kind_title="BÁO CÁO", summary=summary,

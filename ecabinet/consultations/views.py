@@ -169,7 +169,8 @@ async def names_of(session: AsyncSession, consultations: list[Consultation]
 async def waiting(session: AsyncSession, user: User, *, on: date | None = None
                   ) -> list[dict[str, Any]]:
     """What waits for the user: consultations to reply to (soonest deadline first;
-    `last_day` when it is today, in Vietnam), then those to approve as their chair."""
+    `last_day` when it is today, in Vietnam), then, for their chair, those to approve and
+    the synthesis reports to sign."""
     today = on or local_date(utcnow())
     rows = (await session.execute(
         select(Consultation.id, Consultation.title, Consultation.deadline)
@@ -181,13 +182,24 @@ async def waiting(session: AsyncSession, user: User, *, on: date | None = None
                 "last_day": deadline is not None and local_date(deadline) == today}
                for cid, title, deadline in rows
                if deadline is None or local_date(deadline) >= today]
-    approvals = [] if user.role != Role.chair else [
+    if user.role != Role.chair:
+        return replies
+    approvals = [
         {"id": cid, "title": title, "deadline": None, "awaits": "approval", "last_day": False}
         for cid, title in (await session.execute(
             select(Consultation.id, Consultation.title)
             .where(Consultation.chair_id == user.id, Consultation.status == S.submitted)
             .order_by(Consultation.id))).all()]
-    return replies + approvals
+    reports = [
+        {"id": cid, "title": title, "deadline": None, "awaits": "report", "last_day": False}
+        for cid, title in (await session.execute(
+            select(Consultation.id, Consultation.title)
+            .join(OfficialPdf, OfficialPdf.consultation_id == Consultation.id)
+            .where(Consultation.chair_id == user.id, Consultation.status == S.closed,
+                   OfficialPdf.kind == report.KIND,
+                   OfficialPdf.status == OfficialPdfStatus.signing)
+            .order_by(Consultation.id))).all()]
+    return replies + approvals + reports
 
 
 async def listing(session: AsyncSession, user: User) -> list[dict[str, Any]]:
@@ -204,6 +216,10 @@ async def listing(session: AsyncSession, user: User) -> list[dict[str, Any]]:
             Consultation.created_by_id == user.id, Consultation.unit_id.in_(list(units))))
     listed = []
     found = list((await session.scalars(query)).all())
+    to_sign = set((await session.scalars(select(OfficialPdf.consultation_id).where(
+        OfficialPdf.consultation_id.in_([c.id for c in found if c.chair_id == user.id]),
+        OfficialPdf.kind == report.KIND,
+        OfficialPdf.status == OfficialPdfStatus.signing))).all())
     names = await names_of(session, found)
     for consultation in found:
         member = asked.get(consultation.id)
@@ -215,6 +231,8 @@ async def listing(session: AsyncSession, user: User) -> list[dict[str, Any]]:
         waits = None
         if access.is_chair(user, consultation) and consultation.status == S.submitted:
             waits = "approval"
+        elif access.is_chair(user, consultation) and consultation.id in to_sign:
+            waits = "report"
         elif member is not None and member.replied_at is None and consultation.status == S.sent:
             waits = "reply"
         listed.append({**summary(consultation, names[consultation.id]),

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ecabinet import db, demo, signatures
 from ecabinet.consultations import closing, replies, report, views
-from ecabinet.errors import Conflict, DomainError, Forbidden
+from ecabinet.errors import Conflict, DomainError, Forbidden, Invalid
 from ecabinet.models import Consultation, OfficialPdf, OfficialPdfStatus
 from tests.conftest import World
 from tests.consultations.conftest import answers, question_ids, sent
@@ -52,6 +52,9 @@ async def test_the_report_counts_against_all_members_and_groups_the_opinions(
     assert pdf.number == "01/BC-UBND" and pdf.status == OfficialPdfStatus.signing
     text = _text(data)
     assert "BÁO CÁO" in text and "Số: 01/BC-UBND" in text
+    # The title's own "Lấy ý kiến về" is not said twice.
+    assert "Tổng hợp ý kiến thành viên về dự thảo Kế hoạch chuyển đổi số năm 2027" in text
+    assert "về Lấy ý kiến" not in text
     assert "đã nhận được 3/4 phiếu; 1 thành viên không gửi phiếu" in text
     assert "ít nhất 3/4" in text  # more than half of four
     # Question 1: 1 of 4 agree, so it fails; question 2: 2 of 4 is not more than half.
@@ -72,14 +75,23 @@ async def test_the_chair_signs_and_then_the_members_read_it(
         sessions: async_sessionmaker[AsyncSession], world: World) -> None:
     await demo_keys(sessions, world, "chair")
     consultation = await _replied_and_closed(sessions, world)
+    with pytest.raises(Invalid) as empty:  # nothing proposed: nothing for the chair to sign
+        async with db.transaction(sessions) as s:
+            await report.draft(s, world["secretary"], consultation.id, "  ")
+    assert empty.value.code == "consultation_report_needs_conclusions"
     async with db.transaction(sessions) as s:
-        await report.draft(s, world["secretary"], consultation.id, "")
+        await report.draft(s, world["secretary"], consultation.id, "Bản đầu.")
     async with sessions() as s:
         with pytest.raises(DomainError) as unseen:
             await report.pdf_of(s, world["delegate"], consultation.id)
         assert unseen.value.code == "consultation_report_missing"
         assert (await views.detail(s, world["delegate"], consultation))["report"] is None
         assert "sign_report" in (await views.detail(s, world["chair"], consultation))["actions"]
+        # The chair is told where it waits: in the list and in the reminders.
+        assert [(w["id"], w["awaits"]) for w in await views.waiting(s, world["chair"])] == [
+            (consultation.id, "report")]
+        [line] = await views.listing(s, world["chair"])
+        assert line["awaits_me"] == "report"
     # Redrafted before signing: the first draft is retired, the number kept.
     async with db.transaction(sessions) as s:
         await report.draft(s, world["secretary"], consultation.id, PROPOSAL)
@@ -95,6 +107,8 @@ async def test_the_chair_signs_and_then_the_members_read_it(
     assert [(d.number, d.status) for d in drafts] == [
         ("01/BC-UBND", OfficialPdfStatus.superseded), ("01/BC-UBND", OfficialPdfStatus.signed)]
     assert seen["status"] == "signed" and seen["signed_by"] == world["chair"].full_name
+    async with sessions() as s:
+        assert await views.waiting(s, world["chair"]) == []
     root, _ = demo._authority()
     verdict = await signatures.check_pdf(data, [root.certificate.public_bytes(
         serialization.Encoding.PEM)])

@@ -139,11 +139,17 @@ async def sign_reply(page: Page, consultation_id: int, choice: int, *, wrong_fir
     await page.goto(f"/consultations/{consultation_id}")
     # Said before answering: this ballot is signed with the member's own key.
     await expect(page.locator("#cs-signed-notice")).to_contain_text("ký số")
-    await page.locator(f"#cs-reply label.cs-option[data-choice='{choice}']").click()
     send = page.locator("#cs-send")
+    dialog = page.locator("#cs-sign-dialog")
+    if wrong_first:
+        # "Ý kiến khác" with nothing written is caught before the passphrase is asked.
+        await page.locator("#cs-reply label.cs-option[data-choice='2']").click()
+        await send.click()
+        await expect(page.locator("#cs-reply-error")).to_contain_text("ý kiến khác")
+        await expect(dialog).to_have_count(0)
+    await page.locator(f"#cs-reply label.cs-option[data-choice='{choice}']").click()
     await expect(send).to_contain_text("Ký và gửi phiếu")
     await send.click()
-    dialog = page.locator("#cs-sign-dialog")
     await expect(dialog).to_be_visible()
     assert await page.evaluate(WIDTH) <= width
     if wrong_first:
@@ -238,7 +244,14 @@ async def test_signed_replies_and_the_signed_synthesis_report(screens: Screens) 
     await expect(first.locator("#cs-result")).to_be_visible()
     await expect(first.locator("#cs-report")).to_have_count(0)
 
-    # The chair's page, left open, offers the signature; a signing dialog asks the PIN.
+    # The chair's page, left open, says at its head that the report waits for him, and
+    # his list puts it among what waits for him.
+    await expect(chair.locator("#cs-report-waiting")).to_be_visible()
+    lists = await screens.login("chutich")
+    await lists.click("#nav a[href='/consultations']")
+    await expect(lists.locator(f"#cs-waiting [data-consultation-id='{consultation_id}'] "
+                                "[data-role=report-to-sign]")).to_be_visible()
+    await lists.close()
     sign = chair.locator("#cs-report-sign")
     await sign.click()
     await expect(chair.locator("#cs-sign-dialog")).to_be_visible()
@@ -248,6 +261,7 @@ async def test_signed_replies_and_the_signed_synthesis_report(screens: Screens) 
     await expect(chair.locator("#cs-report-status")).to_contain_text(
         "Đã ký bởi Nguyễn Văn Phương")
     await expect(sign).to_have_count(0)
+    await expect(chair.locator("#cs-report-waiting")).to_have_count(0)
     await expect(secretary.locator("#cs-report-status")).to_contain_text("Đã ký bởi")
     await expect(secretary.locator("#cs-report-draft")).to_have_count(0)
 

@@ -84,6 +84,13 @@ function headCard(c, redraw) {
   return h("div", { class: "card cs-head" },
     h("div", { class: "row" }, consultationBadge(c.status), h("span", { class: "spacer" }),
       h("div", { class: "row cs-steps", id: "cs-steps" }, stepButtons(c, redraw))),
+    // The report waits for the chair at the foot of a long page: say so at its head.
+    (c.actions || []).includes("sign_report")
+      ? h("div", { class: "notice cs-report-waiting", id: "cs-report-waiting", role: "note" },
+        h("strong", {}, t("cs_report_your_turn")), " ",
+        h("button", { type: "button", class: "ghost", onclick: () => {
+          document.getElementById("cs-report")?.scrollIntoView({ behavior: "smooth", block: "start" });
+        } }, t("cs_report_go"))) : null,
     c.status === "draft" && c.return_comment
       ? h("div", { class: "notice cs-returned", id: "cs-return-comment", role: "note" },
         h("strong", {}, t("cs_returned_with")), " ", h("em", {}, c.return_comment)) : null,

@@ -97,6 +97,9 @@ function answersList(c, answers) {
   }));
 }
 
+// The default third option, which needs the member's own words (as the server checks).
+const OTHER_OPINION = "Ý kiến khác";
+
 /** One question: its answers as radio choices big enough for a finger, then the opinion. */
 function questionCard(q, n, answer) {
   const name = `cs-q-${q.id}`;
@@ -124,6 +127,13 @@ function questionCard(q, n, answer) {
     const picked = box.querySelector(`input[name=${name}]:checked`);
     return picked ? { question_id: q.id, choice: Number(picked.value), opinion: opinion.value.trim() } : null;
   };
+  // "Ý kiến khác" says nothing until the member writes what it is (the server says so too,
+  // but a signed reply would first ask for the passphrase).
+  box.unexplained = () => {
+    const given = box.read();
+    return Boolean(given) && q.options[given.choice] === OTHER_OPINION && !given.opinion;
+  };
+  box.opinion = opinion;
   return box;
 }
 
@@ -154,6 +164,13 @@ function replyForm(c, answers, { onSent, onSigned, onCancel }) {
       error.textContent = t("cs_choose_every");
       missing[0].scrollIntoView({ block: "center", behavior: "smooth" });
       missing[0].querySelector("input").focus({ preventScroll: true });
+      return;
+    }
+    const unexplained = cards.find((card) => card.unexplained());
+    if (unexplained) {
+      error.textContent = t("cs_opinion_needed");
+      unexplained.scrollIntoView({ block: "center", behavior: "smooth" });
+      unexplained.opinion.focus({ preventScroll: true });
       return;
     }
     if (c.signed_replies) {

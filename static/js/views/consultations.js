@@ -37,6 +37,10 @@ function waitsForApproval(line) {
   return line.awaits_me === "approval";
 }
 
+function waitsForSignature(line) {
+  return line.awaits_me === "report";
+}
+
 function line(item, { waiting = false } = {}) {
   const approval = waitsForApproval(item);
   const mine = item.asked_me && ["sent", "closed"].includes(item.status)
@@ -48,7 +52,9 @@ function line(item, { waiting = false } = {}) {
     href: `/consultations/${item.id}`, "data-link": true, dataset: { consultationId: item.id, status: item.status },
   },
   h("div", { class: "row" },
-    approval ? h("span", { class: "badge awaiting" }, t("cs_awaiting_approval")) : consultationBadge(item.status),
+    approval ? h("span", { class: "badge awaiting" }, t("cs_awaiting_approval"))
+      : waitsForSignature(item) ? h("span", { class: "badge awaiting", dataset: { role: "report-to-sign" } }, t("cs_awaiting_report"))
+        : consultationBadge(item.status),
     item.returned ? h("span", { class: "badge urgent", dataset: { role: "returned" } }, t("cs_returned_badge")) : null,
     waiting ? null : mine),
   h("h3", {}, item.title),
@@ -76,7 +82,8 @@ export async function consultationsView() {
       return;
     }
     const soonest = (a, b) => Date.parse(a.deadline || 0) - Date.parse(b.deadline || 0);
-    const mine = [...lines.filter((l) => waitsForApproval(l)), ...lines.filter((l) => waitsForReply(l)).sort(soonest)];
+    const mine = [...lines.filter((l) => waitsForApproval(l) || waitsForSignature(l)),
+      ...lines.filter((l) => waitsForReply(l)).sort(soonest)];
     waiting.replaceChildren(...(mine.length ? mine.map((l) => line(l, { waiting: true }))
       : [h("p", { class: "muted", id: "cs-none-waiting" }, t("cs_none_waiting"))]));
     all.replaceChildren(...(lines.length ? lines.map((l) => line(l))
