@@ -261,3 +261,24 @@ async def live_server(settings: Settings) -> AsyncIterator[LiveServer]:
 def with_db(settings: Settings, url: str) -> Settings:
     """The same settings on another database."""
     return replace(settings, database_url=url)
+
+
+# Test files that take tens of seconds each (a browser, several nodes, a killed server):
+# run first, so that the two workers end on short tests instead of one waiting out the
+# other's last long file (pytest-xdist hands out files in collection order).
+LONG_FIRST = ("tests/e2e/", "tests/sfu/", "tests/cluster/", "tests/contract/test_openapi",
+              "tests/security/test_csp_in_chromium", "tests/live_meeting/test_server_killed",
+              "tests/test_cli.py")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Move the long files to the front; each file's own order (and pytest's grouping of
+    the database backends) is kept."""
+    root = Path(__file__).resolve().parents[1]
+
+    def long(item: pytest.Item) -> bool:
+        return Path(str(item.fspath)).resolve().relative_to(root).as_posix().startswith(
+            LONG_FIRST)
+
+    items.sort(key=lambda item: not long(item))
