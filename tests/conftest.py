@@ -265,7 +265,7 @@ def with_db(settings: Settings, url: str) -> Settings:
 
 # Test files that take tens of seconds each (a browser, several nodes, a killed server):
 # run first, so that the two workers end on short tests instead of one waiting out the
-# other's last long file (pytest-xdist hands out files in collection order).
+# other's last long file (.ci/test has pytest-xdist hand out files in collection order).
 LONG_FIRST = ("tests/e2e/", "tests/sfu/", "tests/cluster/", "tests/contract/test_openapi",
               "tests/security/test_csp_in_chromium", "tests/live_meeting/test_server_killed",
               "tests/test_cli.py")

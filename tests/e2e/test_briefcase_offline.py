@@ -13,6 +13,20 @@ from tests.documents import pdfs
 from tests.e2e import reading
 from tests.e2e.conftest import Screens, meeting_id
 
+# Whether a cached copy of the user's annotations (the service worker's briefcase) holds
+# the given text.
+HOLDS_NOTE = """async (text) => {
+  for (const name of await caches.keys()) {
+    const cache = await caches.open(name);
+    for (const request of await cache.keys()) {
+      if (!new URL(request.url).pathname.endsWith("/annotations")) continue;
+      if ((await (await cache.match(request)).text()).includes(text)) return true;
+    }
+  }
+  return false;
+}"""
+
+
 MEETING = "Hội nghị trực tuyến triển khai Chính quyền điện tử 3 cấp"  # the demo's published one
 TABLET = {"width": 800, "height": 1280}
 CHUNK = 256 * 1024  # the service worker's range size (static/sw.js)
@@ -133,7 +147,10 @@ async def test_offline_a_reload_and_a_new_tab_open_the_meeting_its_documents_and
     await tablet.fill("#note-text", "Hỏi Sở Tài chính về nguồn vốn")
     await tablet.click("#note-save")
     await expect(tablet.locator(".note-pin")).to_have_count(1)
-    await tablet.wait_for_timeout(1000)  # the briefcase refreshes its copy of my notes
+    # The briefcase refreshes its copy of my notes: wait until it holds this one (a fixed
+    # second was not always enough on a loaded machine).
+    await tablet.wait_for_function(HOLDS_NOTE, arg="Hỏi Sở Tài chính về nguồn vốn",
+                                   timeout=15000)
 
     await tablet.context.set_offline(True)
     await tablet.goto(f"/meetings/{m}/agenda")
