@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 from playwright.async_api import Page, expect
 
 from tests.e2e.conftest import Screens, keep_for_guide, meeting_id
@@ -107,42 +106,53 @@ async def api(page: Page, method: str, path: str, body: dict[str, Any] | None = 
     return answer["data"]
 
 
-@pytest.mark.parametrize("viewport", [{"width": 1920, "height": 1080},
-                                      {"width": 1280, "height": 720}], ids=["1080p", "720p"])
-async def test_the_hall_display_fits_the_projector_in_every_state(
-        screens: Screens, viewport: dict[str, int]) -> None:
+# Both projector sizes watch the same meeting through every state: one pass, two screens.
+VIEWPORTS = ({"width": 1920, "height": 1080}, {"width": 1280, "height": 720})
+
+
+async def check(halls: list[Page], state: str, *, readable: bool = False) -> None:
+    """Each hall screen fits (and reads well) in `state`; the 1080p one is the guide's."""
+    for hall in halls:
+        await assert_fits(hall, state)
+        if readable:
+            await assert_readable(hall, state)
+        await shoot(hall, state)
+
+
+async def test_the_hall_display_fits_the_projector_in_every_state(screens: Screens) -> None:
     errors: list[str] = []
-    hall = await screens.login("manhinh", viewport=viewport)
-    watch_console(hall, errors, "hall")
+    halls = [await screens.login("manhinh", viewport=viewport) for viewport in VIEWPORTS]
+    for hall in halls:
+        watch_console(hall, errors, f"hall {hall.viewport_size}")
 
     # Waiting: the session has not started.
-    upcoming = await meeting_id(hall, UPCOMING)
-    await hall.goto(f"/hall/{upcoming}")
-    await expect(hall.locator("#hall-banner")).to_have_text("Phiên họp chưa bắt đầu")
-    await expect(hall.locator("#hall-item")).to_have_count(0)
-    await assert_fits(hall, "waiting")
-    await shoot(hall, "waiting")
+    upcoming = await meeting_id(halls[0], UPCOMING)
+    for hall in halls:
+        await hall.goto(f"/hall/{upcoming}")
+        await expect(hall.locator("#hall-banner")).to_have_text("Phiên họp chưa bắt đầu")
+        await expect(hall.locator("#hall-item")).to_have_count(0)
+    await check(halls, "waiting")
 
     # Idle: in session, nothing on the floor.
-    m = await meeting_id(hall, URGENT)
+    m = await meeting_id(halls[0], URGENT)
     chair = await screens.login("chutich")
     watch_console(chair, errors, "chair")
     await api(chair, "PUT", f"/api/meetings/{m}/live/item", {"item_id": None})
-    await hall.goto(f"/hall/{m}")
-    await hall.wait_for_selector(f"#hall-title:has-text('{URGENT}')")
-    await expect(hall.locator("#hall-item")).to_have_text("Chưa đưa nội dung nào ra thảo luận")
-    await expect(hall.locator("#hall-banner")).to_have_count(0)
-    await assert_fits(hall, "idle")
-    await shoot(hall, "idle")
+    for hall in halls:
+        await hall.goto(f"/hall/{m}")
+        await hall.wait_for_selector(f"#hall-title:has-text('{URGENT}')")
+        await expect(hall.locator("#hall-item")).to_have_text(
+            "Chưa đưa nội dung nào ra thảo luận")
+        await expect(hall.locator("#hall-banner")).to_have_count(0)
+    await check(halls, "idle")
 
     # An item before the hall.
     await chair.goto(f"/meetings/{m}/console")
     await chair.click("#agenda-control li:nth-child(2) [data-set-item]")
-    await expect(hall.locator("#hall-item .hall-eyebrow")).to_contain_text("Nội dung 2")
-    await expect(hall.locator("#hall-agenda li.on")).to_have_count(1)
-    await assert_fits(hall, "item")
-    await assert_readable(hall, "item")
-    await shoot(hall, "item")
+    for hall in halls:
+        await expect(hall.locator("#hall-item .hall-eyebrow")).to_contain_text("Nội dung 2")
+        await expect(hall.locator("#hall-agenda li.on")).to_have_count(1)
+    await check(halls, "item", readable=True)
 
     # A speaker in the hall, two more waiting.
     speakers = []
@@ -159,40 +169,39 @@ async def test_the_hall_display_fits_the_projector_in_every_state(
     queue = chair.locator("#speaker-queue .lv-queue-row")
     await expect(queue).to_have_count(3)
     await queue.first.locator("[data-grant]").click()
-    await expect(hall.locator("#hall-speaker .speaker-name")).to_have_count(1)
-    await expect(hall.locator("#hall-speaker .next-speakers li")).to_have_count(2)
-    await assert_fits(hall, "speaker")
-    await shoot(hall, "speaker")
+    for hall in halls:
+        await expect(hall.locator("#hall-speaker .speaker-name")).to_have_count(1)
+        await expect(hall.locator("#hall-speaker .next-speakers li")).to_have_count(2)
+    await check(halls, "speaker")
 
     # A vote open, with a long question; one ballot cast.
     await chair.fill("#poll-question", QUESTION)
     await chair.click("#poll-open")
-    await hall.wait_for_selector("#hall-vote", timeout=5000)
-    poll = await hall.get_attribute("#hall-vote", "data-poll-id")
+    await halls[0].wait_for_selector("#hall-vote", timeout=5000)
+    poll = await halls[0].get_attribute("#hall-vote", "data-poll-id")
     await api(speakers[1], "POST", f"/api/polls/{poll}/ballots",
               {"choice": 0, "client_ballot_id": "hall-fits-ballot-0001"})
-    await hall.wait_for_selector("#hall-vote [data-role=voted]:has-text('1')")
-    # The big count says what it counts: ballots cast, out of the members present.
-    await expect(hall.locator("#hall-vote [data-role=voted]")).to_have_text(
-        re.compile(r"^Đã bỏ phiếu\s*1\s*/\s*\d+$"))
-    await assert_fits(hall, "vote")
-    await assert_readable(hall, "vote")
-    await shoot(hall, "vote")
+    for hall in halls:
+        await hall.wait_for_selector("#hall-vote [data-role=voted]:has-text('1')")
+        # The big count says what it counts: ballots cast, out of the members present.
+        await expect(hall.locator("#hall-vote [data-role=voted]")).to_have_text(
+            re.compile(r"^Đã bỏ phiếu\s*1\s*/\s*\d+$"))
+    await check(halls, "vote", readable=True)
 
     # Its result.
     await api(chair, "POST", f"/api/polls/{poll}/close")
-    await hall.wait_for_selector("#hall-result [data-role=verdict]", timeout=5000)
-    await assert_fits(hall, "result")
-    await shoot(hall, "result")
+    for hall in halls:
+        await hall.wait_for_selector("#hall-result [data-role=verdict]", timeout=5000)
+    await check(halls, "result")
 
     # The session over: nothing is said to be under discussion any more.
     office = await screens.login("thuky")
     watch_console(office, errors, "secretary")
     await api(office, "POST", f"/api/meetings/{m}/transitions/adjourn")
-    await expect(hall.locator("#hall-banner")).to_have_text("Phiên họp đã kết thúc")
-    await expect(hall.locator("#hall")).not_to_contain_text("đang thảo luận")
-    await expect(hall.locator("#hall-speaker")).to_have_count(0)
-    await assert_fits(hall, "ended")
-    await shoot(hall, "ended")
+    for hall in halls:
+        await expect(hall.locator("#hall-banner")).to_have_text("Phiên họp đã kết thúc")
+        await expect(hall.locator("#hall")).not_to_contain_text("đang thảo luận")
+        await expect(hall.locator("#hall-speaker")).to_have_count(0)
+    await check(halls, "ended")
 
     assert not errors, errors
