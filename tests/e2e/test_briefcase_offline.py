@@ -146,7 +146,7 @@ async def test_offline_a_reload_and_a_new_tab_open_the_meeting_its_documents_and
     await tablet.mouse.click(sheet["x"] + sheet["width"] * 0.6, sheet["y"] + sheet["height"] * 0.4)
     await tablet.fill("#note-text", "Hỏi Sở Tài chính về nguồn vốn")
     await tablet.click("#note-save")
-    await expect(tablet.locator(".note-pin")).to_have_count(1)
+    await expect(tablet.locator(".note-pin")).to_have_count(1, timeout=15000)
     # The briefcase refreshes its copy of my notes: wait until it holds this one (a fixed
     # second was not always enough on a loaded machine).
     await tablet.wait_for_function(HOLDS_NOTE, arg="Hỏi Sở Tài chính về nguồn vốn",
@@ -163,13 +163,13 @@ async def test_offline_a_reload_and_a_new_tab_open_the_meeting_its_documents_and
     await tablet.locator(".doc-row a", has_text="Đọc").first.click()
     await expect(tablet.locator("#sheet")).to_have_attribute("data-drawn", "1", timeout=15000)
     await expect(tablet.locator(".offline-banner")).to_be_visible()
-    await expect(tablet.locator(".note-pin")).to_have_count(1)
+    await expect(tablet.locator(".note-pin")).to_have_count(1, timeout=15000)
 
     # A tab opened with no network at all.
     again = await tablet.context.new_page()
     await again.goto(reader_url)
     await expect(again.locator("#sheet")).to_have_attribute("data-drawn", "1", timeout=15000)
-    await expect(again.locator(".note-pin")).to_have_count(1)
+    await expect(again.locator(".note-pin")).to_have_count(1, timeout=15000)
     await expect(again.locator("#text-layer span").first).to_be_attached()
     await again.close()
     await tablet.context.set_offline(False)
