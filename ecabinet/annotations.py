@@ -17,14 +17,14 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ecabinet import audit, documents, eventlog
+from ecabinet import audit, documents
+from ecabinet.document_owners import Owner
 from ecabinet.errors import Forbidden, Invalid, NotFound
 from ecabinet.models import (
     Annotation,
     AnnotationKind,
     Document,
     DocumentVersion,
-    Meeting,
     User,
     VersionStatus,
 )
@@ -119,24 +119,24 @@ async def shown_ids(session: AsyncSession, user: User, ids: set[int],
             if doc in readable and (author == user.id or shared)}
 
 
-async def _audience(session: AsyncSession, a: Annotation, doc: Document, meeting: Meeting
+async def _audience(session: AsyncSession, a: Annotation, doc: Document, owner: Owner
                     ) -> list[int] | None:
     if not a.shared:
         return [a.user_id]
-    return await documents.audience_of(session, doc, meeting)
+    return await documents.audience_of(session, doc, owner)
 
 
 async def _emit(session: AsyncSession, a: Annotation, author: User, doc: Document,
-                meeting: Meeting) -> None:
-    await eventlog.append(session, meeting.id, "annotation.updated",
-                          {"annotation": annotation_view(a, author.full_name)},
-                          audience=await _audience(session, a, doc, meeting))
+                owner: Owner) -> None:
+    await owner.publish(session, "annotation.updated",
+                        {"annotation": annotation_view(a, author.full_name)},
+                        await _audience(session, a, doc, owner))
 
 
 async def list_annotations(session: AsyncSession, user: User, document_id: int,
                            version_id: int) -> list[dict[str, Any]]:
     """The user's own overlays on a version, and those others shared with the meeting."""
-    doc, _meeting = await documents.get_document(session, user, document_id)
+    doc, _owner = await documents.get_document(session, user, document_id)
     rows = await session.execute(
         select(Annotation, User.full_name).join(User, User.id == Annotation.user_id)
         .where(Annotation.document_id == doc.id, Annotation.version_id == version_id,
@@ -155,7 +155,7 @@ async def add_annotation(
         k = AnnotationKind(kind)
     except ValueError as exc:
         raise Invalid("field_invalid", field="kind") from exc
-    doc, meeting = await documents.get_document(session, user, document_id)
+    doc, owner = await documents.get_document(session, user, document_id)
     version = await session.get(DocumentVersion, version_id)
     if version is None or version.document_id != doc.id or version.status != VersionStatus.ready:
         raise NotFound("version_not_found")
@@ -173,28 +173,28 @@ async def add_annotation(
                    shared=shared)
     session.add(a)
     await session.flush()
-    await _emit(session, a, user, doc, meeting)
+    await _emit(session, a, user, doc, owner)
     if shared:
         await audit.record(session, "annotation.share", actor_id=user.id,
-                           object_type="annotation", object_id=a.id, meeting_id=meeting.id,
+                           object_type="annotation", object_id=a.id, meeting_id=owner.meeting_id,
                            data={"document_id": doc.id, "page": page})
     return a
 
 
 async def _own(session: AsyncSession, user: User, annotation_id: int
-               ) -> tuple[Annotation, Document, Meeting]:
+               ) -> tuple[Annotation, Document, Owner]:
     a = await session.get(Annotation, annotation_id)
     if a is None:
         raise NotFound("annotation_not_found")
     try:
-        doc, meeting = await documents.get_document(session, user, a.document_id)
+        doc, owner = await documents.get_document(session, user, a.document_id)
     except NotFound as exc:
         raise NotFound("annotation_not_found") from exc  # as if absent: ids reveal nothing
     if a.user_id != user.id:
         if a.shared:
             raise Forbidden("annotation_not_yours")
         raise NotFound("annotation_not_found")
-    return a, doc, meeting
+    return a, doc, owner
 
 
 async def update_annotation(
@@ -202,9 +202,9 @@ async def update_annotation(
     colour: str | None = None, shared: bool | None = None,
 ) -> Annotation:
     """Change one's own overlay: its geometry or text, colour, or whether it is shared."""
-    a, doc, meeting = await _own(session, user, annotation_id)
+    a, doc, owner = await _own(session, user, annotation_id)
     was_shared = a.shared
-    before = await _audience(session, a, doc, meeting)
+    before = await _audience(session, a, doc, owner)
     if data is not None:
         a.data = clean_data(a.kind, data)
     if colour is not None:
@@ -214,25 +214,24 @@ async def update_annotation(
     await session.flush()
     if was_shared and not a.shared:
         # Everyone else drops it first; the author then receives it back as private.
-        await eventlog.append(session, meeting.id, "annotation.removed",
-                              {"annotation_id": a.id, "document_id": doc.id}, audience=before)
-    await _emit(session, a, user, doc, meeting)
+        await owner.publish(session, "annotation.removed",
+                            {"annotation_id": a.id, "document_id": doc.id}, before)
+    await _emit(session, a, user, doc, owner)
     if shared is not None and shared != was_shared:
         await audit.record(session, "annotation.share" if shared else "annotation.unshare",
                            actor_id=user.id, object_type="annotation", object_id=a.id,
-                           meeting_id=meeting.id, data={"document_id": doc.id})
+                           meeting_id=owner.meeting_id, data={"document_id": doc.id})
     return a
 
 
 async def remove_annotation(session: AsyncSession, user: User, annotation_id: int) -> None:
     """Delete one's own overlay."""
-    a, doc, meeting = await _own(session, user, annotation_id)
-    audience = await _audience(session, a, doc, meeting)
+    a, doc, owner = await _own(session, user, annotation_id)
+    audience = await _audience(session, a, doc, owner)
     await session.delete(a)
     await session.flush()
-    await eventlog.append(session, meeting.id, "annotation.removed",
-                          {"annotation_id": annotation_id, "document_id": doc.id},
-                          audience=audience)
+    await owner.publish(session, "annotation.removed",
+                        {"annotation_id": annotation_id, "document_id": doc.id}, audience)
 
 
 def to_overlay(a: Annotation) -> annotated.Annotation:
@@ -250,7 +249,7 @@ async def annotated_copy_plan(
     session: AsyncSession, user: User, root: Path, document_id: int
 ) -> tuple[Path, str, Sequence[annotated.Annotation]]:
     """(stored original, download name, the user's overlays) for "my annotated copy"."""
-    doc, meeting, version = await documents.readable_version(session, user, document_id)
+    doc, owner, version = await documents.readable_version(session, user, document_id)
     if doc.restricted:
         raise Forbidden("restricted_no_download")
     rows = (await session.scalars(
@@ -260,7 +259,7 @@ async def annotated_copy_plan(
         .order_by(Annotation.page, Annotation.id)
     )).all()
     await audit.record(session, "document.annotated_copy", actor_id=user.id,
-                       object_type="document", object_id=doc.id, meeting_id=meeting.id,
+                       object_type="document", object_id=doc.id, meeting_id=owner.meeting_id,
                        data={"version": version.number, "annotations": len(rows)})
     stem = version.filename.rsplit(".", 1)[0] or "tai-lieu"
     return (documents.blob_path(root, version.sha256), f"{stem} - ghi chu.pdf",

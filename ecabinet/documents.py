@@ -1,4 +1,8 @@
-"""Meeting documents: upload, versions, who may see them, their pages, and their processing.
+"""Documents: upload, versions, who may see them, their pages, and their processing.
+
+A document belongs to a meeting's agenda item or is a draft of a written consultation;
+everything that depends on which (who reads it, who prepares it, where its events go) is
+asked of its `Owner` (document_owners).
 
 An upload is validated by PyMuPDF in a worker process before anything is kept; only then
 is it stored under the documents directory by SHA-256 (so a new version never overwrites
@@ -7,7 +11,7 @@ thumbnails, page images at tablet widths) runs in the `Library`'s worker pool, o
 version at a time, and its state reaches screens as `document.updated` events.
 
 A restricted document is seen only by its named readers and the secretaries preparing
-the meeting: it is left out of their lists, searches and events, its pages carry a
+its meeting or consultation: it is left out of their lists, searches and events, its pages carry a
 watermark with the viewer's name, unit and time, its original cannot be downloaded,
 and every page view is audited.
 """
@@ -24,14 +28,16 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePath
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import undefer
 
-from ecabinet import accounts, agenda, audit, db, eventlog, meetings
+from ecabinet import accounts, agenda, audit, db, meetings
 from ecabinet.config import Settings
+from ecabinet.consultations import access
+from ecabinet.document_owners import ConsultationOwner, MeetingOwner, Owner, owner_of
 from ecabinet.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooLarge
 from ecabinet.models import (
     AgendaItem,
@@ -108,74 +114,75 @@ async def reader_ids(session: AsyncSession, document_id: int) -> set[int]:
     )).all())
 
 
-async def _restriction_allows(
-    session: AsyncSession, user: User, doc: Document, meeting: Meeting
-) -> bool:
+async def _restriction_allows(session: AsyncSession, user: User, doc: Document, owner: Owner
+                              ) -> bool:
     if not doc.restricted:
         return True
     if await session.scalar(select(DocumentReader.id).where(
         DocumentReader.document_id == doc.id, DocumentReader.user_id == user.id
     )):
         return True
-    return await meetings.can_manage(session, user, meeting)
+    return await owner.can_manage(session, user)
 
 
-async def can_see(session: AsyncSession, user: User, doc: Document, meeting: Meeting) -> bool:
+async def can_see(session: AsyncSession, user: User, doc: Document, owner: Owner) -> bool:
     """Whether the user may know the document exists and read it."""
-    return await agenda.can_read(session, user, meeting) and await _restriction_allows(
-        session, user, doc, meeting
+    return await owner.can_read(session, user) and await _restriction_allows(
+        session, user, doc, owner
     )
 
 
-async def audience_of(session: AsyncSession, doc: Document, meeting: Meeting) -> list[int] | None:
+async def audience_of(session: AsyncSession, doc: Document, owner: Owner) -> list[int] | None:
     """Who receives this document's events: None for every member of the meeting."""
-    base = await agenda.audience(session, meeting)
+    base = await owner.audience(session)
     if not doc.restricted:
         return base
-    allowed = await reader_ids(session, doc.id) | await agenda.manager_ids(session, meeting)
+    allowed = await reader_ids(session, doc.id) | await owner.manager_ids(session)
     return sorted(allowed if base is None else allowed & set(base))
 
 
-async def _everyone(session: AsyncSession, meeting: Meeting) -> set[int]:
-    return await meetings.member_ids(session, meeting) | await agenda.preparer_ids(session, meeting)
-
-
 async def get_document(session: AsyncSession, user: User, document_id: int
-                       ) -> tuple[Document, Meeting]:
-    """A document the user may see, with its meeting; NotFound otherwise (it does not exist)."""
+                       ) -> tuple[Document, Owner]:
+    """A document the user may see, with its owner; NotFound otherwise (it does not exist)."""
     doc = await session.get(Document, document_id)
     if doc is None:
         raise NotFound("document_not_found")
-    meeting = await session.get(Meeting, doc.meeting_id)
-    if meeting is None or not await can_see(session, user, doc, meeting):
+    owner = await owner_of(session, doc)
+    if not await can_see(session, user, doc, owner):
         raise NotFound("document_not_found")
-    return doc, meeting
+    return doc, owner
 
 
-async def visible_documents(session: AsyncSession, user: User, meeting: Meeting
-                            ) -> list[Document]:
-    """The meeting's documents this user may see, in agenda order."""
-    if not await agenda.can_read(session, user, meeting):
+async def visible_documents(session: AsyncSession, user: User, owner: Owner) -> list[Document]:
+    """The owner's documents this user may see, in agenda order."""
+    if not await owner.can_read(session, user):
         return []
-    docs = await meeting_documents(session, meeting)
-    mine = await restricted_readable(session, user, meeting, {d.id for d in docs if d.restricted})
+    docs = await owned_documents(session, owner)
+    mine = await restricted_readable(session, user, owner, {d.id for d in docs if d.restricted})
     return [d for d in docs if not d.restricted or d.id in mine]
 
 
-async def meeting_documents(session: AsyncSession, meeting: Meeting) -> list[Document]:
-    """Every document of the meeting in agenda order, before anyone's right to read it."""
-    return list((await session.scalars(
-        select(Document).join(AgendaItem, AgendaItem.id == Document.agenda_item_id)
-        .where(Document.meeting_id == meeting.id)
-        .order_by(AgendaItem.position, Document.position, Document.id)
-    )).all())
+async def owned_documents(session: AsyncSession, owner: Owner) -> list[Document]:
+    """Every document of a meeting (in agenda order) or of a consultation, before anyone's
+    right to read it."""
+    query = select(Document).where(_owned_by(owner))
+    if owner.meeting_id is not None:
+        query = query.join(AgendaItem, AgendaItem.id == Document.agenda_item_id).order_by(
+            AgendaItem.position)
+    return list((await session.scalars(query.order_by(Document.position, Document.id))).all())
 
 
-async def restricted_readable(session: AsyncSession, user: User, meeting: Meeting,
+def _owned_by(owner: Owner) -> ColumnElement[bool]:
+    if owner.consultation_id is not None:
+        return Document.consultation_id == owner.consultation_id
+    return Document.meeting_id == owner.meeting_id
+
+
+async def restricted_readable(session: AsyncSession, user: User, owner: Owner,
                               restricted: set[int]) -> set[int]:
-    """Which of the meeting's `restricted` documents the user may read: all of them for
-    those who manage the meeting, else those naming the user among their readers."""
-    if not restricted or await meetings.can_manage(session, user, meeting):
+    """Which of the owner's `restricted` documents the user may read: all of them for
+    those who prepare it, else those naming the user among their readers."""
+    if not restricted or await owner.can_manage(session, user):
         return restricted
     return set((await session.scalars(
         select(DocumentReader.document_id).where(DocumentReader.user_id == user.id,
@@ -202,7 +209,7 @@ def version_view(v: DocumentVersion) -> dict[str, Any]:
     }
 
 
-async def document_view(session: AsyncSession, doc: Document, meeting: Meeting
+async def document_view(session: AsyncSession, doc: Document, owner: Owner
                         ) -> dict[str, Any]:
     """A document as everyone allowed to see it sees it (the same for each of them)."""
     versions = await _versions(session, doc.id)
@@ -215,13 +222,14 @@ async def document_view(session: AsyncSession, doc: Document, meeting: Meeting
             .where(DocumentReader.document_id == doc.id).order_by(User.full_name)
         )
         readers = [{"id": uid, "name": name} for uid, name in rows]
-    updated = agenda.changed_after_publish(doc.created_at, 1, meeting.published_at) or bool(
+    updated = agenda.changed_after_publish(doc.created_at, 1, owner.published_at) or bool(
         latest and latest.after_publish and latest.number > 1
     )
     return {
         "id": doc.id,
         "meeting_id": doc.meeting_id,
         "item_id": doc.agenda_item_id,
+        "consultation_id": doc.consultation_id,
         "title": doc.title,
         "position": doc.position,
         "restricted": doc.restricted,
@@ -237,26 +245,26 @@ async def document_view(session: AsyncSession, doc: Document, meeting: Meeting
 
 async def view_of(session: AsyncSession, doc: Document) -> dict[str, Any]:
     """`document_view` of a document just loaded or changed."""
-    meeting = await session.get(Meeting, doc.meeting_id)
-    assert meeting is not None
-    return await document_view(session, doc, meeting)
+    return await document_view(session, doc, await owner_of(session, doc))
 
 
-async def snapshot(session: AsyncSession, user: User, meeting: Meeting) -> list[dict[str, Any]]:
-    """Every document of the meeting this user may see, for a screen starting fresh."""
-    return [await document_view(session, d, meeting)
-            for d in await visible_documents(session, user, meeting)]
+async def snapshot(session: AsyncSession, user: User, owner: Owner) -> list[dict[str, Any]]:
+    """Every document of the owner this user may see, for a screen starting fresh."""
+    return [await document_view(session, d, owner)
+            for d in await visible_documents(session, user, owner)]
 
 
 async def describe(session: AsyncSession, user: User, document_id: int) -> dict[str, Any]:
     """A document with its version history and the page sizes of its readable version."""
-    doc, meeting = await get_document(session, user, document_id)
-    view = await document_view(session, doc, meeting)
+    doc, owner = await get_document(session, user, document_id)
+    view = await document_view(session, doc, owner)
     view["history"] = [version_view(v) for v in await _versions(session, doc.id)]
     view["pages"] = []
     if view["readable"]:
         view["pages"] = await _page_sizes(session, view["readable"]["id"])
-    view["meeting_status"] = meeting.status.value
+    # The reader keeps a meeting's documents offline while it runs (its status says when).
+    view["meeting_status"] = owner.status if owner.meeting_id is not None else None
+    view["consultation_status"] = owner.status if owner.consultation_id is not None else None
     return view
 
 
@@ -268,31 +276,46 @@ async def _page_sizes(session: AsyncSession, version_id: int) -> list[list[float
     return [[w, h] for w, h in rows]
 
 
-async def _emit(session: AsyncSession, doc: Document, meeting: Meeting) -> None:
-    await eventlog.append(session, meeting.id, "document.updated",
-                          {"document": await document_view(session, doc, meeting)},
-                          audience=await audience_of(session, doc, meeting))
+async def _emit(session: AsyncSession, doc: Document, owner: Owner) -> None:
+    await owner.publish(session, "document.updated",
+                        {"document": await document_view(session, doc, owner)},
+                        await audience_of(session, doc, owner))
 
 
 # -- preparing documents ---------------------------------------------------------
 
 
 async def _editable_document(session: AsyncSession, user: User, document_id: int
-                             ) -> tuple[Document, Meeting]:
-    doc, _meeting = await get_document(session, user, document_id)
-    meeting = await agenda.editable_meeting(session, user, doc.meeting_id)
-    return doc, meeting
+                             ) -> tuple[Document, Owner]:
+    doc, owner = await get_document(session, user, document_id)
+    return doc, await owner.editable(session, user)
 
 
-async def check_can_add(session: AsyncSession, actor: User, item_id: int) -> None:
-    """Refuse early (before an upload is read) if the actor may not add documents to the item."""
+async def _editable_item(session: AsyncSession, actor: User, item_id: int
+                         ) -> tuple[Owner, AgendaItem]:
     item = await session.get(AgendaItem, item_id)
     if item is None:
         raise NotFound("item_not_found")
     try:
-        await agenda.editable_meeting(session, actor, item.meeting_id)
+        return MeetingOwner(await agenda.editable_meeting(session, actor, item.meeting_id)), item
     except NotFound as exc:
         raise NotFound("item_not_found") from exc
+
+
+async def _editable_consultation(session: AsyncSession, actor: User, consultation_id: int
+                                 ) -> Owner:
+    consultation = await access.get_consultation(session, actor, consultation_id)
+    return await ConsultationOwner(consultation).editable(session, actor)
+
+
+async def check_can_add(session: AsyncSession, actor: User, item_id: int) -> None:
+    """Refuse early (before an upload is read) if the actor may not add documents to the item."""
+    await _editable_item(session, actor, item_id)
+
+
+async def check_can_add_draft(session: AsyncSession, actor: User, consultation_id: int) -> None:
+    """Refuse early if the actor may not add drafts to the consultation."""
+    await _editable_consultation(session, actor, consultation_id)
 
 
 async def check_can_revise(session: AsyncSession, actor: User, document_id: int) -> None:
@@ -300,12 +323,12 @@ async def check_can_revise(session: AsyncSession, actor: User, document_id: int)
     await _editable_document(session, actor, document_id)
 
 
-async def _checked_readers(session: AsyncSession, meeting: Meeting, ids: Iterable[int]
+async def _checked_readers(session: AsyncSession, owner: Owner, ids: Iterable[int]
                            ) -> set[int]:
     wanted = set(ids)
     if len(wanted) > MAX_READERS:
         raise Invalid("too_many_readers", max=MAX_READERS)
-    if wanted - await _everyone(session, meeting):
+    if wanted - await owner.everyone(session):
         raise Invalid("reader_not_member")
     return wanted
 
@@ -315,47 +338,66 @@ async def add_document(
     title: str = "", restricted: bool = False, readers: Sequence[int] = (),
 ) -> tuple[Document, DocumentVersion]:
     """Attach a validated, stored PDF to an agenda item as a new document (version 1)."""
-    item = await session.get(AgendaItem, item_id)
-    if item is None:
-        raise NotFound("item_not_found")
-    try:
-        meeting = await agenda.editable_meeting(session, actor, item.meeting_id)
-    except NotFound as exc:
-        raise NotFound("item_not_found") from exc
-    wanted = await _checked_readers(session, meeting, readers) if restricted else set()
+    owner, item = await _editable_item(session, actor, item_id)
+    return await _add(session, actor, owner, Document(agenda_item_id=item.id), accepted,
+                      title=title, restricted=restricted, readers=readers)
+
+
+async def add_draft(
+    session: AsyncSession, actor: User, consultation_id: int, accepted: Accepted, *,
+    title: str = "", restricted: bool = False, readers: Sequence[int] = (),
+) -> tuple[Document, DocumentVersion]:
+    """Attach a validated, stored PDF to a consultation being prepared as one of its drafts."""
+    owner = await _editable_consultation(session, actor, consultation_id)
+    return await _add(session, actor, owner, Document(), accepted,
+                      title=title, restricted=restricted, readers=readers)
+
+
+async def _add(
+    session: AsyncSession, actor: User, owner: Owner, doc: Document, accepted: Accepted, *,
+    title: str, restricted: bool, readers: Sequence[int],
+) -> tuple[Document, DocumentVersion]:
+    wanted = await _checked_readers(session, owner, readers) if restricted else set()
     # Office PDFs often carry junk titles ("Microsoft Word - tt12.docx"): the file's name,
     # which the secretary chose, comes before the PDF's own metadata.
-    name = (title.strip() or PurePath(accepted.filename).stem.strip()
-            or accepted.info.title.strip() or accepted.filename)[:300]
-    last = await session.scalar(
-        select(func.max(Document.position)).where(Document.agenda_item_id == item.id)
-    )
-    doc = Document(meeting_id=meeting.id, agenda_item_id=item.id, title=name,
-                   position=(last or 0) + 1, restricted=restricted, created_by_id=actor.id)
+    doc.title = (title.strip() or PurePath(accepted.filename).stem.strip()
+                 or accepted.info.title.strip() or accepted.filename)[:300]
+    doc.meeting_id, doc.consultation_id = owner.meeting_id, owner.consultation_id
+    siblings = (Document.agenda_item_id == doc.agenda_item_id if doc.agenda_item_id
+                else Document.consultation_id == owner.consultation_id)
+    doc.position = (await session.scalar(select(func.max(Document.position)).where(siblings))
+                    or 0) + 1
+    doc.restricted, doc.created_by_id = restricted, actor.id
     session.add(doc)
     await session.flush()
     for uid in sorted(wanted):
         session.add(DocumentReader(document_id=doc.id, user_id=uid))
-    version = _new_version(doc, 1, accepted, actor, meeting)
+    version = _new_version(doc, 1, accepted, actor, owner)
     session.add(version)
     await session.flush()
-    await _emit(session, doc, meeting)
+    await _emit(session, doc, owner)
     await audit.record(session, "document.add", actor_id=actor.id, object_type="document",
-                       object_id=doc.id, meeting_id=meeting.id,
+                       object_id=doc.id, meeting_id=owner.meeting_id,
                        data={"title": doc.title, "sha256": accepted.info.sha256,
                              "bytes": accepted.info.byte_size, "pages": accepted.info.page_count,
-                             "restricted": restricted, "readers": sorted(wanted)})
+                             "restricted": restricted, "readers": sorted(wanted),
+                             **_consultation_of(owner)})
     return doc, version
 
 
+def _consultation_of(owner: Owner) -> dict[str, int]:
+    # Audit rows name a meeting in their own column; a consultation's draft names it here.
+    return {"consultation_id": owner.consultation_id} if owner.consultation_id else {}
+
+
 def _new_version(doc: Document, number: int, accepted: Accepted, actor: User | None,
-                 meeting: Meeting) -> DocumentVersion:
+                 owner: Owner) -> DocumentVersion:
     return DocumentVersion(
         document_id=doc.id, number=number, sha256=accepted.info.sha256,
         byte_size=accepted.info.byte_size, page_count=accepted.info.page_count,
         filename=accepted.filename, status=V.pending,
         uploaded_by_id=actor.id if actor else None,
-        after_publish=meeting.status in agenda.PUBLISHED,
+        after_publish=owner.published,
     )
 
 
@@ -368,33 +410,38 @@ async def stage_document(
     For loaders that run without the node's data directory (the demo); a staged file that
     turns out invalid ends as a failed version, never as a stored file.
     """
-    info = PdfInfo(sha256=hashlib.sha256(data).hexdigest(), byte_size=len(data), page_count=0,
-                   title=title)
-    doc, version = await add_document(session, actor, item_id,
-                                      Accepted(info, clean_filename(filename), Path(), False),
+    doc, version = await add_document(session, actor, item_id, staged(data, filename, title),
                                       title=title)
     version.staged = data
     await session.flush()
     return doc, version
 
 
+def staged(data: bytes, filename: str, title: str = "") -> Accepted:
+    """PDF bytes accepted unread, for `stage_document`: the pipeline validates them later."""
+    info = PdfInfo(sha256=hashlib.sha256(data).hexdigest(), byte_size=len(data), page_count=0,
+                   title=title)
+    return Accepted(info, clean_filename(filename), Path(), False)
+
+
 async def add_version(session: AsyncSession, actor: User, document_id: int, accepted: Accepted
                       ) -> tuple[Document, DocumentVersion]:
     """A new version of a document; earlier versions stay stored and listed."""
-    doc, meeting = await _editable_document(session, actor, document_id)
+    doc, owner = await _editable_document(session, actor, document_id)
     versions = await _versions(session, doc.id)
     if versions and versions[0].sha256 == accepted.info.sha256:
         raise Conflict("version_unchanged")
     version = _new_version(doc, (versions[0].number if versions else 0) + 1, accepted, actor,
-                           meeting)
+                           owner)
     session.add(version)
     doc.updated_at = utcnow()
     await session.flush()
-    await _emit(session, doc, meeting)
+    await _emit(session, doc, owner)
     await audit.record(session, "document.version", actor_id=actor.id, object_type="document",
-                       object_id=doc.id, meeting_id=meeting.id,
+                       object_id=doc.id, meeting_id=owner.meeting_id,
                        data={"version": version.number, "sha256": version.sha256,
-                             "bytes": version.byte_size, "pages": version.page_count})
+                             "bytes": version.byte_size, "pages": version.page_count,
+                             **_consultation_of(owner)})
     return doc, version
 
 
@@ -403,8 +450,8 @@ async def update_document(
     restricted: bool | None = None, readers: Sequence[int] | None = None,
 ) -> Document:
     """Rename a document or change who may read it; those who lose it are told to drop it."""
-    doc, meeting = await _editable_document(session, actor, document_id)
-    before_audience = await audience_of(session, doc, meeting)
+    doc, owner = await _editable_document(session, actor, document_id)
+    before_audience = await audience_of(session, doc, owner)
     before_readers = await reader_ids(session, doc.id)
     if title is not None:
         if not title.strip():
@@ -414,7 +461,7 @@ async def update_document(
         doc.restricted = restricted
     if readers is not None or restricted is not None:
         wanted = await _checked_readers(
-            session, meeting, readers if readers is not None else before_readers
+            session, owner, readers if readers is not None else before_readers
         ) if doc.restricted else set()
         for row in (await session.scalars(
             select(DocumentReader).where(DocumentReader.document_id == doc.id)
@@ -425,39 +472,46 @@ async def update_document(
             session.add(DocumentReader(document_id=doc.id, user_id=uid))
     doc.updated_at = utcnow()
     await session.flush()
-    after_audience = await audience_of(session, doc, meeting)
-    everyone = await _everyone(session, meeting)
+    after_audience = await audience_of(session, doc, owner)
+    everyone = await owner.everyone(session)
     lost = ((everyone if before_audience is None else set(before_audience))
             - (everyone if after_audience is None else set(after_audience)))
     if lost:
-        await eventlog.append(session, meeting.id, "document.removed",
-                              {"document_id": doc.id, "item_id": doc.agenda_item_id},
-                              audience=sorted(lost))
-    await _emit(session, doc, meeting)
+        await owner.publish(session, "document.removed",
+                            {"document_id": doc.id, "item_id": doc.agenda_item_id},
+                            sorted(lost))
+    await _emit(session, doc, owner)
     after_readers = await reader_ids(session, doc.id)
     await audit.record(session, "document.update", actor_id=actor.id, object_type="document",
-                       object_id=doc.id, meeting_id=meeting.id,
+                       object_id=doc.id, meeting_id=owner.meeting_id,
                        data={"title": doc.title, "restricted": doc.restricted,
                              "readers_added": sorted(after_readers - before_readers),
-                             "readers_removed": sorted(before_readers - after_readers)})
+                             "readers_removed": sorted(before_readers - after_readers),
+                             **_consultation_of(owner)})
     return doc
 
 
 async def remove_document(session: AsyncSession, actor: User, document_id: int) -> None:
     """Take a document off the agenda (its stored files stay, as the record of what was sent)."""
-    doc, meeting = await _editable_document(session, actor, document_id)
-    audience = await audience_of(session, doc, meeting)
+    doc, owner = await _editable_document(session, actor, document_id)
+    audience = await audience_of(session, doc, owner)
     data = {"document_id": doc.id, "item_id": doc.agenda_item_id}
     title = doc.title
     await session.delete(doc)
     await session.flush()
-    await eventlog.append(session, meeting.id, "document.removed", data, audience=audience)
+    await owner.publish(session, "document.removed", data, audience)
     await audit.record(session, "document.remove", actor_id=actor.id, object_type="document",
-                       object_id=document_id, meeting_id=meeting.id, data={"title": title})
+                       object_id=document_id, meeting_id=owner.meeting_id,
+                       data={"title": title, **_consultation_of(owner)})
 
 
 async def require_documents_ready(session: AsyncSession, meeting: Meeting) -> None:
-    """Guard on "submit": the chair must be able to read every document being approved.
+    """Guard on a meeting's "submit": the chair must be able to read every document."""
+    await require_ready(session, MeetingOwner(meeting))
+
+
+async def require_ready(session: AsyncSession, owner: Owner) -> None:
+    """Guard on submitting for approval: the chair must be able to read every document.
 
     Staged versions (bytes a loader recorded, stored and processed when the node starts)
     do not hold a submission up: the node stores and processes them as soon as it starts.
@@ -465,7 +519,7 @@ async def require_documents_ready(session: AsyncSession, meeting: Meeting) -> No
     latest = (
         select(DocumentVersion.document_id, func.max(DocumentVersion.number).label("n"))
         .join(Document, Document.id == DocumentVersion.document_id)
-        .where(Document.meeting_id == meeting.id)
+        .where(_owned_by(owner))
         .group_by(DocumentVersion.document_id).subquery()
     )
     rows = (await session.execute(
@@ -489,14 +543,14 @@ meetings.add_guard("submit", require_documents_ready)
 
 
 async def _ready_version(session: AsyncSession, user: User, document_id: int, version_id: int
-                         ) -> tuple[Document, Meeting, DocumentVersion]:
-    doc, meeting = await get_document(session, user, document_id)
+                         ) -> tuple[Document, Owner, DocumentVersion]:
+    doc, owner = await get_document(session, user, document_id)
     version = await session.get(DocumentVersion, version_id)
     if version is None or version.document_id != doc.id:
         raise NotFound("version_not_found")
     if version.status != V.ready:
         raise Conflict("version_not_ready", status=version.status.value)
-    return doc, meeting, version
+    return doc, owner, version
 
 
 def _check_page(version: DocumentVersion, number: int) -> int:
@@ -536,14 +590,15 @@ async def page_image(
     """Check the user may see page `number` (1-based) at `width` px; audit restricted views."""
     if width not in widths:
         raise Invalid("width_not_offered", widths=", ".join(str(w) for w in widths))
-    doc, meeting, version = await _ready_version(session, user, document_id, version_id)
+    doc, owner, version = await _ready_version(session, user, document_id, version_id)
     _check_page(version, number)
     watermark = None
     if doc.restricted:
         watermark = await watermark_for(session, user, now or utcnow())
         await audit.record(session, "document.view", actor_id=user.id, object_type="document",
-                           object_id=doc.id, meeting_id=meeting.id,
-                           data={"version": version.number, "page": number, "width": width})
+                           object_id=doc.id, meeting_id=owner.meeting_id,
+                           data={"version": version.number, "page": number, "width": width,
+                                 **_consultation_of(owner)})
     return PageImage(version.sha256, blob_path(root, version.sha256), number - 1, width,
                      watermark, version.page_count)
 
@@ -551,7 +606,7 @@ async def page_image(
 async def thumbnail(session: AsyncSession, user: User, document_id: int, version_id: int,
                     number: int) -> tuple[str, int]:
     """(sha, 0-based page) of a thumbnail; restricted documents show none (view-only pages)."""
-    doc, _meeting, version = await _ready_version(session, user, document_id, version_id)
+    doc, _owner, version = await _ready_version(session, user, document_id, version_id)
     if doc.restricted:
         raise Forbidden("restricted_view_only")
     _check_page(version, number)
@@ -562,12 +617,13 @@ async def page_words(session: AsyncSession, user: User, document_id: int, versio
                      number: int) -> list[Any]:
     """Word boxes of one page for the text layer: [x0, y0, x1, y1, word] in [0, 1]; a
     restricted page's text is a view of it too, and audited as one."""
-    doc, meeting, version = await _ready_version(session, user, document_id, version_id)
+    doc, owner, version = await _ready_version(session, user, document_id, version_id)
     _check_page(version, number)
     if doc.restricted:
         await audit.record(session, "document.text", actor_id=user.id, object_type="document",
-                           object_id=doc.id, meeting_id=meeting.id,
-                           data={"version": version.number, "page": number})
+                           object_id=doc.id, meeting_id=owner.meeting_id,
+                           data={"version": version.number, "page": number,
+                                 **_consultation_of(owner)})
     words = await session.scalar(select(DocumentPage.words).where(
         DocumentPage.version_id == version.id, DocumentPage.number == number
     ))
@@ -577,15 +633,15 @@ async def page_words(session: AsyncSession, user: User, document_id: int, versio
 async def original(session: AsyncSession, user: User, root: Path, document_id: int,
                    version_id: int) -> tuple[Path, str]:
     """Path and file name of a stored original, for download; never for restricted documents."""
-    doc, meeting = await get_document(session, user, document_id)
+    doc, owner = await get_document(session, user, document_id)
     if doc.restricted:
         raise Forbidden("restricted_no_download")
     version = await session.get(DocumentVersion, version_id)
     if version is None or version.document_id != doc.id or version.status == V.pending:
         raise NotFound("version_not_found")
     await audit.record(session, "document.download", actor_id=user.id, object_type="document",
-                       object_id=doc.id, meeting_id=meeting.id,
-                       data={"version": version.number})
+                       object_id=doc.id, meeting_id=owner.meeting_id,
+                       data={"version": version.number, **_consultation_of(owner)})
     return blob_path(root, version.sha256), version.filename
 
 
@@ -597,16 +653,16 @@ async def drawable_pdf(session: AsyncSession, user: User, root: Path, document_i
     images. Not audited per request, as unrestricted page images are not: the reader
     fetches it in ranges, many requests per reading.
     """
-    doc, _meeting, version = await _ready_version(session, user, document_id, version_id)
+    doc, _owner, version = await _ready_version(session, user, document_id, version_id)
     if doc.restricted:
         raise Forbidden("restricted_view_only")
     return blob_path(root, version.sha256), version.sha256
 
 
 async def readable_version(session: AsyncSession, user: User, document_id: int
-                           ) -> tuple[Document, Meeting, DocumentVersion]:
+                           ) -> tuple[Document, Owner, DocumentVersion]:
     """The newest ready version of a document the user may see."""
-    doc, meeting = await get_document(session, user, document_id)
+    doc, owner = await get_document(session, user, document_id)
     version = await session.scalar(
         select(DocumentVersion).where(DocumentVersion.document_id == doc.id,
                                       DocumentVersion.status == V.ready)
@@ -614,7 +670,7 @@ async def readable_version(session: AsyncSession, user: User, document_id: int
     )
     if version is None:
         raise Conflict("version_not_ready", status="processing")
-    return doc, meeting, version
+    return doc, owner, version
 
 
 @dataclass(frozen=True)
@@ -642,7 +698,7 @@ async def briefcase(session: AsyncSession, user: User, meeting_id: int
     if meeting.status not in BRIEFCASE_STATES or not await agenda.can_read(session, user, meeting):
         return False, []
     entries = []
-    for doc in await visible_documents(session, user, meeting):
+    for doc in await visible_documents(session, user, MeetingOwner(meeting)):
         if doc.restricted:
             continue
         version = await session.scalar(
@@ -660,6 +716,14 @@ async def briefcase(session: AsyncSession, user: User, meeting_id: int
 
 
 _Added = tuple[Document, DocumentVersion]
+
+
+class Adder(Protocol):
+    """`add_document` or `add_draft`."""
+
+    def __call__(self, session: AsyncSession, actor: User, place: int, accepted: Accepted, /, *,
+                 title: str = ..., restricted: bool = ..., readers: Sequence[int] = ...,
+                 ) -> Awaitable[_Added]: ...
 
 
 class Library:
@@ -780,13 +844,14 @@ class Library:
             log.warning("rendering page %d of %s failed: %s", index + 1, sha, exc)
             raise Conflict("page_unrenderable", page=index + 1) from exc
 
-    async def upload_document(self, token: str, item_id: int, temp: Path, filename: str, *,
-                              title: str = "", restricted: bool = False,
+    async def upload_document(self, token: str, add: Adder, place: int, temp: Path,
+                              filename: str, *, title: str = "", restricted: bool = False,
                               readers: Sequence[int] = ()) -> dict[str, Any]:
-        """A received upload as a new document of an agenda item, as the token's user."""
+        """A received upload as a new document, as the token's user: `add_document` to an
+        agenda item or `add_draft` to a consultation (`place` is the item's or its id)."""
         async def record(session: AsyncSession, user: User, accepted: Accepted) -> _Added:
-            return await add_document(session, user, item_id, accepted, title=title,
-                                      restricted=restricted, readers=readers)
+            return await add(session, user, place, accepted, title=title,
+                             restricted=restricted, readers=readers)
 
         return await self._ingest(token, temp, filename, record)
 
@@ -860,9 +925,8 @@ class Library:
             session.add_all(pages)
             await session.flush()
             doc = await session.get(Document, version.document_id)
-            meeting = await session.get(Meeting, doc.meeting_id) if doc else None
-            if doc is not None and meeting is not None:
-                await _emit(session, doc, meeting)
+            if doc is not None:
+                await _emit(session, doc, await owner_of(session, doc))
 
     async def process(self, version_id: int) -> None:
         """Store staged bytes, extract text and word boxes, make thumbnails, mark ready."""

@@ -16,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecabinet import audit, documents, meetings
+from ecabinet.consultations import access
+from ecabinet.document_owners import ConsultationOwner, MeetingOwner, Owner
 from ecabinet.errors import Invalid
 from ecabinet.models import Document, DocumentPage, DocumentVersion, User, VersionStatus
 from ecabinet.vntext import fold, snippet
@@ -31,7 +33,7 @@ class Hit:
 
     document_id: int
     title: str
-    item_id: int
+    item_id: int | None  # None for a consultation's draft
     version_id: int
     page: int  # 1-based
     snippet: str
@@ -108,7 +110,20 @@ async def search_meeting(session: AsyncSession, user: User, meeting_id: int, que
     """Pages of the meeting's documents (those the user may see) where the query occurs."""
     folded = folded_query(query)
     meeting = await meetings.get_meeting(session, user, meeting_id)
-    docs = await documents.visible_documents(session, user, meeting)
+    return await _search_owned(session, user, MeetingOwner(meeting), folded, limit)
+
+
+async def search_consultation(session: AsyncSession, user: User, consultation_id: int,
+                              query: str, *, limit: int = MAX_HITS) -> list[Hit]:
+    """Pages of the consultation's drafts (those the user may see) where the query occurs."""
+    folded = folded_query(query)
+    consultation = await access.get_consultation(session, user, consultation_id)
+    return await _search_owned(session, user, ConsultationOwner(consultation), folded, limit)
+
+
+async def _search_owned(session: AsyncSession, user: User, owner: Owner, folded: str,
+                        limit: int) -> list[Hit]:
+    docs = await documents.visible_documents(session, user, owner)
     return await _search(session, user, await _latest_ready(session, docs), folded, limit)
 
 
@@ -116,5 +131,5 @@ async def search_document(session: AsyncSession, user: User, document_id: int, q
                           *, limit: int = MAX_HITS) -> list[Hit]:
     """Pages of one document's readable version where the query occurs."""
     folded = folded_query(query)
-    doc, _meeting, version = await documents.readable_version(session, user, document_id)
+    doc, _owner, version = await documents.readable_version(session, user, document_id)
     return await _search(session, user, {version.id: doc}, folded, limit)

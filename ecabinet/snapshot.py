@@ -29,6 +29,7 @@ from ecabinet import (
     voting,
 )
 from ecabinet import annotations as overlays
+from ecabinet.document_owners import MeetingOwner
 from ecabinet.encoded_json import Encoded
 from ecabinet.errors import NotFound
 from ecabinet.models import Meeting, MeetingEvent, User
@@ -91,7 +92,8 @@ async def _hidden_now(session: AsyncSession, user: User, meeting: Meeting,
     notes = {r.seq: r.data["annotation"]["id"] for r in shown if r.type == "annotation.updated"}
     if not docs and not notes:
         return set()
-    readable = {d.id for d in await documents.visible_documents(session, user, meeting)}
+    readable = {d.id for d in await documents.visible_documents(session, user,
+                                                                   MeetingOwner(meeting))}
     visible_notes = await overlays.shown_ids(session, user, set(notes.values()), readable) \
         if notes else set()
     return ({seq for seq, doc in docs.items() if doc not in readable}
@@ -117,7 +119,8 @@ async def snapshot_of(session: AsyncSession, user: User, meeting: Meeting,
 
     shared = await (build() if views is None
                     else views.get_or_build(meeting.id, seq, standing.audience, build))
-    readable = await documents.restricted_readable(session, user, meeting, shared.restricted)
+    readable = await documents.restricted_readable(session, user, MeetingOwner(meeting),
+                                                    shared.restricted)
     return {
         **shared.parts,
         "seq": seq,
@@ -150,7 +153,8 @@ async def _shared_view(session: AsyncSession, user: User, meeting: Meeting, *,
     # are not in it: a screen fetches them when it shows them.
     # tests/test_snapshot_views.py holds every demo user to that.
     readable = await agenda.can_read(session, user, meeting)
-    docs = await documents.meeting_documents(session, meeting) if readable else []
+    owner = MeetingOwner(meeting)
+    docs = await documents.owned_documents(session, owner) if readable else []
     kept: Callable[[Any], Any] = Encoded if encode else _as_is
     parts = {
         "meeting": await meetings.describe(session, meeting),
@@ -168,7 +172,7 @@ async def _shared_view(session: AsyncSession, user: User, meeting: Meeting, *,
         # These parts get the user's own fields added, so stay objects.
         parts={name: part if name in ("live", "polls", "attendance") else kept(part)
                for name, part in parts.items()},
-        documents=[(d.id, kept(await documents.document_view(session, d, meeting)))
+        documents=[(d.id, kept(await documents.document_view(session, d, owner)))
                    for d in docs],
         restricted={d.id for d in docs if d.restricted},
     )

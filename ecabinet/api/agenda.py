@@ -10,10 +10,9 @@ from starlette.routing import Route
 
 from ecabinet import agenda, documents, meetings, payload
 from ecabinet.api.context import authed, json_body, ok
-from ecabinet.api.documents import DOCUMENT, GRANTS, library_of
+from ecabinet.api.documents import DOCUMENT, GRANTS, LIMITS, limits_of
 from ecabinet.api.spec import (
     BOOL,
-    COUNT,
     EMPTY,
     ID,
     INT,
@@ -27,6 +26,7 @@ from ecabinet.api.spec import (
     operation,
     record,
 )
+from ecabinet.document_owners import MeetingOwner
 from ecabinet.models import MeetingStatus
 
 ITEM = named("AgendaItem", record(
@@ -39,7 +39,7 @@ ITEM_BODY = obj(["title"], title=STR, description=nullable(STR), presenter=nulla
 AGENDA_PART = named("Agenda", record(readable=BOOL, editable=BOOL, manages=BOOL,
                                      items=arr(ITEM)))
 AGENDA = record(agenda=AGENDA_PART, documents=arr(DOCUMENT),
-                limits=record(max_bytes=COUNT, max_pages=COUNT, widths=arr(INT)),
+                limits=LIMITS,
                 status=enum_of(MeetingStatus))
 # An item as it read before a change: the text fields, with the version they made.
 REVISION = record(version=ID, changed_at=TIME, title=STR, description=STR, presenter=STR,
@@ -60,15 +60,12 @@ def _item_input(body: dict[str, Any]) -> agenda.ItemInput:
 @operation("The agenda and the documents the user may see", tag="agenda", response=AGENDA)
 async def get_agenda(request: Request) -> Response:
     """Items are empty for members until the meeting is published."""
-    settings = library_of(request).settings
     async with authed(request) as ctx:
         meeting = await meetings.get_meeting(ctx.db, ctx.user, request.path_params["id"])
         return ok({
             "agenda": await agenda.snapshot(ctx.db, ctx.user, meeting),
-            "documents": await documents.snapshot(ctx.db, ctx.user, meeting),
-            "limits": {"max_bytes": settings.upload_max_bytes,
-                       "max_pages": settings.upload_max_pages,
-                       "widths": list(settings.render_widths)},
+            "documents": await documents.snapshot(ctx.db, ctx.user, MeetingOwner(meeting)),
+            "limits": limits_of(request),
             "status": meeting.status.value,
         })
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, replace
+from typing import Any
 from urllib.parse import quote
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
@@ -30,16 +33,20 @@ from ecabinet.api.spec import (
     record,
 )
 from ecabinet.api.uploads import received_pdf
+from ecabinet.consultations.access import get_consultation
+from ecabinet.document_owners import ConsultationOwner
 from ecabinet.documents import Library
 from ecabinet.errors import Invalid
-from ecabinet.models import MeetingStatus, VersionStatus
+from ecabinet.models import ConsultationStatus, MeetingStatus, User, VersionStatus
 from ecabinet.pdf.render import image_file_media_type
 
 VERSION = named("DocumentVersion", record(
     id=ID, number=ID, status=enum_of(VersionStatus), error=STR, pages=COUNT, size=COUNT,
     filename=STR, uploaded_at=TIME, after_publish=BOOL))
+# A document belongs to an agenda item (meeting_id, item_id) or to a consultation.
 DOCUMENT_FIELDS = {
-    "id": ID, "meeting_id": ID, "item_id": ID, "title": STR, "position": INT,
+    "id": ID, "meeting_id": nullable(ID), "item_id": nullable(ID),
+    "consultation_id": nullable(ID), "title": STR, "position": INT,
     "restricted": BOOL, "readers": arr(record(id=ID, name=STR)), "downloadable": BOOL,
     "version": nullable(VERSION), "readable": nullable(VERSION), "versions": COUNT,
     "updated": BOOL, "updated_at": TIME,
@@ -49,13 +56,16 @@ NUMBER = {"type": "number"}
 # A readable version's page sizes in points, [width, height] per page.
 DESCRIBED = record(**DOCUMENT_FIELDS, history=arr(VERSION),
                    pages=arr({**arr(NUMBER), "minItems": 2, "maxItems": 2}),
-                   meeting_status=enum_of(MeetingStatus))
+                   meeting_status=nullable(enum_of(MeetingStatus)),
+                   consultation_status=nullable(enum_of(ConsultationStatus)))
 # [x0, y0, x1, y1, word]: a word and its box in fractions of the page. (Not written with
 # `prefixItems`, which schemathesis 4 cannot validate responses against.)
 WORD = {**arr({"anyOf": [NUMBER, STR]}), "minItems": 5, "maxItems": 5,
         "description": "[x0, y0, x1, y1, word]"}
-HIT = named("SearchHit", record(document_id=ID, title=STR, item_id=ID, version_id=ID, page=ID,
-                                snippet=STR))
+HIT = named("SearchHit", record(document_id=ID, title=STR, item_id=nullable(ID),
+                                version_id=ID, page=ID, snippet=STR))
+# What an upload may weigh, and the widths page images are offered in.
+LIMITS = record(max_bytes=COUNT, max_pages=COUNT, widths=arr(INT))
 DOC_BODY = obj(title=nullable(STR), restricted=nullable(BOOL), readers=nullable(arr(ID)))
 # A width in pixels, one of the node's render widths (the agenda's `limits.widths`).
 WIDTH = obj(w=INT)
@@ -70,6 +80,13 @@ def library_of(conn: HTTPConnection) -> Library:
     """The node's document library (store, worker pool, processing queue)."""
     library: Library = conn.app.state.library
     return library
+
+
+def limits_of(conn: HTTPConnection) -> dict[str, Any]:
+    """`LIMITS` of this node, for the screens that upload and read."""
+    settings = library_of(conn).settings
+    return {"max_bytes": settings.upload_max_bytes, "max_pages": settings.upload_max_pages,
+            "widths": list(settings.render_widths)}
 
 
 def _ids(raw: str) -> list[int]:
@@ -93,17 +110,44 @@ def _params(request: Request, *names: str) -> list[int]:
            body=obj(["file"], file=FILE, title=STR, restricted=FLAG, readers=IDS))
 async def upload_document(request: Request) -> Response:
     """Validated before anything is kept; processing continues after the response."""
-    library = library_of(request)
     (item_id,) = _params(request, "item_id")
+    return await _upload(request, documents.check_can_add, documents.add_document, item_id)
+
+
+@operation("Upload a PDF as a draft of a consultation being prepared (secretary); "
+           "multipart/form-data with `file`, optional `title`, `restricted` and `readers`",
+           tag="documents", response=DOCUMENT, status=201, errors=[409],
+           body=obj(["file"], file=FILE, title=STR, restricted=FLAG, readers=IDS))
+async def upload_draft(request: Request) -> Response:
+    """The same pipeline as a meeting's documents; drafts are fixed once it is sent."""
+    (consultation_id,) = _params(request, "id")
+    return await _upload(request, documents.check_can_add_draft, documents.add_draft,
+                         consultation_id)
+
+
+async def _upload(request: Request,
+                  check: Callable[[AsyncSession, User, int], Awaitable[None]],
+                  add: documents.Adder, place: int) -> Response:
+    library = library_of(request)
     async with authed(request) as ctx:
-        await documents.check_can_add(ctx.db, ctx.user, item_id)
+        await check(ctx.db, ctx.user, place)
     async with received_pdf(request, library) as upload:
         view = await library.upload_document(
-            session_token(request), item_id, upload.path, upload.filename,
+            session_token(request), add, place, upload.path, upload.filename,
             title=upload.fields.get("title", ""),
             restricted=_flag(upload.fields.get("restricted", "")),
             readers=_ids(upload.fields.get("readers", "")))
     return ok(view, 201)
+
+
+@operation("A consultation's drafts the user may see, and the node's upload and page limits",
+           tag="documents", response=record(documents=arr(DOCUMENT), limits=LIMITS))
+async def consultation_documents(request: Request) -> Response:
+    """What the consultation's page lists and the reader needs."""
+    async with authed(request) as ctx:
+        found = await get_consultation(ctx.db, ctx.user, request.path_params["id"])
+        views = await documents.snapshot(ctx.db, ctx.user, ConsultationOwner(found))
+    return ok({"documents": views, "limits": limits_of(request)})
 
 
 @operation("Upload a new version of a document (secretary); multipart/form-data with `file`",
@@ -312,6 +356,17 @@ async def search_meeting(request: Request) -> Response:
     return ok({"hits": [h.view() for h in hits]})
 
 
+@operation("Search every draft of a consultation the user may see", tag="documents",
+           response=record(hits=arr(HIT)), query=SEARCH)
+async def search_consultation(request: Request) -> Response:
+    """Pages across the consultation's drafts."""
+    query = request.query_params.get("q", "")
+    async with authed(request) as ctx:
+        hits = await search.search_consultation(ctx.db, ctx.user, request.path_params["id"],
+                                                query)
+    return ok({"hits": [h.view() for h in hits]})
+
+
 # What the briefcase's JSON files weigh, roughly: shown before downloading, never relied on.
 JSON_BYTES = {"agenda": 6000, "document": 2000, "annotations": 600, "words": 3000}
 BRIEFCASE_FILE = record(url=STR, bytes=COUNT, document_id=nullable(ID))
@@ -396,5 +451,8 @@ routes = [
           methods=["GET"]),
     Route("/api/documents/{doc_id:int}/search", search_document, methods=["GET"]),
     Route("/api/meetings/{id:int}/search", search_meeting, methods=["GET"]),
+    Route("/api/consultations/{id:int}/documents", upload_draft, methods=["POST"]),
+    Route("/api/consultations/{id:int}/documents", consultation_documents, methods=["GET"]),
+    Route("/api/consultations/{id:int}/search", search_consultation, methods=["GET"]),
     Route("/api/meetings/{id:int}/briefcase", briefcase, methods=["GET"]),
 ]

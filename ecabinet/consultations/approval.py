@@ -6,8 +6,9 @@ from datetime import UTC, datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ecabinet import audit, eventlog
+from ecabinet import audit, documents, eventlog
 from ecabinet.consultations import access
+from ecabinet.document_owners import ConsultationOwner
 from ecabinet.errors import Conflict, Forbidden, Invalid
 from ecabinet.models import Consultation, ConsultationStatus, User
 from ecabinet.models.base import utcnow
@@ -26,8 +27,10 @@ def deadline_after(sent_at: datetime, working_days: int) -> datetime:
 
 
 async def submit(session: AsyncSession, user: User, consultation_id: int) -> Consultation:
-    """The office asks the chair to approve a draft."""
+    """The office asks the chair to approve a draft, once the chair can read its drafts."""
     consultation = await access.managed(session, user, consultation_id)
+    if consultation.status == S.draft:
+        await documents.require_ready(session, ConsultationOwner(consultation))
     return await _move(session, user, consultation, "submit", S.draft, S.submitted)
 
 

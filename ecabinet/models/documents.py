@@ -1,4 +1,5 @@
-"""Meeting documents: each a series of PDF versions, their pages' text, and named readers."""
+"""Documents of a meeting or a consultation: each a series of PDF versions, their pages'
+text, and named readers."""
 
 from __future__ import annotations
 
@@ -22,16 +23,20 @@ class VersionStatus(enum.StrEnum):
 
 
 class Document(Timestamped, Base):
-    """A document attached to an agenda item (tờ trình, dự thảo, báo cáo...)."""
+    """A document (tờ trình, dự thảo, báo cáo...) of an agenda item, or a draft put to the
+    members of a written consultation: exactly one of the two owners is set."""
 
     __tablename__ = "documents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(
-        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True, default=None
     )
-    agenda_item_id: Mapped[int] = mapped_column(
-        ForeignKey("agenda_items.id", ondelete="CASCADE"), index=True
+    agenda_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agenda_items.id", ondelete="CASCADE"), index=True, default=None
+    )
+    consultation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True, default=None
     )
     title: Mapped[str] = mapped_column(String(300))
     position: Mapped[int] = mapped_column(default=0)

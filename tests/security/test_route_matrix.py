@@ -845,6 +845,14 @@ ROUTES: dict[tuple[str, str], Case | list[Case]] = {
         hidden=LOGGED_IN - CONSULTED - OFFICE),
     ("GET", "/api/consultations/{id:int}/report/pdf"): case(
         OFFICE, lambda fx: {"id": fx.cc}, hidden=LOGGED_IN - CONSULTED - OFFICE),
+    # A consultation's drafts: added while it is prepared, read by those who see it.
+    ("POST", "/api/consultations/{id:int}/documents"): case(
+        MANAGING, lambda fx: {"id": fx.cd}, pdf_upload, hidden=LOGGED_IN - OFFICE),
+    ("GET", "/api/consultations/{id:int}/documents"): case(
+        CONSULTED | OFFICE, lambda fx: {"id": fx.co}, hidden=LOGGED_IN - CONSULTED - OFFICE),
+    ("GET", "/api/consultations/{id:int}/search"): case(
+        CONSULTED | OFFICE, lambda fx: {"id": fx.co}, query(q="ke hoach"),
+        hidden=LOGGED_IN - CONSULTED - OFFICE),
     # -- signing -----------------------------------------------------------------------
     ("POST", "/api/verify"): case(
         LOGGED_IN, send=lambda fx, a: {"content": fx.pdf,
