@@ -1,6 +1,6 @@
 """The demo province's written consultations: one answered and closed, its synthesis report
 waiting for the chair's signature; one the members are answering now; one waiting for the
-chair's approval, whose replies are to be signed."""
+chair's approval, whose replies are to be signed. Each comes with its draft as a PDF."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ecabinet import documents
 from ecabinet.consultations import approval, closing, prepare, replies, report
 from ecabinet.consultations.prepare import ConsultationInput, QuestionInput
 from ecabinet.consultations.replies import AnswerInput
@@ -18,6 +19,11 @@ from ecabinet.models.base import utcnow
 MEMBERS = ("chutich", "phochutich", "daibieu1", "daibieu2", "daibieu3", "daibieu4")
 PROPOSAL = ("Văn phòng UBND tỉnh đề nghị Chủ tịch UBND tỉnh thống nhất ban hành Kế hoạch; "
             "giao Sở Công Thương tiếp thu ý kiến về thời gian tổ chức hội chợ.")
+
+# The draft each consultation puts to the members, in the same order.
+DRAFTS = ("Dự thảo Kế hoạch tổ chức Hội chợ nông sản tỉnh năm 2026",
+          "Dự thảo Quy chế quản lý, vận hành hệ thống phòng họp không giấy",
+          "Tờ trình của Sở Tài chính về mức hỗ trợ hộ dân vùng sạt lở")
 
 # (title, matter, questions, stage, replies: username -> (choices, opinion))
 CONSULTATIONS: list[tuple[str, str, list[QuestionInput], str,
@@ -44,12 +50,17 @@ CONSULTATIONS: list[tuple[str, str, list[QuestionInput], str,
 
 async def load(session: AsyncSession, people: dict[str, User], unit_id: int) -> None:
     """Create the demo consultations of the province's committee."""
+    from ecabinet.demo import document_pdf  # demo loads this module: imported when run
+
     secretary, chair = people["thuky"], people["chutich"]
-    for title, matter, questions, stage, answered in CONSULTATIONS:
+    for n, (title, matter, questions, stage, answered) in enumerate(CONSULTATIONS):
         made = await prepare.create(session, secretary, ConsultationInput(
             title=title, matter=matter, unit_id=unit_id, chair_id=chair.id,
             questions=questions, member_ids=[people[u].id for u in MEMBERS], working_days=5,
             signed_replies=stage == "submitted"))
+        await documents.stage_document(
+            session, secretary, made.id, document_pdf(20 + n, DRAFTS[n]),
+            filename=f"{DRAFTS[n][:60]}.pdf", title=DRAFTS[n], add=documents.add_draft)
         await approval.submit(session, secretary, made.id)
         if stage == "submitted":
             continue
@@ -59,12 +70,12 @@ async def load(session: AsyncSession, people: dict[str, User], unit_id: int) -> 
         ids = list((await session.scalars(select(ConsultationQuestion.id).where(
             ConsultationQuestion.consultation_id == made.id)
             .order_by(ConsultationQuestion.position))).all())
-        for n, (username, (choices, opinion)) in enumerate(answered.items()):
+        for r, (username, (choices, opinion)) in enumerate(answered.items()):
             await replies.reply(
                 session, people[username], made.id,
                 [AnswerInput(q, c, opinion if i == 0 else "")
                  for i, (q, c) in enumerate(zip(ids, choices, strict=True))],
-                f"demo-reply-{made.id}-{n:04d}", now=sent_at + timedelta(hours=2 + n))
+                f"demo-reply-{made.id}-{r:04d}", now=sent_at + timedelta(hours=2 + r))
         if stage == "closed" and made.deadline is not None:
             # Closed at its deadline, as a running node would have closed it.
             await closing.close_due(session, made.deadline)

@@ -17,7 +17,7 @@ import { loginView } from "./views/login.js";
 import { meetingFormView } from "./views/meeting_form.js";
 import { meetingView } from "./views/meeting.js";
 import { meetingsView } from "./views/meetings.js";
-import { readerView } from "./views/reader.js";
+import { draftReaderView, readerView } from "./views/reader.js";
 import { tasksView } from "./views/tasks.js";
 import { signingAdminView, verifyView } from "./views/verify.js";
 
@@ -133,6 +133,7 @@ async function main() {
   route("/consultations/new", requireLogin(consultationFormView));
   route("/consultations/:id/edit", requireLogin(consultationFormView));
   route("/consultations/:id", requireLogin(consultationView));
+  route("/consultations/:id/documents/:doc", requireLogin(draftReaderView));
   route("/verify", requireLogin(verifyView));
   route("/signing", requireLogin(signingAdminView));
   route("/hall/:id", requireLogin(hallView));

@@ -1,6 +1,6 @@
 """The demo province shows each step of a consultation: one closed with its tally and its
 report waiting for the chair's signature, one being answered, one waiting for the chair
-whose replies will be signed."""
+whose replies will be signed; each with its draft."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from ecabinet import db, demo, reminders
+from ecabinet import db, demo, documents, reminders
 from ecabinet.consultations import report, views
+from ecabinet.document_owners import ConsultationOwner
 from ecabinet.models import Consultation, OfficialPdfStatus, User
 
 
@@ -28,6 +29,8 @@ async def test_the_demo_has_a_consultation_at_each_step(
         chair = await s.get(User, found["closed"].chair_id)
         assert chair is not None
         to_sign = (await views.detail(s, chair, found["closed"]))["actions"]
+        drafts = {status: await documents.snapshot(s, daibieu3, ConsultationOwner(c))
+                  for status, c in found.items()}
     assert set(found) == {"closed", "sent", "submitted"}
     # Closed at its deadline, as a running node would have closed it.
     assert found["closed"].closed_at == found["closed"].deadline
@@ -40,3 +43,8 @@ async def test_the_demo_has_a_consultation_at_each_step(
     assert drafted is not None and drafted.status == OfficialPdfStatus.signing
     assert to_sign == ["sign_report"]
     assert found["submitted"].signed_replies and not found["sent"].signed_replies
+    # Each has its draft, processed when the node starts; a member sees it once sent.
+    assert [d["title"] for d in drafts["sent"]] == [
+        "Dự thảo Quy chế quản lý, vận hành hệ thống phòng họp không giấy"]
+    assert drafts["sent"][0]["version"]["status"] == "pending"
+    assert len(drafts["closed"]) == 1 and drafts["submitted"] == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from playwright.async_api import Page, expect
 
+from tests.documents.pdfs import agenda_pdf
 from tests.e2e.conftest import Screens
 
 TITLE = "Lấy ý kiến về phương án hỗ trợ hộ dân bị ảnh hưởng bởi bão số 15"
@@ -126,6 +127,7 @@ async def test_secretary_prepares_chair_approves_members_reply_office_sees_the_r
 
 
 SIGNED_TITLE = "Lấy ý kiến về chủ trương đầu tư cầu Phú Lộc 2 (phiếu ký số)"
+DRAFT = "Dự thảo Nghị quyết về chủ trương đầu tư cầu Phú Lộc 2"
 SIGNED_QUESTION = "Đồng ý chủ trương đầu tư cầu Phú Lộc 2 theo tờ trình của Sở Giao thông vận tải?"
 PHONE = {"width": 390, "height": 844}
 PROPOSAL = "Đề nghị Chủ tịch UBND tỉnh ký quyết định phê duyệt chủ trương đầu tư."
@@ -201,6 +203,13 @@ async def test_signed_replies_and_the_signed_synthesis_report(screens: Screens) 
     await expect(secretary.locator("#cs-signed-fact")).to_be_visible()
     consultation_id = int(await secretary.locator("#cs-page").get_attribute(
         "data-consultation-id") or 0)
+    # The draft the members decide on goes through the document pipeline, live.
+    await secretary.locator("#cs-drafts input[type=file]").set_input_files(
+        {"name": f"{DRAFT}.pdf", "mimeType": "application/pdf",
+         "buffer": agenda_pdf(3, extra="Tổng mức đầu tư cầu Phú Lộc 2")})
+    row = secretary.locator("#cs-drafts .doc-row", has_text=DRAFT)
+    await expect(row).to_have_attribute("data-status", "ready", timeout=20000)
+    await expect(row).to_contain_text("3 trang")
     # Kept on edit.
     await secretary.click("[data-action=edit]")
     await expect(secretary.locator("#cs-f-signed")).to_be_checked()
@@ -217,6 +226,19 @@ async def test_signed_replies_and_the_signed_synthesis_report(screens: Screens) 
     await secretary.evaluate("window.__kept = true")
 
     first = await screens.login("daibieu1", viewport=TABLET)
+    # The member reads the draft in the reader first, searching it without diacritics.
+    await first.goto(f"/consultations/{consultation_id}")
+    await first.locator("#cs-drafts .doc-row", has_text=DRAFT).get_by_role(
+        "link", name="Đọc").click()
+    await first.wait_for_selector("#reader #page-canvas")
+    await first.click("#search-toggle")
+    await first.locator("#reader-search-scope").select_option("meeting")
+    await first.fill("#reader-search", "tong muc dau tu")
+    await first.press("#reader-search", "Enter")
+    await first.locator("#reader-search-results button.hit").first.click()
+    await expect(first.locator("#page-input")).to_have_value("3")
+    await first.click("#reader .back")
+    await expect(first.locator("#cs-drafts")).to_be_visible()
     await sign_reply(first, consultation_id, 0, wrong_first=True)
     await expect(progress).to_have_text("1/2 đã trả lời")
     second = await screens.login("daibieu2", viewport=PHONE)

@@ -1,6 +1,6 @@
 // One written consultation: its matter and deadline; for a member asked, their reply; for
 // the office and its chair, who has replied (updated live as replies come in) and the
-// steps they may take; once closed, the result. A change elsewhere arrives as a notice
+// steps they may take; once closed, the result. Its drafts open in the reader. A change elsewhere arrives as a notice
 // and is fetched again; the reply being typed survives it.
 import { api, get, post } from "../api.js";
 import { formatDayTime, formatNumber } from "../format.js";
@@ -10,6 +10,7 @@ import { onReplyOutcome, resendReplies } from "../reply_outbox.js";
 import { navigate } from "../router.js";
 import { session } from "../session.js";
 import { askDialog, attempt, fill, h, mount, toast } from "../ui.js";
+import { Drafts } from "./consultation_drafts.js";
 import { repliesSoFar, reportSection, resultSection } from "./consultation_result.js";
 import { replySection } from "./consultation_reply.js";
 import { consultationBadge, deadlineLine, lastDay } from "./consultations.js";
@@ -157,6 +158,8 @@ function membersCard(c) {
 export async function consultationView(params) {
   const id = Number(params.id);
   let c = await get(`/api/consultations/${id}`);
+  const drafts = new Drafts(id, () => draw());
+  await drafts.load();
   const ui = { editing: false, draft: null, form: null, formKey: null, rerender: null, report: null };
   const title = h("h1", { id: "cs-title" });
   const page = h("div", { class: "cs-page", id: "cs-page", dataset: { consultationId: id } });
@@ -170,7 +173,7 @@ export async function consultationView(params) {
     const active = page.contains(document.activeElement) ? document.activeElement : null;
     const caret = active && typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd] : null;
     const reply = replySection(c, ui);
-    fill(page, headCard(c, draw), reply, questionsCard(c, Boolean(reply)), resultSection(c), reportSection(c, ui),
+    fill(page, headCard(c, draw), drafts.card(c), reply, questionsCard(c, Boolean(reply)), resultSection(c), reportSection(c, ui),
       repliesSoFar(c), membersCard(c));
     if (active && active.isConnected && document.activeElement !== active) {
       active.focus({ preventScroll: true });
@@ -187,7 +190,7 @@ export async function consultationView(params) {
     if (loading) { loading.again = true; return; }
     loading = { again: false };
     try {
-      c = await get(`/api/consultations/${id}`);
+      [c] = await Promise.all([get(`/api/consultations/${id}`), drafts.load()]);
       draw();
     } catch (err) {
       toast(err.message, "error");
@@ -212,6 +215,7 @@ export async function consultationView(params) {
   draw();
   resendReplies(); // a reply left unsent on this device (a reload, a drop) goes now
   const offs = [
+    ...drafts.follow(),
     onNotice("consultations.changed", (d) => { if (d.consultation_id === id) refetch(); }),
     // The office sees each reply arrive; what was answered stays hidden until the close
     // unless replies are open to all, when the answers are fetched.

@@ -2,10 +2,11 @@
 // the document's PDF (reader_pdf.js), or as a server-rendered image for restricted
 // documents and devices that cannot run PDF.js; a transparent text layer for selection
 // and search, swipe and pinch-zoom, a thumbnail strip, jump to page, search in the
-// document or the whole meeting (with or without diacritics), and the reader's own
+// document or all of its meeting's (or consultation's), diacritics optional; the reader's own
 // highlights, ink and notes, placed in page fractions whichever way the page is drawn.
 import { get } from "../api.js";
 import { t } from "../i18n.js";
+import { onNotice } from "../live.js";
 import { followMeeting } from "../meeting_state.js";
 import { navigate } from "../router.js";
 import { attempt, h, mount, toast } from "../ui.js";
@@ -47,9 +48,42 @@ function pageUrl(docId, versionId, n, kind, width) {
   return width ? `${base}?w=${width}` : base;
 }
 
-export async function readerView(params, query) {
-  const meetingId = Number(params.id);
-  const docId = Number(params.doc);
+/** A meeting's document: back to its agenda, kept offline while the meeting runs, its
+ * changes (and the prompts of the session) on the meeting's channel. */
+function meetingHome(id) {
+  return {
+    meetingId: id,
+    consultationId: null,
+    base: `/meetings/${id}`,
+    back: `/meetings/${id}/agenda`,
+    limits: () => get(`/api/meetings/${id}/agenda`).then((a) => a.limits),
+    searchUrl: (q) => `/api/meetings/${id}/search?q=${encodeURIComponent(q)}`,
+    searchAll: "reader_search_all",
+  };
+}
+
+/** A consultation's draft: back to the consultation; its changes arrive as notices. */
+function consultationHome(id) {
+  return {
+    meetingId: null,
+    consultationId: id,
+    base: `/consultations/${id}`,
+    back: `/consultations/${id}`,
+    limits: () => get(`/api/consultations/${id}/documents`).then((d) => d.limits),
+    searchUrl: (q) => `/api/consultations/${id}/search?q=${encodeURIComponent(q)}`,
+    searchAll: "reader_search_drafts",
+  };
+}
+
+export function readerView(params, query) {
+  return openReader(meetingHome(Number(params.id)), Number(params.doc), query);
+}
+
+export function draftReaderView(params, query) {
+  return openReader(consultationHome(Number(params.id)), Number(params.doc), query);
+}
+
+async function openReader(home, docId, query) {
   document.body.classList.add("reading");
   const status = h("p", { class: "muted reader-loading" }, t("loading"));
   mount(status);
@@ -61,18 +95,18 @@ export async function readerView(params, query) {
   try {
     [info, limits] = await Promise.all([
       get(`/api/documents/${docId}`),
-      get(`/api/meetings/${meetingId}/agenda`).then((a) => a.limits),
+      home.limits(),
     ]);
   } catch (err) {
     toast(err.message, "error");
     if (err.status === 404 || err.status === 403) {
       dropDocument(docId);
-      navigate(`/meetings/${meetingId}/agenda`, { replace: true });
+      navigate(home.back, { replace: true });
     }
     early?.then((pages) => pages?.close());
     return () => document.body.classList.remove("reading");
   }
-  const reader = new Reader(meetingId, docId, info, limits, query);
+  const reader = new Reader(home, docId, info, limits, query);
   const opening = drawablePdf(docId, info, query, hint, early);
   // Kept (briefcase) or quick: drawn by PDF.js at once. Slow (a big PDF over weak Wi-Fi):
   // the server's picture of the page shows meanwhile, and PDF.js takes over when ready.
@@ -116,8 +150,9 @@ async function drawablePdf(docId, info, query, hint, early) {
 }
 
 class Reader {
-  constructor(meetingId, docId, info, limits, query) {
-    this.meetingId = meetingId;
+  constructor(home, docId, info, limits, query) {
+    this.home = home;
+    this.meetingId = home.meetingId;
     this.docId = docId;
     this.info = info;
     this.limits = limits;
@@ -150,7 +185,7 @@ class Reader {
       info.downloadable ? h("a", { class: "button ghost small", href: `/api/documents/${this.docId}/versions/${this.version?.id}/original`, download: "" }, t("download")) : null,
       info.downloadable ? h("a", { class: "button ghost small", id: "annotated-copy", href: `/api/documents/${this.docId}/annotated-copy`, download: "" }, t("annotated_copy")) : null);
     this.bar = h("header", { class: "reader-bar" },
-      h("a", { class: "button ghost small back", href: `/meetings/${this.meetingId}/agenda`, "data-link": true }, icon("back"), h("span", { class: "tool-label" }, t("reader_back"))),
+      h("a", { class: "button ghost small back", href: this.home.back, "data-link": true }, icon("back"), h("span", { class: "tool-label" }, t("reader_back"))),
       h("div", { class: "reader-title", id: "reader-title" }, info.restricted ? h("span", { class: "badge restricted" }, t("restricted_badge")) : null, " ", info.title,
         info.versions > 1 && this.version ? h("span", { class: "muted" }, ` · ${t("version_n", { n: this.version.number })}`) : null),
       h("div", { class: "pager" },
@@ -442,7 +477,7 @@ class Reader {
       if (this.pdf) this.firstDrawn.then(() => this.pdf?.prefetch(near));
       else if (!this.upgrading) new Image().src = pageUrl(this.docId, this.version.id, near, "image", this.width);
     }
-    const url = `/meetings/${this.meetingId}/documents/${this.docId}?page=${target}${this.query ? `&q=${encodeURIComponent(this.query)}` : ""}`;
+    const url = `${this.home.base}/documents/${this.docId}?page=${target}${this.query ? `&q=${encodeURIComponent(this.query)}` : ""}`;
     history.replaceState({}, "", url);
     if (this.panelKind === "notes") this.notes.renderPanel();
   }
@@ -516,7 +551,7 @@ class Reader {
     this.panel.hidden = false;
     const input = h("input", { type: "search", id: "reader-search", value: initial || "", placeholder: t("search_placeholder"), "aria-label": t("reader_search") });
     const scope = h("select", { id: "reader-search-scope", "aria-label": t("reader_search") },
-      h("option", { value: "doc" }, t("reader_search_doc")), h("option", { value: "meeting" }, t("reader_search_all")));
+      h("option", { value: "doc" }, t("reader_search_doc")), h("option", { value: "meeting" }, t(this.home.searchAll)));
     const results = h("div", { class: "search-results", id: "reader-search-results", "aria-live": "polite" });
     const form = h("form", { class: "search-form", role: "search" }, input, h("button", { type: "submit", class: "small" }, t("search")));
     const run = () => attempt(async () => {
@@ -525,7 +560,7 @@ class Reader {
       this.markHits();
       if (!q) { results.replaceChildren(); return; }
       const url = scope.value === "doc" ? `/api/documents/${this.docId}/search?q=${encodeURIComponent(q)}`
-        : `/api/meetings/${this.meetingId}/search?q=${encodeURIComponent(q)}`;
+        : this.home.searchUrl(q);
       const { hits } = await get(url);
       results.replaceChildren(
         h("div", { class: "muted" }, hits.length ? t("search_hits", { n: hits.length }) : t("search_no_hits", { q })),
@@ -547,7 +582,7 @@ class Reader {
       if (window.matchMedia("(max-width: 600px)").matches) this.togglePanel("search");
       this.go(hit.page, { force: hit.page === this.page });
     } else {
-      navigate(`/meetings/${this.meetingId}/documents/${hit.document_id}?page=${hit.page}&q=${encodeURIComponent(this.query)}`);
+      navigate(`${this.home.base}/documents/${hit.document_id}?page=${hit.page}&q=${encodeURIComponent(this.query)}`);
     }
   }
 
@@ -563,6 +598,10 @@ class Reader {
   // -- live ------------------------------------------------------------------------------------
 
   listen() {
+    if (this.home.consultationId) {
+      this.listenToNotices();
+      return;
+    }
     // The meeting's channel: this document's changes, and the prompts over the page (a vote
     // opened, the floor given, a request to speak), for which the state is kept (prompts.js).
     this.prompts = promptLayer({ meetingId: this.meetingId });
@@ -600,14 +639,31 @@ class Reader {
     });
   }
 
+  /** A consultation's draft: its changes and notes come as notices to the user. */
+  listenToNotices() {
+    const mine = (handler) => (data) => { if (data.consultation_id === this.home.consultationId) handler(data); };
+    const offs = [
+      onNotice("document.updated", mine((data) => {
+        if (data.document.id !== this.docId) return;
+        if (!this.version && data.document.readable) this.reopen();
+        else this.noticeVersion(data.document);
+      })),
+      onNotice("document.removed", mine((data) => { if (data.document_id === this.docId) this.withdrawn(); })),
+      ...["annotation.updated", "annotation.removed"].map((type) => onNotice(type, mine((data) => {
+        this.notes?.apply({ type, data });
+      }))),
+    ];
+    this.cleanups.push(() => offs.forEach((off) => off()));
+  }
+
   withdrawn() {
     dropDocument(this.docId);
     toast(t("doc_withdrawn"), "error");
-    navigate(`/meetings/${this.meetingId}/agenda`, { replace: true });
+    navigate(this.home.back, { replace: true });
   }
 
   reopen() {
-    navigate(`/meetings/${this.meetingId}/documents/${this.docId}?page=${this.page}`, { replace: true });
+    navigate(`${this.home.base}/documents/${this.docId}?page=${this.page}`, { replace: true });
   }
 
   noticeVersion(doc) {
