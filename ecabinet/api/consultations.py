@@ -58,8 +58,10 @@ QUESTION = record(id=ID, text=STR, options=arr(STR))
 # Per question: how many chose each option, and whether enough of all members asked agreed.
 TALLY = record(question_id=ID, counts=arr(COUNT), replied=COUNT, not_replied=COUNT,
                passed=BOOL)
+# why: null for one closed before the reason was kept.
 RESULT = named("ConsultationResult", record(rule=RULE, asked=COUNT, needed=COUNT,
-                                            questions=arr(TALLY)))
+                                            questions=arr(TALLY),
+                                            why=nullable(enum_of(closing.WHY))))
 # answers: null until the replies are shown (closed, or an open consultation).
 # paper: a signed ballot paper is kept; has_key: whether they can sign (office, signed only).
 MEMBER = record(user_id=ID, name=STR, title=STR, unit=STR, replied_at=nullable(TIME),

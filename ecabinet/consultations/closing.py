@@ -23,6 +23,10 @@ from ecabinet.models import (
 )
 from ecabinet.models.base import utcnow
 
+# Why a consultation closed: its deadline passed, every member asked replied (where it
+# closes then), or the office closed it early.
+WHY = ("deadline", "all_replied", "early")
+
 
 def needed(rule: ConsultationRule, asked: int) -> int:
     """How many of the members asked must agree: more than half, or two thirds."""
@@ -60,8 +64,8 @@ async def close_early(session: AsyncSession, user: User, consultation_id: int) -
 
 async def close(session: AsyncSession, consultation: Consultation, actor: User | None,
                 why: str, now: datetime | None = None) -> bool:
-    """Close a sent consultation and store its tally, once: False if another transaction
-    (another node at the same deadline) closed it first."""
+    """Close a sent consultation and store its tally and `why` (one of `WHY`), once: False
+    if another transaction (another node at the same deadline) closed it first."""
     moment = now or utcnow()
     won = (await session.execute(
         update(Consultation)
@@ -78,7 +82,8 @@ async def close(session: AsyncSession, consultation: Consultation, actor: User |
         select(ConsultationAnswer.question_id, ConsultationAnswer.choice).where(
             ConsultationAnswer.consultation_id == consultation.id))).all()]
     members = await access.member_ids(session, consultation.id)
-    result = tally(consultation.rule, len(members), questions, answers)
+    # Kept with the tally: members read a result differently when time ran out.
+    result = {**tally(consultation.rule, len(members), questions, answers), "why": why}
     await session.execute(update(Consultation).where(Consultation.id == consultation.id)
                           .values(result=result).execution_options(synchronize_session=False))
     await session.refresh(consultation)

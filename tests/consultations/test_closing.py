@@ -102,6 +102,7 @@ async def test_it_closes_once_and_not_before_its_deadline(
         assert await closing.close_due(s, consultation.deadline - timedelta(minutes=1)) == []
     assert await _close_due(sessions, consultation) == [consultation.id]
     assert await _close_due(sessions, consultation) == []
+    assert (await _result(sessions, world, consultation))["result"]["why"] == "deadline"
     with pytest.raises(Conflict):
         async with db.transaction(sessions) as s:
             await closing.close_early(s, world["secretary"], consultation.id)
@@ -116,3 +117,12 @@ async def test_it_closes_when_everyone_has_replied_where_so_set(
     await _reply(sessions, world, "delegate2", consultation, 0, 1)
     result = (await _result(sessions, world, consultation))["result"]
     assert [q["passed"] for q in result["questions"]] == [True, False]
+    assert result["why"] == "all_replied"
+
+
+async def test_the_office_closing_early_is_told_as_such(
+        sessions: async_sessionmaker[AsyncSession], world: World) -> None:
+    consultation = await sent(sessions, world)
+    async with db.transaction(sessions) as s:
+        await closing.close_early(s, world["secretary"], consultation.id)
+    assert (await _result(sessions, world, consultation))["result"]["why"] == "early"

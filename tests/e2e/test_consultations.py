@@ -100,6 +100,7 @@ async def test_secretary_prepares_chair_approves_members_reply_office_sees_the_r
     await secretary.click("#cs-step-dialog [data-answer=confirm]")
     result = secretary.locator("#cs-result")
     await expect(result).to_be_visible()
+    await expect(result.locator("#cs-closed-why")).to_contain_text("Văn phòng kết thúc trước hạn")
     assert await secretary.evaluate("window.__kept === true")
     # Three asked, more than half is two: the first question lacks one "Đồng ý"; the one who
     # did not reply never counts as agreeing.

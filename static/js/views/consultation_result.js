@@ -66,7 +66,8 @@ export function resultSection(c) {
   const tallies = new Map(c.result.questions.map((q) => [q.question_id, q]));
   return h("section", { class: "cs-result", id: "cs-result" },
     h("div", { class: "row" }, h("h2", {}, t("cs_result")), h("span", { class: "spacer" }),
-      c.closed_at ? h("span", { class: "muted" }, t("cs_closed_at", { at: formatDayTime(c.closed_at) })) : null),
+      c.closed_at ? h("span", { class: "muted", id: "cs-closed-why", dataset: { why: c.result.why || "" } },
+        t("cs_closed_at", { at: formatDayTime(c.closed_at) }), c.result.why ? ` · ${t(`cs_why_${c.result.why}`)}` : "") : null),
     c.questions.map((q, i) => h("article", { class: "card cs-result-q", dataset: { questionId: q.id } },
       h("h3", {}, h("span", { class: "eyebrow" }, t("cs_question_n", { n: i + 1 })), h("span", { class: "cs-q-text" }, q.text)),
       tallies.has(q.id) ? tallyBlock(c, q, tallies.get(q.id)) : null,

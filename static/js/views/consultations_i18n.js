@@ -16,6 +16,8 @@ extend({
     cs_deadline: "Hạn trả lời", cs_deadline_at: "Hạn trả lời: {at}", cs_last_day: "Hôm nay là hạn cuối",
     cs_awaiting_approval: "Chờ đồng chí phê duyệt", cs_my_reply_done: "Đã trả lời",
     cs_my_reply_missing: "Chưa trả lời", cs_closed_at: "Kết thúc lúc {at}",
+    cs_why_deadline: "hết thời hạn lấy ý kiến", cs_why_all_replied: "tất cả thành viên đã trả lời",
+    cs_why_early: "Văn phòng kết thúc trước hạn",
     // the form
     cs_edit: "Sửa phiếu lấy ý kiến", cs_f_title: "Tên phiếu (vấn đề xin ý kiến)",
     cs_f_matter: "Nội dung, tờ trình", cs_f_matter_hint: "Tóm tắt vấn đề, căn cứ và đề xuất để thành viên đọc trước khi cho ý kiến.",
@@ -132,6 +134,8 @@ extend({
     cs_deadline: "Reply by", cs_deadline_at: "Reply by {at}", cs_last_day: "Today is the last day",
     cs_awaiting_approval: "Awaiting your approval", cs_my_reply_done: "Replied",
     cs_my_reply_missing: "Not replied", cs_closed_at: "Closed at {at}",
+    cs_why_deadline: "the deadline passed", cs_why_all_replied: "every member replied",
+    cs_why_early: "closed early by the office",
     cs_edit: "Edit the consultation", cs_f_title: "Title (the matter asked about)",
     cs_f_matter: "Matter and proposal", cs_f_matter_hint: "The matter, its grounds and the proposal, for the members to read before they reply.",
     cs_f_unit: "Consulting unit", cs_f_chair: "Approver",
