@@ -38,12 +38,13 @@ class Owner(ABC):
         """Whether the user may read its (unrestricted) documents now."""
 
     @abstractmethod
-    async def can_manage(self, session: AsyncSession, user: User) -> bool:
-        """Whether the user prepares it, and so reads its restricted documents too."""
+    async def reads_restricted(self, session: AsyncSession, user: User) -> bool:
+        """Whether the user reads every document, restricted ones included, without being
+        named: who prepares it (and, for a consultation, the chair who approves it)."""
 
     @abstractmethod
-    async def manager_ids(self, session: AsyncSession) -> set[int]:
-        """Everyone who prepares it."""
+    async def restricted_reader_ids(self, session: AsyncSession) -> set[int]:
+        """Everyone `reads_restricted` admits."""
 
     @abstractmethod
     async def everyone(self, session: AsyncSession) -> set[int]:
@@ -79,10 +80,10 @@ class MeetingOwner(Owner):
     async def can_read(self, session: AsyncSession, user: User) -> bool:
         return await agenda.can_read(session, user, self.meeting)
 
-    async def can_manage(self, session: AsyncSession, user: User) -> bool:
+    async def reads_restricted(self, session: AsyncSession, user: User) -> bool:
         return await meetings.can_manage(session, user, self.meeting)
 
-    async def manager_ids(self, session: AsyncSession) -> set[int]:
+    async def restricted_reader_ids(self, session: AsyncSession) -> set[int]:
         return await agenda.manager_ids(session, self.meeting)
 
     async def everyone(self, session: AsyncSession) -> set[int]:
@@ -115,16 +116,19 @@ class ConsultationOwner(Owner):
 
     @property
     def published_at(self) -> datetime | None:
-        return self.consultation.sent_at
+        # Drafts are fixed once submitted: none is ever "updated" after it was sent.
+        return None
 
     async def can_read(self, session: AsyncSession, user: User) -> bool:
         return await access.can_view(session, user, self.consultation)
 
-    async def can_manage(self, session: AsyncSession, user: User) -> bool:
-        return await access.can_manage(session, user, self.consultation)
+    async def reads_restricted(self, session: AsyncSession, user: User) -> bool:
+        # The chair approves what is sent, so reads every draft, restricted or not.
+        return access.is_chair(user, self.consultation) \
+            or await access.can_manage(session, user, self.consultation)
 
-    async def manager_ids(self, session: AsyncSession) -> set[int]:
-        return await access.followers(session, self.consultation) - {self.consultation.chair_id}
+    async def restricted_reader_ids(self, session: AsyncSession) -> set[int]:
+        return await access.followers(session, self.consultation)
 
     async def everyone(self, session: AsyncSession) -> set[int]:
         return (await access.followers(session, self.consultation)

@@ -122,7 +122,7 @@ async def _restriction_allows(session: AsyncSession, user: User, doc: Document, 
         DocumentReader.document_id == doc.id, DocumentReader.user_id == user.id
     )):
         return True
-    return await owner.can_manage(session, user)
+    return await owner.reads_restricted(session, user)
 
 
 async def can_see(session: AsyncSession, user: User, doc: Document, owner: Owner) -> bool:
@@ -137,7 +137,7 @@ async def audience_of(session: AsyncSession, doc: Document, owner: Owner) -> lis
     base = await owner.audience(session)
     if not doc.restricted:
         return base
-    allowed = await reader_ids(session, doc.id) | await owner.manager_ids(session)
+    allowed = await reader_ids(session, doc.id) | await owner.restricted_reader_ids(session)
     return sorted(allowed if base is None else allowed & set(base))
 
 
@@ -181,8 +181,8 @@ def _owned_by(owner: Owner) -> ColumnElement[bool]:
 async def restricted_readable(session: AsyncSession, user: User, owner: Owner,
                               restricted: set[int]) -> set[int]:
     """Which of the owner's `restricted` documents the user may read: all of them for
-    those who prepare it, else those naming the user among their readers."""
-    if not restricted or await owner.can_manage(session, user):
+    those who prepare it (`Owner.reads_restricted`), else those naming the user."""
+    if not restricted or await owner.reads_restricted(session, user):
         return restricted
     return set((await session.scalars(
         select(DocumentReader.document_id).where(DocumentReader.user_id == user.id,

@@ -173,8 +173,10 @@ def future(days: int = 10, hour: int = 8) -> datetime:
 
 
 @pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[Any]:
-    """The ASGI app with its lifespan running."""
+async def app(settings: Settings, sessions: async_sessionmaker[AsyncSession]
+              ) -> AsyncIterator[Any]:
+    """The ASGI app with its lifespan running, over a database cleaned first: a node's
+    start picks up unprocessed documents, and must not find those a previous test left."""
     asgi = create_app(settings)
     async with asgi.starlette.router.lifespan_context(asgi.starlette):
         yield asgi

@@ -31,7 +31,7 @@ const dictionaries = {
     network_error: "Không kết nối được máy chủ. Kiểm tra mạng và thử lại.",
     confirm: "Xác nhận", back: "Quay lại", loading: "Đang tải…", search: "Tìm kiếm",
     dialog_required: "Vui lòng nhập nội dung.", page_error: "Không mở được trang này.",
-    back_to_meetings: "Về danh sách cuộc họp", switch_language: "English",
+    back_to_meetings: "Về danh sách cuộc họp", back_to_consultations: "Về danh sách phiếu lấy ý kiến", switch_language: "English",
     day_placeholder: "dd/mm/yyyy", time_placeholder: "hh:mm",
   },
   en: {
@@ -65,7 +65,7 @@ const dictionaries = {
     network_error: "Cannot reach the server. Check the network and try again.",
     confirm: "Confirm", back: "Back", loading: "Loading…", search: "Search",
     dialog_required: "Please fill this in.", page_error: "This page could not be opened.",
-    back_to_meetings: "Back to the meetings", switch_language: "Tiếng Việt",
+    back_to_meetings: "Back to the meetings", back_to_consultations: "Back to the consultations", switch_language: "Tiếng Việt",
     day_placeholder: "dd/mm/yyyy", time_placeholder: "hh:mm",
   },
 };

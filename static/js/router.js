@@ -41,7 +41,9 @@ function failed(err) {
   mount(h("div", { class: "card", id: "page-error", role: "alert" },
     h("h1", {}, t("page_error")),
     err && err.message ? h("p", {}, err.message) : null,
-    h("a", { class: "button ghost", href: "/", "data-link": true }, t("back_to_meetings"))));
+    location.pathname.startsWith("/consultations")
+      ? h("a", { class: "button ghost", href: "/consultations", "data-link": true }, t("back_to_consultations"))
+      : h("a", { class: "button ghost", href: "/", "data-link": true }, t("back_to_meetings"))));
 }
 
 export function start() {

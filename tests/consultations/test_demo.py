@@ -47,4 +47,7 @@ async def test_the_demo_has_a_consultation_at_each_step(
     assert [d["title"] for d in drafts["sent"]] == [
         "Dự thảo Quy chế quản lý, vận hành hệ thống phòng họp không giấy"]
     assert drafts["sent"][0]["version"]["status"] == "pending"
+    # Sent (back-dated) after its draft was made, yet a draft is never "updated": it is
+    # fixed from the submission on.
+    assert drafts["sent"][0]["updated"] is False
     assert len(drafts["closed"]) == 1 and drafts["submitted"] == []

@@ -131,6 +131,7 @@ async def test_a_restricted_draft_is_read_only_by_its_readers_watermarked_and_au
 ) -> None:
     cid = await draft(sessions, world)
     secretary = await client_factory("secretary")
+    chair = await client_factory("chair")
     # A reader must be among the members asked (or the office): an outsider is refused.
     refused = await upload(secretary, cid, pdfs.agenda_pdf(1), restricted="true",
                            readers=str(world["outsider"].id))
@@ -141,11 +142,19 @@ async def test_a_restricted_draft_is_read_only_by_its_readers_watermarked_and_au
                            readers=str(world["delegate"].id))).json()
     public = (await upload(secretary, cid, pdfs.agenda_pdf(1))).json()
     await library_of(app).drain()
-    await send(sessions, world, cid)
+    async with db.transaction(sessions) as s:
+        await approval.submit(s, world["secretary"], cid)
+    # Before approving, the chair sees it among the drafts waiting for him.
+    listed = (await chair.get(f"/api/consultations/{cid}/documents")).json()["documents"]
+    assert {d["id"] for d in listed} == {secret["id"], public["id"]}
+    assert not any(d["updated"] for d in listed)
+    async with db.transaction(sessions) as s:
+        await approval.approve(s, world["chair"], cid)
     version = (await secretary.get(f"/api/documents/{secret['id']}")).json()["readable"]["id"]
 
-    for role, sees in [("delegate", True), ("secretary", True), ("delegate2", False),
-                       ("chair2", False)]:
+    # Its chair approves what is sent, so reads every draft without being named.
+    for role, sees in [("delegate", True), ("secretary", True), ("chair", True),
+                       ("delegate2", False), ("chair2", False)]:
         client = await client_factory(role)
         ids = {d["id"] for d in
                (await client.get(f"/api/consultations/{cid}/documents")).json()["documents"]}

@@ -49,6 +49,7 @@ export class Drafts {
       href: (doc) => `/consultations/${drafts.id}/documents/${doc.id}`,
       limits: async () => drafts.limits || (await drafts.load(), drafts.limits),
       people: async () => (c.members || []).map((m) => ({ user_id: m.user_id, name: m.name, note: m.title || m.unit })),
+      noReaders: "cs_drafts_no_readers",
     };
   }
 

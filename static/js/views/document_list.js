@@ -1,7 +1,8 @@
 // A list of documents, wherever they belong (a meeting's agenda item, a consultation's
 // drafts): each row, the upload with its progress, and the office's settings for one
 // document (title, restricted readers, a new version, removal). The caller passes a
-// `home`: { documents (get/set), rerender(), href(doc), limits(), people() }.
+// `home`: { documents (get/set), rerender(), href(doc), limits(), people(), and optionally
+// noReaders: the label key saying who reads a restricted document with no reader named }.
 import { del, put } from "../api.js";
 import { t } from "../i18n.js";
 import { attempt, confirmDialog, h, toast } from "../ui.js";
@@ -30,7 +31,7 @@ export function docRow(home, doc, editable) {
         busy ? h("span", { class: "spinner", "aria-hidden": "true" }) : null,
         h("span", { class: v.status === "failed" ? "error" : "muted" }, statusLabel(doc)),
         doc.versions > 1 ? h("span", { class: "muted" }, " · ", t("version_n", { n: v.number })) : null,
-        doc.restricted && doc.readers.length ? h("span", { class: "muted" }, " · ", doc.readers.map((r) => r.name).join(", ")) : null)),
+        doc.restricted && doc.readers.length ? h("span", { class: "muted doc-readers" }, `· ${t("readers_prefix")} `, doc.readers.map((r) => r.name).join(", ")) : null)),
     h("div", { class: "doc-actions" },
       ready ? h("a", { class: "button small", href: home.href(doc), "data-link": true }, t("open_document")) : null,
       editable ? h("button", { type: "button", class: "ghost small", onclick: (e) => attempt(async () => docDialog(home, doc, await home.people()), e.currentTarget) }, t("doc_settings")) : null));
@@ -107,8 +108,13 @@ function docDialog(home, doc, people) {
     people.map((p) => h("label", { class: "inline" },
       h("input", { type: "checkbox", value: p.user_id, checked: chosen.has(p.user_id) }), p.name,
       p.note ? h("span", { class: "muted" }, ` — ${p.note}`) : null)));
+  // Restricted to nobody is allowed (readers are often named later), but said plainly.
+  const nobody = h("p", { class: "notice", id: "doc-no-readers", role: "note" }, t(home.noReaders || "no_readers"));
+  const showNobody = () => { nobody.hidden = Boolean(readers.querySelector("input:checked")); };
+  readers.addEventListener("change", showNobody);
+  showNobody();
   const readersBlock = h("div", { hidden: !doc.restricted }, h("p", { class: "muted" }, t("restricted_hint")),
-    h("strong", {}, t("readers")), readers);
+    h("strong", {}, t("readers")), readers, nobody);
   restricted.addEventListener("change", () => { readersBlock.hidden = !restricted.checked; });
   const dialog = h("dialog", { class: "sheet-dialog" });
   const form = h("form", { method: "dialog" },

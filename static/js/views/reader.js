@@ -59,6 +59,7 @@ function meetingHome(id) {
     limits: () => get(`/api/meetings/${id}/agenda`).then((a) => a.limits),
     searchUrl: (q) => `/api/meetings/${id}/search?q=${encodeURIComponent(q)}`,
     searchAll: "reader_search_all",
+    backLabel: "reader_back",
   };
 }
 
@@ -72,6 +73,7 @@ function consultationHome(id) {
     limits: () => get(`/api/consultations/${id}/documents`).then((d) => d.limits),
     searchUrl: (q) => `/api/consultations/${id}/search?q=${encodeURIComponent(q)}`,
     searchAll: "reader_search_drafts",
+    backLabel: "reader_back_consultation",
   };
 }
 
@@ -185,7 +187,7 @@ class Reader {
       info.downloadable ? h("a", { class: "button ghost small", href: `/api/documents/${this.docId}/versions/${this.version?.id}/original`, download: "" }, t("download")) : null,
       info.downloadable ? h("a", { class: "button ghost small", id: "annotated-copy", href: `/api/documents/${this.docId}/annotated-copy`, download: "" }, t("annotated_copy")) : null);
     this.bar = h("header", { class: "reader-bar" },
-      h("a", { class: "button ghost small back", href: this.home.back, "data-link": true }, icon("back"), h("span", { class: "tool-label" }, t("reader_back"))),
+      h("a", { class: "button ghost small back", href: this.home.back, "data-link": true }, icon("back"), h("span", { class: "tool-label" }, t(this.home.backLabel))),
       h("div", { class: "reader-title", id: "reader-title" }, info.restricted ? h("span", { class: "badge restricted" }, t("restricted_badge")) : null, " ", info.title,
         info.versions > 1 && this.version ? h("span", { class: "muted" }, ` · ${t("version_n", { n: this.version.number })}`) : null),
       h("div", { class: "pager" },
