@@ -90,7 +90,10 @@ function headCard(c, redraw) {
       ? h("div", { class: "notice cs-report-waiting", id: "cs-report-waiting", role: "note" },
         h("strong", {}, t("cs_report_your_turn")), " ",
         h("button", { type: "button", class: "ghost", onclick: () => {
-          document.getElementById("cs-report")?.scrollIntoView({ behavior: "smooth", block: "start" });
+          const report = document.getElementById("cs-report");
+          report?.scrollIntoView({ behavior: "smooth", block: "start" });
+          // The keyboard follows the eye: the next Tab lands in the report, not at the top.
+          report?.focus({ preventScroll: true });
         } }, t("cs_report_go"))) : null,
     c.status === "draft" && c.return_comment
       ? h("div", { class: "notice cs-returned", id: "cs-return-comment", role: "note" },

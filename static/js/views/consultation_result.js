@@ -140,7 +140,7 @@ export function reportSection(c, ui) {
   if (buttons.children.length) parts.push(buttons);
   if (drafts) parts.push(reportEditor(c, ui));
   else ui.report = null;
-  return h("section", { class: "card cs-report", id: "cs-report", dataset: { status: report ? report.status : "none" } }, parts);
+  return h("section", { class: "card cs-report", id: "cs-report", tabindex: -1, dataset: { status: report ? report.status : "none" } }, parts);
 }
 
 /** The office's proposal and the button that drafts the report from it. */
