@@ -856,8 +856,10 @@ async def verification_view(
         "message": report.message,
         "signatures": [signature_view(s) for s in report.signatures],
         "issued_here": (
+            # A redrafted document is superseded as a whole: its last version is not latest.
             {"kind": known[1].kind, "number": known[1].number, "version": known[0],
-             "latest": known[0] == known[1].version}
+             "latest": known[0] == known[1].version
+             and known[1].status != OfficialPdfStatus.superseded}
             if known else None
         ),
     }

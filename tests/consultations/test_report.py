@@ -115,6 +115,13 @@ async def test_the_chair_signs_and_then_the_members_read_it(
     assert verdict.verdict.value == "valid"
     assert verdict.signatures[0].signer_common_name == world["chair"].full_name
     assert PROPOSAL in _text(data)
+    # The verify page calls the signed report the latest, never the draft it replaced.
+    async with sessions() as s:
+        for pdf, latest in zip(drafts, (False, True), strict=True):
+            stored = await signatures.content(s, pdf)
+            checked = await signatures.check_pdf(stored, [])
+            shown = await signatures.verification_view(s, world["delegate"], stored, checked)
+            assert shown["issued_here"]["latest"] is latest
     with pytest.raises(Conflict) as again:
         async with db.transaction(sessions) as s:
             await report.draft(s, world["secretary"], consultation.id, "")
