@@ -176,7 +176,8 @@ async def test_a_restricted_draft_is_read_only_by_its_readers_watermarked_and_au
     assert "x-watermark-time" in marked.headers and marked.headers["cache-control"] == "no-store"
     async with sessions() as s:
         views = (await s.scalars(select(AuditEntry).where(
-            AuditEntry.action == "document.view", AuditEntry.object_id == secret["id"]))).all()
+            AuditEntry.action == "document.view",
+            AuditEntry.object_id == str(secret["id"])))).all()
         assert views and views[-1].data["consultation_id"] == cid
         assert views[-1].actor_id == world["delegate"].id
         assert views[-1].meeting_id is None

@@ -18,6 +18,7 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from ecabinet import db, demo
 from ecabinet.app import create_app
 from ecabinet.config import Settings
+from ecabinet.documents import Library
 from ecabinet.schema import upgrade_async
 from tests.conftest import TEST_ARGON2, LiveServer, start_server, stop_server
 from tests.e2e import reading
@@ -36,8 +37,10 @@ _templates: list[Path] = []
 
 
 async def _demo_template() -> Path:
-    """A SQLite file holding the demo province, loaded once per test process: loading takes
-    seconds (accounts, signed minutes, PDFs), copying the file milliseconds."""
+    """A folder holding the demo province, loaded once per test process: `demo.sqlite` and
+    `data/`, its PDFs stored and processed (pages, text, page images). Loading and
+    processing take many seconds of both cores, copying the file and linking the files
+    a fraction of one; each test's node would otherwise redo it beside the browser."""
     if not _templates:
         folder = Path(tempfile.mkdtemp(prefix="ecabinet-demo-"))
         atexit.register(shutil.rmtree, folder, True)
@@ -45,12 +48,27 @@ async def _demo_template() -> Path:
         url = f"sqlite+aiosqlite:///{path}"
         await upgrade_async(url)
         engine = db.create_engine(url)
-        async with db.transaction(db.sessionmaker(engine)) as session:
+        sessions = db.sessionmaker(engine)
+        async with db.transaction(sessions) as session:
             await demo.load(session)
+        library = Library(Settings(data_dir=folder / "data", database_url=url,
+                                   secret_key="demo-template"), sessions)
+        await library.start()  # picks up the staged demo PDFs
+        await library.drain()
+        await library.stop()
         # Closing the last connection folds the write-ahead log into the file.
         await engine.dispose()
-        _templates.append(path)
+        _templates.append(folder)
     return _templates[0]
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    # Stored files are never changed in place (named by digest, replaced whole), so a test's
+    # node may share them with the template.
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 async def start_demo(tmp_path: Path, wrap: Callable[[Any], Any] | None = None,
@@ -58,7 +76,10 @@ async def start_demo(tmp_path: Path, wrap: Callable[[Any], Any] | None = None,
     """A node on a fresh SQLite file holding the demo province; `wrap` may put an ASGI
     layer of the test's in front of it, `settings` override the defaults."""
     database = tmp_path / "e2e.sqlite"
-    shutil.copyfile(await _demo_template(), database)
+    template = await _demo_template()
+    shutil.copyfile(template / "demo.sqlite", database)
+    if (template / "data").exists():
+        shutil.copytree(template / "data", tmp_path / "data", copy_function=_link_or_copy)
     url = f"sqlite+aiosqlite:///{database}"
     app = create_app(Settings(data_dir=tmp_path / "data", database_url=url,
                               secret_key=secrets.token_hex(16), **{**TEST_ARGON2, **settings}))
