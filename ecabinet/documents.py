@@ -403,7 +403,7 @@ def _new_version(doc: Document, number: int, accepted: Accepted, actor: User | N
 
 async def stage_document(
     session: AsyncSession, actor: User, place: int, data: bytes, *, filename: str,
-    title: str = "", add: Adder | None = None,
+    title: str = "", add: Adder = add_document,
 ) -> tuple[Document, DocumentVersion]:
     """Attach PDF bytes that the processing pipeline will validate and store on its next start,
     to an agenda item (`add_document`, the default) or a consultation (`add_draft`).
@@ -411,8 +411,7 @@ async def stage_document(
     For loaders that run without the node's data directory (the demo); a staged file that
     turns out invalid ends as a failed version, never as a stored file.
     """
-    doc, version = await (add or add_document)(session, actor, place,
-                                               staged(data, filename, title), title=title)
+    doc, version = await add(session, actor, place, staged(data, filename, title), title=title)
     version.staged = data
     await session.flush()
     return doc, version

@@ -74,6 +74,7 @@ SEARCH = obj(["q"], q=STR)
 FLAG = {"type": "string", "description": "on: 1, true, yes or on; anything else is off"}
 IDS = {"type": "string", "pattern": "^[0-9, ]*$", "description": "user ids, comma-separated"}
 PAGE = "/api/documents/{doc_id:int}/versions/{version_id:int}/pages/{page:int}"
+UPLOAD = obj(["file"], file=FILE, title=STR, restricted=FLAG, readers=IDS)
 
 
 def library_of(conn: HTTPConnection) -> Library:
@@ -107,7 +108,7 @@ def _params(request: Request, *names: str) -> list[int]:
 @operation("Upload a PDF as a new document of an agenda item (secretary); multipart/form-data "
            "with `file`, optional `title`, `restricted` and `readers` (comma-separated user ids)",
            tag="documents", response=DOCUMENT, status=201, errors=[409],
-           body=obj(["file"], file=FILE, title=STR, restricted=FLAG, readers=IDS))
+           body=UPLOAD)
 async def upload_document(request: Request) -> Response:
     """Validated before anything is kept; processing continues after the response."""
     (item_id,) = _params(request, "item_id")
@@ -117,7 +118,7 @@ async def upload_document(request: Request) -> Response:
 @operation("Upload a PDF as a draft of a consultation being prepared (secretary); "
            "multipart/form-data with `file`, optional `title`, `restricted` and `readers`",
            tag="documents", response=DOCUMENT, status=201, errors=[409],
-           body=obj(["file"], file=FILE, title=STR, restricted=FLAG, readers=IDS))
+           body=UPLOAD)
 async def upload_draft(request: Request) -> Response:
     """The same pipeline as a meeting's documents; drafts are fixed once it is sent."""
     (consultation_id,) = _params(request, "id")

@@ -104,6 +104,16 @@ async def browser() -> AsyncIterator[Browser]:
         await chromium.close()
 
 
+async def log_in(page: Page, username: str) -> None:
+    """Log in through the form as a demo account; done when the live channel is up."""
+    await page.goto("/login")
+    await page.fill("input[name=username]", username)
+    await page.fill("input[name=password]", demo.DEMO_PASSWORD)
+    await page.click("form button[type=submit]")
+    await page.wait_for_selector("#meeting-list")
+    await page.wait_for_selector("#conn[data-state=online]")
+
+
 async def meeting_id(page: Page, title: str) -> int:
     """The id of the demo meeting with this title, as the logged-in page's user sees it."""
     found: int = await page.evaluate(
@@ -131,12 +141,7 @@ class Screens:
         self.contexts.append(context)
         page = await context.new_page()
         page.on("pageerror", lambda exc: self.errors.append(f"{username}: {exc}"))
-        await page.goto("/login")
-        await page.fill("input[name=username]", username)
-        await page.fill("input[name=password]", demo.DEMO_PASSWORD)
-        await page.click("form button[type=submit]")
-        await page.wait_for_selector("#meeting-list")
-        await page.wait_for_selector("#conn[data-state=online]")
+        await log_in(page, username)
         return page
 
     async def close(self) -> None:

@@ -11,9 +11,8 @@ import asyncio
 
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
-from ecabinet import demo
 from tests.conftest import LiveServer
-from tests.e2e.conftest import keep_for_guide, meeting_id
+from tests.e2e.conftest import keep_for_guide, log_in, meeting_id
 
 IN_SESSION = "Họp khẩn về phòng chống lụt bão"
 ADJOURNED = "Họp giao ban kinh tế - xã hội tháng 11/2026"
@@ -101,12 +100,7 @@ async def test_each_role_main_pages_are_clean(browser: Browser, demo_server: Liv
             w = await watched(browser, demo_server)
             page = w.page
             w.where = f"{username} login"
-            await page.goto("/login")
-            await page.fill("input[name=username]", username)
-            await page.fill("input[name=password]", demo.DEMO_PASSWORD)
-            await page.click("form button[type=submit]")
-            await page.wait_for_selector("#meeting-list")
-            await page.wait_for_selector("#conn[data-state=online]")
+            await log_in(page, username)
             assert await page.locator("#conn").inner_text() == "Trực tuyến"
             for path in paths:
                 w.where = f"{username} {path}"
