@@ -33,6 +33,7 @@ import shutil
 import sqlite3
 import subprocess
 import tarfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -348,7 +349,8 @@ def _unpack(archive_path: Path, staging: dict[str, Path]) -> dict[str, Any]:
             rest = archive.fileobj
             while rest is not None and rest.read(CHUNK):
                 pass
-    except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
+    # A damaged gzip stream may surface as zlib's own error, depending on the byte hit.
+    except (tarfile.TarError, EOFError, OSError, ValueError, zlib.error) as exc:
         if isinstance(exc, BackupError):
             raise
         raise BackupError(f"{archive_path} is not a readable backup: {exc}") from exc

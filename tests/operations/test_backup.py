@@ -264,6 +264,10 @@ async def test_a_damaged_archive_is_refused_and_nothing_changes(
         # A disk error in the middle of the file: the compressed stream breaks.
         "flipped": raw[:middle] + bytes([raw[middle] ^ 0xFF]) + raw[middle + 1:],
         "truncated": raw[: len(raw) - 200],
+        # Where a flipped byte lands decides how the stream breaks (a bad CRC, a bad
+        # length, zlib's "invalid block type"...): every way must be a refusal.
+        **{f"flipped at {k} of 64": raw[:at] + bytes([raw[at] ^ 0xFF]) + raw[at + 1:]
+           for k in range(1, 64) if (at := len(raw) * k // 64) != middle},
     }
     paths = {name: tmp_path / f"{name}.tar.gz" for name in damaged}
     for name, data in damaged.items():
