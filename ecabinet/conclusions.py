@@ -33,13 +33,12 @@ from ecabinet.models import (
 )
 from ecabinet.models.base import utcnow
 from ecabinet.pdf import official
+from ecabinet.tasks import TaskInput
 from ecabinet.workdays import add_working_days, local_date, working_days_between
 
 C = ConclusionStatus
 DUE_WORKING_DAYS = 5
 MAX_ITEMS = 100
-MAX_TASKS = 300
-TASK_HEADERS = ("TT", "Nội dung nhiệm vụ", "Đơn vị, cá nhân chủ trì", "Thời hạn", "Sản phẩm")
 
 
 # -- the 5-working-day rule ----------------------------------------------------
@@ -77,18 +76,6 @@ def deadline(due: dt.date, on: dt.date, issued: dt.date | None = None,
 
 
 # -- input -------------------------------------------------------------------
-
-
-@dataclass
-class TaskInput:
-    """One task as the secretary writes it."""
-
-    content: str
-    deadline: dt.date
-    deliverable: str
-    responsible_unit_id: int | None = None
-    responsible_user_id: int | None = None
-    id: int | None = None
 
 
 @dataclass
@@ -230,34 +217,18 @@ async def create(session: AsyncSession, actor: User, meeting_id: int) -> Conclus
 async def _check_people(session: AsyncSession, items: Sequence[ItemInput],
                         recipients: Sequence[int], meeting: Meeting) -> None:
     unit_ids = set(recipients)
-    user_ids: set[int] = set()
     agenda_ids: set[int] = set()
-    held = await meetings.held_day(session, meeting)
     for item in items:
         if not item.title.strip():
             raise Invalid("conclusion_item_title_required")
         if item.agenda_item_id is not None:
             agenda_ids.add(item.agenda_item_id)
-        for task in item.tasks:
-            if not task.content.strip():
-                raise Invalid("task_content_required")
-            if task.responsible_unit_id is None and task.responsible_user_id is None:
-                raise Invalid("task_responsible_required")
-            if not task.deliverable.strip():
-                raise Invalid("task_deliverable_required")
-            if task.deadline < held:
-                raise Invalid("task_deadline_before_meeting")
-            if task.responsible_unit_id is not None:
-                unit_ids.add(task.responsible_unit_id)
-            if task.responsible_user_id is not None:
-                user_ids.add(task.responsible_user_id)
+    await tasks.check_inputs(session, [t for item in items for t in item.tasks],
+                             await meetings.held_day(session, meeting),
+                             "task_deadline_before_meeting")
     if unit_ids and len(set((await session.scalars(
             select(Unit.id).where(Unit.id.in_(unit_ids)))).all())) != len(unit_ids):
         raise Invalid("unknown_unit")
-    if user_ids and len(set((await session.scalars(
-            select(User.id).where(User.id.in_(user_ids), User.active.is_(True))
-    )).all())) != len(user_ids):
-        raise Invalid("unknown_user")
     if agenda_ids and len(set((await session.scalars(
             select(AgendaItem.id).where(AgendaItem.id.in_(agenda_ids),
                                         AgendaItem.meeting_id == meeting.id)
@@ -278,8 +249,6 @@ async def save(session: AsyncSession, actor: User, meeting_id: int, data: Conclu
         raise Invalid("conclusion_summary_required")
     if not data.items or len(data.items) > MAX_ITEMS:
         raise Invalid("conclusion_items_required")
-    if sum(len(i.tasks) for i in data.items) > MAX_TASKS:
-        raise Invalid("too_many_tasks")
     await _check_people(session, data.items, data.recipient_unit_ids, meeting)
 
     items = {i.id: i for i in (await session.scalars(
@@ -308,12 +277,7 @@ async def save(session: AsyncSession, actor: User, meeting_id: int, data: Conclu
                             status=TaskStatus.planned, content="", deadline=task_in.deadline)
                 session.add(task)
             task.item_id = row.id
-            task.position = number
-            task.content = task_in.content.strip()
-            task.deadline = task_in.deadline
-            task.deliverable = task_in.deliverable.strip()
-            task.responsible_unit_id = task_in.responsible_unit_id
-            task.responsible_user_id = task_in.responsible_user_id
+            tasks.fill(task, task_in, number)
             await session.flush()
             kept_tasks.add(task.id)
     gone_tasks = set(existing) - kept_tasks
@@ -353,7 +317,7 @@ async def _items_with_tasks(session: AsyncSession, conclusion: Conclusion
         select(Task).where(Task.conclusion_id == conclusion.id)
         .order_by(Task.position, Task.id)
     )).all()
-    grouped: dict[int, list[Task]] = {}
+    grouped: dict[int | None, list[Task]] = {}
     for task in all_tasks:
         grouped.setdefault(task.item_id, []).append(task)
     return [(item, grouped.get(item.id, [])) for item in items]
@@ -369,15 +333,7 @@ async def compose(session: AsyncSession, conclusion: Conclusion, chair: User, on
         p.strip() for p in conclusion.opening.splitlines() if p.strip()))]
     for number, (item, item_tasks) in enumerate(pairs, start=1):
         paragraphs = tuple(p.strip() for p in item.text.splitlines() if p.strip())
-        table = official.Table(
-            headers=TASK_HEADERS,
-            rows=tuple(
-                (str(i), t.content, tasks.responsible_text(t, names),
-                 t.deadline.strftime("%d/%m/%Y"), t.deliverable)
-                for i, t in enumerate(item_tasks, start=1)
-            ),
-            widths=(0.5, 3, 2, 1.3, 1.6),
-        ) if item_tasks else None
+        table = tasks.table(item_tasks, names) if item_tasks else None
         sections.append(official.Section(heading=f"{number}. {item.title}",
                                          paragraphs=paragraphs, table=table))
     closing = tuple(p.strip() for p in conclusion.closing.splitlines() if p.strip())
@@ -488,10 +444,7 @@ async def sign(session: AsyncSession, actor: User, meeting_id: int, *, secret: s
     assigned = list((await session.scalars(
         select(Task).where(Task.conclusion_id == conclusion.id).order_by(Task.id)
     )).all())
-    watchers: set[int] = set()
-    for task in assigned:
-        task.status = TaskStatus.assigned
-        watchers |= await tasks.responsible_ids(session, task)
+    watchers = await tasks.assign(session, assigned)
     if conclusion.recipient_unit_ids:
         watchers.update((await session.scalars(select(User.id).where(
             User.unit_id.in_(conclusion.recipient_unit_ids), User.active.is_(True),

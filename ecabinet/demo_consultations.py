@@ -1,6 +1,7 @@
 """The demo province's written consultations: one answered and closed, its synthesis report
-waiting for the chair's signature; one the members are answering now; one waiting for the
-chair's approval, whose replies are to be signed. Each comes with its draft as a PDF."""
+(which gives the Department of Finance a task) waiting for the chair's signature; one the
+members are answering now; one waiting for the chair's approval, whose replies are to be
+signed. Each comes with its draft as a PDF."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ecabinet import documents
+from ecabinet import documents, workdays
 from ecabinet.consultations import approval, closing, prepare, replies, report
 from ecabinet.consultations.prepare import ConsultationInput, QuestionInput
 from ecabinet.consultations.replies import AnswerInput
-from ecabinet.models import ConsultationQuestion, User
+from ecabinet.models import ConsultationQuestion, Unit, User
 from ecabinet.models.base import utcnow
+from ecabinet.tasks import TaskInput
 
 MEMBERS = ("chutich", "phochutich", "daibieu1", "daibieu2", "daibieu3", "daibieu4")
 PROPOSAL = ("Văn phòng UBND tỉnh đề nghị Chủ tịch UBND tỉnh thống nhất ban hành Kế hoạch; "
@@ -79,4 +81,8 @@ async def load(session: AsyncSession, people: dict[str, User], unit_id: int) -> 
         if stage == "closed" and made.deadline is not None:
             # Closed at its deadline, as a running node would have closed it.
             await closing.close_due(session, made.deadline)
-            await report.draft(session, secretary, made.id, PROPOSAL)
+            finance = await session.scalar(select(Unit.id).where(Unit.name == "Sở Tài chính"))
+            due = workdays.add_working_days(workdays.local_date(utcnow()), 10)
+            await report.draft(session, secretary, made.id, PROPOSAL, [TaskInput(
+                "Thẩm định dự toán kinh phí tổ chức Hội chợ theo Kế hoạch được ban hành", due,
+                "Văn bản thẩm định dự toán kinh phí", responsible_unit_id=finance)])

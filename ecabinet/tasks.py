@@ -1,5 +1,6 @@
-"""Follow-up of the tasks a conclusion notice assigns: each responsible unit reports progress
-and submits its deliverable; the office sees every task, overdue ones first.
+"""Follow-up of the tasks a conclusion notice or a consultation's synthesis report assigns:
+each responsible unit reports progress and submits its deliverable; the office sees every
+task, overdue ones first.
 """
 
 from __future__ import annotations
@@ -19,14 +20,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from ecabinet import audit, eventlog, meetings
+from ecabinet import audit, eventlog
 from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
-from ecabinet.minutes import office_ids
 from ecabinet.models import (
     Conclusion,
     ConclusionItem,
+    Consultation,
     Meeting,
-    Role,
     Task,
     TaskReport,
     TaskStatus,
@@ -34,15 +34,17 @@ from ecabinet.models import (
     User,
 )
 from ecabinet.models.base import utcnow
+from ecabinet.pdf import official
+from ecabinet.responsibility import is_responsible, responsible_condition, responsible_ids
 from ecabinet.spreadsheet import csv_text
-from ecabinet.units import descendant_ids
+from ecabinet.task_origins import followed_condition, origin_of
 from ecabinet.workdays import VIETNAM, local_date, working_days_between
 
 S = TaskStatus
 # With this many working days left or fewer, a task (or a notice) is flagged as due soon.
 DUE_SOON_WORKING_DAYS = 2
-# Roles of a unit's accounts that act for the unit on its tasks (room accounts do not).
-_ACTING_ROLES = (Role.secretary, Role.chair, Role.delegate)
+MAX_TASKS = 300
+TASK_HEADERS = ("TT", "Nội dung nhiệm vụ", "Đơn vị, cá nhân chủ trì", "Thời hạn", "Sản phẩm")
 _SAFE_TYPES = {
     "application/pdf", "image/png", "image/jpeg", "text/plain",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -81,63 +83,9 @@ def deadline_state(deadline: dt.date, status: TaskStatus, completed: dt.date | N
 
 # -- who sees and does what --------------------------------------------------
 
-
-def is_responsible(user: User, task: Task) -> bool:
-    """The responsible person, or an acting account of the responsible unit."""
-    if task.responsible_user_id == user.id:
-        return True
-    return (task.responsible_unit_id is not None and user.unit_id == task.responsible_unit_id
-            and user.role in _ACTING_ROLES)
-
-
-async def responsible_ids(session: AsyncSession, task: Task) -> set[int]:
-    """Accounts that act on a task."""
-    ids: set[int] = set()
-    if task.responsible_user_id is not None:
-        ids.add(task.responsible_user_id)
-    if task.responsible_unit_id is not None:
-        ids.update((await session.scalars(
-            select(User.id).where(User.unit_id == task.responsible_unit_id,
-                                  User.role.in_(_ACTING_ROLES), User.active.is_(True))
-        )).all())
-    return ids
-
-
-async def _managed_units(session: AsyncSession, user: User) -> set[int]:
-    if user.role != Role.secretary or user.unit_id is None:
-        return set()
-    return await descendant_ids(session, user.unit_id)
-
-
-async def _office_condition(session: AsyncSession, user: User) -> ColumnElement[bool] | None:
-    """Tasks of meetings the user manages (secretary) or chairs."""
-    if user.role == Role.admin:
-        return Task.id.is_not(None)
-    conditions: list[ColumnElement[bool]] = []
-    managed = await _managed_units(session, user)
-    if managed:
-        conditions.append(Meeting.unit_id.in_(managed))
-    if user.role == Role.secretary:
-        conditions.append(Meeting.created_by_id == user.id)
-    if user.role == Role.chair:
-        conditions.append(Meeting.chair_id == user.id)
-    return or_(*conditions) if conditions else None
-
-
-def _mine_condition(user: User) -> ColumnElement[bool]:
-    conditions: list[ColumnElement[bool]] = [Task.responsible_user_id == user.id]
-    if user.unit_id is not None and user.role in _ACTING_ROLES:
-        conditions.append(Task.responsible_unit_id == user.unit_id)
-    return or_(*conditions)
-
-
 async def may_follow(session: AsyncSession, user: User, task: Task) -> bool:
-    """The office of the task's meeting, its chair, or an admin."""
-    if user.role == Role.admin:
-        return True
-    meeting = await session.get(Meeting, task.meeting_id)
-    assert meeting is not None
-    return meetings.is_chair(user, meeting) or await meetings.can_manage(session, user, meeting)
+    """The office of the task's meeting or consultation, its chair, or an admin."""
+    return await (await origin_of(session, task)).may_follow(session, user)
 
 
 async def get_task(session: AsyncSession, user: User, task_id: int) -> Task:
@@ -150,18 +98,95 @@ async def get_task(session: AsyncSession, user: User, task_id: int) -> Task:
     return task
 
 
+# -- giving tasks --------------------------------------------------------------
+
+
+@dataclass
+class TaskInput:
+    """One task as the office writes it."""
+
+    content: str
+    deadline: dt.date
+    deliverable: str
+    responsible_unit_id: int | None = None
+    responsible_user_id: int | None = None
+    id: int | None = None
+
+
+async def check_inputs(session: AsyncSession, given: Sequence[TaskInput], earliest: dt.date,
+                       early: str) -> None:
+    """Every task says what, who (an existing unit or an active person), by when (not before
+    `earliest`, else `early` is the error) and what it delivers."""
+    if len(given) > MAX_TASKS:
+        raise Invalid("too_many_tasks")
+    unit_ids: set[int] = set()
+    user_ids: set[int] = set()
+    for task in given:
+        if not task.content.strip():
+            raise Invalid("task_content_required")
+        if task.responsible_unit_id is None and task.responsible_user_id is None:
+            raise Invalid("task_responsible_required")
+        if not task.deliverable.strip():
+            raise Invalid("task_deliverable_required")
+        if task.deadline < earliest:
+            raise Invalid(early)
+        if task.responsible_unit_id is not None:
+            unit_ids.add(task.responsible_unit_id)
+        if task.responsible_user_id is not None:
+            user_ids.add(task.responsible_user_id)
+    if unit_ids and len(set((await session.scalars(
+            select(Unit.id).where(Unit.id.in_(unit_ids)))).all())) != len(unit_ids):
+        raise Invalid("unknown_unit")
+    if user_ids and len(set((await session.scalars(
+            select(User.id).where(User.id.in_(user_ids), User.active.is_(True))
+    )).all())) != len(user_ids):
+        raise Invalid("unknown_user")
+
+
+def fill(task: Task, given: TaskInput, position: int) -> None:
+    """Write what the office wrote into a (planned) task."""
+    task.position = position
+    task.content = given.content.strip()
+    task.deadline = given.deadline
+    task.deliverable = given.deliverable.strip()
+    task.responsible_unit_id = given.responsible_unit_id
+    task.responsible_user_id = given.responsible_user_id
+
+
+async def assign(session: AsyncSession, given: Sequence[Task]) -> set[int]:
+    """Issue planned tasks (their notice or report is signed); returns who acts on them."""
+    acting: set[int] = set()
+    for task in given:
+        task.status = S.assigned
+        acting |= await responsible_ids(session, task)
+    return acting
+
+
+def table(given: Sequence[Task], names: Names) -> official.Table:
+    """Tasks as the official document lists them: what, who, by when, what they deliver."""
+    return official.Table(
+        headers=TASK_HEADERS,
+        rows=tuple((str(i), t.content, responsible_text(t, names),
+                    t.deadline.strftime("%d/%m/%Y"), t.deliverable)
+                   for i, t in enumerate(given, start=1)),
+        widths=(0.5, 3, 2, 1.3, 1.6))
+
+
 # -- views -------------------------------------------------------------------
 
 
 @dataclass
 class Names:
-    """Names needed to show tasks: units, people, meetings, notices, items."""
+    """Names needed to show tasks: units, people, meetings, notices, items, consultations
+    and their reports' numbers."""
 
     units: dict[int, str]
     users: dict[int, str]
     meetings: dict[int, str]
     numbers: dict[int, str]
     items: dict[int, str]
+    consultations: dict[int, str]
+    reports: dict[int, str]
 
 
 async def names_for(session: AsyncSession, tasks: Sequence[Task]) -> Names:
@@ -180,6 +205,10 @@ async def names_for(session: AsyncSession, tasks: Sequence[Task]) -> Names:
         meetings=await load(Meeting, Meeting.title, (t.meeting_id for t in tasks)),
         numbers=await load(Conclusion, Conclusion.number, (t.conclusion_id for t in tasks)),
         items=await load(ConclusionItem, ConclusionItem.title, (t.item_id for t in tasks)),
+        consultations=await load(Consultation, Consultation.title,
+                                 (t.consultation_id for t in tasks)),
+        reports=await load(Consultation, Consultation.report_number,
+                           (t.consultation_id for t in tasks)),
     )
 
 
@@ -196,17 +225,23 @@ def task_view(task: Task, names: Names, on: dt.date | None = None) -> dict[str, 
     """A task as the follow-up screens show it."""
     completed = local_date(task.completed_at) if task.completed_at else None
     state, left = deadline_state(task.deadline, task.status, completed, on or today())
+    consultation = task.consultation_id
     return {
         "id": task.id,
-        "meeting": {"id": task.meeting_id, "title": names.meetings.get(task.meeting_id, "")},
+        "meeting": ({"id": task.meeting_id, "title": names.meetings.get(task.meeting_id, "")}
+                    if task.meeting_id is not None else None),
+        "consultation": ({"id": consultation, "title": names.consultations.get(consultation, "")}
+                         if consultation is not None else None),
         "conclusion_id": task.conclusion_id,
-        "number": names.numbers.get(task.conclusion_id, ""),
+        "number": (names.reports.get(consultation, "") if consultation is not None
+                   else names.numbers.get(task.conclusion_id or 0, "")),
         "item_id": task.item_id,
-        "item_title": names.items.get(task.item_id, ""),
+        "item_title": names.items.get(task.item_id or 0, ""),
         "position": task.position,
         "content": task.content,
         "responsible_unit": (
-            {"id": task.responsible_unit_id, "name": names.units.get(task.responsible_unit_id, "")}
+            {"id": task.responsible_unit_id,
+             "name": names.units.get(task.responsible_unit_id, "")}
             if task.responsible_unit_id else None
         ),
         "responsible_user": (
@@ -255,9 +290,10 @@ def order(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
 class TaskFilter:
     """What the follow-up list shows."""
 
-    scope: str = "all"  # mine: my unit's/my tasks; office: meetings I follow; all: both
+    scope: str = "all"  # mine: my unit's/my tasks; office: those I follow; all: both
     unit_id: int | None = None
     meeting_id: int | None = None
+    consultation_id: int | None = None
     state: str | None = None  # a deadline state, or "open" (not done)
 
 
@@ -271,19 +307,22 @@ async def list_tasks(session: AsyncSession, user: User, flt: TaskFilter | None =
         raise Invalid("field_invalid", field="state")
     conditions: list[ColumnElement[bool]] = []
     if flt.scope in ("all", "mine"):
-        conditions.append(_mine_condition(user))
+        conditions.append(responsible_condition(user))
     if flt.scope in ("all", "office"):
-        office = await _office_condition(session, user)
+        office = await followed_condition(session, user)
         if office is not None:
             conditions.append(office)
     if not conditions:
         return []
-    query = (select(Task).join(Meeting, Meeting.id == Task.meeting_id)
+    query = (select(Task).outerjoin(Meeting, Meeting.id == Task.meeting_id)
+             .outerjoin(Consultation, Consultation.id == Task.consultation_id)
              .where(Task.status != S.planned, or_(*conditions)))
     if flt.unit_id is not None:
         query = query.where(Task.responsible_unit_id == flt.unit_id)
     if flt.meeting_id is not None:
         query = query.where(Task.meeting_id == flt.meeting_id)
+    if flt.consultation_id is not None:
+        query = query.where(Task.consultation_id == flt.consultation_id)
     rows = list((await session.scalars(query.order_by(Task.id))).all())
     names = await names_for(session, rows)
     views = [task_view(t, names, on) for t in rows]
@@ -295,7 +334,8 @@ async def list_tasks(session: AsyncSession, user: User, flt: TaskFilter | None =
 
 
 def summarise(views: Sequence[dict[str, Any]], by: str) -> list[dict[str, Any]]:
-    """Counts per responsible unit ("unit") or per meeting ("meeting"): total, overdue, done."""
+    """Counts per responsible unit ("unit"), per meeting ("meeting") or per consultation
+    ("consultation"): total, overdue, due soon, done."""
     groups: dict[tuple[str, int], dict[str, Any]] = {}
     for view in views:
         ident: int | None
@@ -307,8 +347,11 @@ def summarise(views: Sequence[dict[str, Any]], by: str) -> list[dict[str, Any]]:
                 key, ident, name = ("user", person["id"] if person else 0), None, view[
                     "responsible"]
         else:
-            ident, name = view["meeting"]["id"], view["meeting"]["title"]
-            key = ("meeting", ident)
+            origin = view[by]
+            if origin is None:
+                continue
+            ident, name = origin["id"], origin["title"]
+            key = (by, ident)
         group = groups.setdefault(key, {"id": ident, "name": name, "total": 0, "overdue": 0,
                                         "due_soon": 0, "done": 0})
         group["total"] += 1
@@ -334,13 +377,14 @@ def csv_export(views: Sequence[dict[str, Any]]) -> str:
         deadline = dt.date.fromisoformat(view["deadline"])
         completed = (dt.datetime.fromisoformat(view["completed_at"]).astimezone(VIETNAM)
                      .strftime("%d/%m/%Y") if view["completed_at"] else "")
+        origin = view["meeting"] or view["consultation"]
         rows.append([
-            index, view["meeting"]["title"], view["number"], view["item_title"],
+            index, origin["title"], view["number"], view["item_title"],
             view["content"], view["responsible"], deadline.strftime("%d/%m/%Y"),
             view["deliverable"], STATE_LABELS.get(view["state"], view["state"]),
             view["progress"], completed,
         ])
-    return csv_text(["STT", "Cuộc họp", "Số thông báo", "Nội dung kết luận", "Nhiệm vụ",
+    return csv_text(["STT", "Cuộc họp, lấy ý kiến", "Số văn bản", "Nội dung kết luận", "Nhiệm vụ",
                      "Đơn vị, cá nhân chủ trì", "Thời hạn", "Sản phẩm", "Tình trạng",
                      "Tiến độ (%)", "Ngày hoàn thành"], rows)
 
@@ -352,15 +396,13 @@ async def _changed(session: AsyncSession, actor: User, task: Task, action: str,
                    data: dict[str, Any]) -> None:
     task.updated_at = utcnow()
     await session.flush()
-    names = await names_for(session, [task])
-    await eventlog.append(session, task.meeting_id, "task.updated",
-                          {"task": task_view(task, names)})
+    origin = await origin_of(session, task)
+    await origin.announce(session, task_view(task, await names_for(session, [task])))
     await audit.record(session, f"task.{action}", actor_id=actor.id, object_type="task",
-                       object_id=task.id, meeting_id=task.meeting_id, data=data)
-    meeting = await session.get(Meeting, task.meeting_id)
-    assert meeting is not None
-    watchers = await responsible_ids(session, task) | await office_ids(session, meeting)
-    eventlog.notify(session, watchers | {meeting.chair_id}, "tasks.changed", task_id=task.id)
+                       object_id=task.id, meeting_id=task.meeting_id,
+                       data={**data, **origin.audit_data()})
+    watchers = await responsible_ids(session, task) | await origin.watchers(session)
+    eventlog.notify(session, watchers, "tasks.changed", task_id=task.id)
 
 
 def _lock(session: AsyncSession, task_id: int) -> Any:
@@ -458,9 +500,7 @@ async def submit_deliverable(
 async def reopen(session: AsyncSession, actor: User, task_id: int, comment: str) -> Task:
     """The office sends a done task back (the deliverable falls short), with a reason."""
     task = await get_task(session, actor, task_id)
-    meeting = await session.get(Meeting, task.meeting_id)
-    assert meeting is not None
-    if not await meetings.can_manage(session, actor, meeting):
+    if not await (await origin_of(session, task)).may_manage(session, actor):
         raise Forbidden("forbidden")
     if not comment.strip():
         raise Invalid("reopen_needs_comment")
@@ -492,13 +532,12 @@ async def detail(session: AsyncSession, user: User, task_id: int) -> dict[str, A
     """A task with its history and what the user may do with it."""
     task = await get_task(session, user, task_id)
     names = await names_for(session, [task])
-    meeting = await session.get(Meeting, task.meeting_id)
-    assert meeting is not None
+    origin = await origin_of(session, task)
     return {
         **task_view(task, names),
         "reports": await history(session, user, task_id),
         "can_report": is_responsible(user, task) and task.status != S.done,
-        "can_reopen": task.status == S.done and await meetings.can_manage(session, user, meeting),
+        "can_reopen": task.status == S.done and await origin.may_manage(session, user),
     }
 
 
@@ -512,7 +551,8 @@ async def report_file(session: AsyncSession, user: User, task_id: int, report_id
     path = files_dir / report.file_sha[:2] / report.file_sha
     if not await asyncio.to_thread(path.is_file):
         raise NotFound("task_file_not_found")
+    origin = await origin_of(session, task)
     await audit.record(session, "task.file_view", actor_id=user.id, object_type="task",
                        object_id=task.id, meeting_id=task.meeting_id,
-                       data={"report": report.id})
+                       data={"report": report.id, **origin.audit_data()})
     return path, report.file_name, report.file_type

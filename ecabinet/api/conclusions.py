@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
@@ -27,16 +26,14 @@ from ecabinet.api.spec import (
     operation,
     record,
 )
-from ecabinet.api.tasks import DEADLINE
+from ecabinet.api.tasks import DEADLINE, TASK_IN, task_input
 from ecabinet.api.tasks import TASK as TASK_VIEW
 from ecabinet.models import ConclusionStatus
 
 # The draft as the secretary sends it: items and tasks with an id are kept and changed,
 # those without are new, those left out are removed.
-TASK = obj(["content", "deadline", "deliverable"], id=nullable(ID), content=STR, deadline=DATE,
-           deliverable=STR, responsible_unit_id=nullable(ID), responsible_user_id=nullable(ID))
 ITEM = obj(["title"], id=nullable(ID), agenda_item_id=nullable(ID), title=STR,
-           text=nullable(STR), tasks=arr(TASK))
+           text=nullable(STR), tasks=arr(TASK_IN))
 BODY = obj(["summary"], summary=STR, opening=nullable(STR), closing=nullable(STR),
            recipient_unit_ids=nullable(arr(ID)), items=arr(ITEM), version=nullable(INT))
 CONCLUSION = named("Conclusion", record(
@@ -51,12 +48,6 @@ STATE = named("ConclusionState", record(access=ACCESS, deadline=DEADLINE,
                                         conclusion=nullable(CONCLUSION)))
 
 
-def _date(data: dict[str, Any], name: str) -> dt.date:
-    value = payload.day(data, name)
-    assert value is not None
-    return value
-
-
 def conclusion_input(body: dict[str, Any]) -> conclusions.ConclusionInput:
     """The notice as the form sends it, typed."""
     items = []
@@ -66,19 +57,7 @@ def conclusion_input(body: dict[str, Any]) -> conclusions.ConclusionInput:
             agenda_item_id=payload.integer(item, "agenda_item_id", required=False),
             title=payload.text(item, "title", max_length=500),
             text=payload.text(item, "text", required=False, max_length=20000),
-            tasks=[
-                conclusions.TaskInput(
-                    id=payload.integer(task, "id", required=False),
-                    content=payload.text(task, "content", max_length=5000),
-                    deadline=_date(task, "deadline"),
-                    deliverable=payload.text(task, "deliverable", max_length=500),
-                    responsible_unit_id=payload.integer(task, "responsible_unit_id",
-                                                        required=False),
-                    responsible_user_id=payload.integer(task, "responsible_user_id",
-                                                        required=False),
-                )
-                for task in payload.items(item, "tasks")
-            ],
+            tasks=[task_input(task) for task in payload.items(item, "tasks")],
         ))
     return conclusions.ConclusionInput(
         summary=payload.text(body, "summary", max_length=500),

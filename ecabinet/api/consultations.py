@@ -30,6 +30,7 @@ from ecabinet.api.spec import (
     operation,
     record,
 )
+from ecabinet.api.tasks import TASK, TASK_IN, task_input
 from ecabinet.consultations import approval, closing, paper, prepare, replies, report, views
 from ecabinet.consultations.access import get_consultation
 from ecabinet.consultations.prepare import ConsultationInput, QuestionInput
@@ -67,8 +68,9 @@ RESULT = named("ConsultationResult", record(rule=RULE, asked=COUNT, needed=COUNT
 MEMBER = record(user_id=ID, name=STR, title=STR, unit=STR, replied_at=nullable(TIME),
                 answers=nullable(arr(ANSWER)), paper=BOOL, has_key=nullable(BOOL))
 # The synthesis report: the office and chair follow its draft, members read it signed.
+# tasks: those its conclusions give, planned until it is signed.
 REPORT = named("ConsultationReport", record(
-    number=STR, status=enum_of(OfficialPdfStatus), conclusions=STR,
+    number=STR, status=enum_of(OfficialPdfStatus), conclusions=STR, tasks=arr(TASK),
     signed_by=nullable(STR), signed_at=nullable(TIME)))
 DETAIL = named("Consultation", record(
     **SUMMARY_FIELDS, matter=STR, created_by_id=ID, rule=RULE,
@@ -259,15 +261,18 @@ async def member_paper(request: Request) -> Response:
 
 @operation("Draft the synthesis report from the replies, or redraft it before it is signed "
            "(secretary, once closed)", tag="consultations",
-           body=obj(conclusions={"type": "string", "maxLength": report.MAX_CONCLUSIONS}),
+           body=obj(conclusions={"type": "string", "maxLength": report.MAX_CONCLUSIONS},
+                    tasks=arr(TASK_IN)),
            response=DETAIL, errors=[409])
 async def draft_report(request: Request) -> Response:
-    """The counts, every written opinion by choice and unit, and the office's proposal."""
+    """The counts, every written opinion by choice and unit, and the office's proposal with
+    the tasks it gives (written anew with each draft, assigned when signed)."""
     body = await json_body(request)
     text = payload.text(body, "conclusions", required=False,
                         max_length=report.MAX_CONCLUSIONS) or ""
+    given = [task_input(task) for task in payload.items(body, "tasks")]
     async with authed(request) as ctx:
-        drafted = await report.draft(ctx.db, ctx.user, request.path_params["id"], text)
+        drafted = await report.draft(ctx.db, ctx.user, request.path_params["id"], text, given)
         return ok(await views.detail(ctx.db, ctx.user, drafted))
 
 

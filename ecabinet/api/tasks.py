@@ -38,10 +38,15 @@ from ecabinet.models import TaskStatus
 # Where a task stands against its deadline (planned: its notice is not issued yet).
 STATE = enum_of(tasks.STATE_LABELS)
 NAMED = record(id=ID, name=STR)
+# A task comes from a meeting's conclusion notice (meeting, conclusion_id and item_id set) or
+# from a written consultation's synthesis report (consultation set); number is the notice's
+# or the report's.
 TASK_FIELDS = dict(
-    id=ID, meeting=record(id=ID, title=STR), conclusion_id=ID, number=STR, item_id=ID,
-    item_title=STR, position=INT, content=STR, responsible_unit=nullable(NAMED),
-    responsible_user=nullable(NAMED), responsible=STR, deadline=DATE, deliverable=STR,
+    id=ID, meeting=nullable(record(id=ID, title=STR)),
+    consultation=nullable(record(id=ID, title=STR)), conclusion_id=nullable(ID), number=STR,
+    item_id=nullable(ID), item_title=STR, position=INT, content=STR,
+    responsible_unit=nullable(NAMED), responsible_user=nullable(NAMED), responsible=STR,
+    deadline=DATE, deliverable=STR,
     status=enum_of(TaskStatus), progress=INT, completed_at=nullable(TIME), state=STATE,
     working_days_left=INT, updated_at=TIME)
 TASK = named("Task", record(**TASK_FIELDS))
@@ -50,7 +55,8 @@ REPORT = record(id=ID, kind=enum_of(["progress", "deliverable", "reopen"]), note
                 file=nullable(record(name=STR, size=COUNT, type=STR)), created_at=TIME)
 DETAIL = named("TaskDetail", record(
     **TASK_FIELDS, reports=arr(REPORT), can_report=BOOL, can_reopen=BOOL))
-# A group of the list by responsible unit (id null: a person answers for it) or by meeting.
+# A group of the list by responsible unit (id null: a person answers for it), by meeting or
+# by consultation.
 GROUP = record(id=nullable(ID), name=STR, total=COUNT, overdue=COUNT, due_soon=COUNT,
                done=COUNT)
 # Where a conclusion notice stands against its due date.
@@ -65,11 +71,28 @@ WAITING = record(id=ID, title=STR, deadline=nullable(TIME),
                  awaits=enum_of(["reply", "approval", "report"]),
                  last_day=BOOL)
 LIST = record(tasks=arr(TASK), by_unit=arr(GROUP), by_meeting=arr(GROUP),
-              notices_due=arr(NOTICE))
+              by_consultation=arr(GROUP), notices_due=arr(NOTICE))
 FILTER = obj(scope=enum_of(["all", "mine", "office"]), unit_id=ID, meeting_id=ID,
-             state=enum_of(tasks.STATE_LABELS, ["open"]))
+             consultation_id=ID, state=enum_of(tasks.STATE_LABELS, ["open"]))
+# A task as the office writes it in a notice or a report (id: one already written).
+TASK_IN = obj(["content", "deadline", "deliverable"], id=nullable(ID), content=STR,
+              deadline=DATE, deliverable=STR, responsible_unit_id=nullable(ID),
+              responsible_user_id=nullable(ID))
 # Multipart bodies above this are refused before being read (files are checked again).
 _FORM_OVERHEAD = 64 * 1024
+
+
+def task_input(data: dict[str, Any]) -> tasks.TaskInput:
+    """A task as a form sends it, typed."""
+    deadline = payload.day(data, "deadline")
+    assert deadline is not None
+    return tasks.TaskInput(
+        id=payload.integer(data, "id", required=False),
+        content=payload.text(data, "content", max_length=5000),
+        deadline=deadline,
+        deliverable=payload.text(data, "deliverable", max_length=500),
+        responsible_unit_id=payload.integer(data, "responsible_unit_id", required=False),
+        responsible_user_id=payload.integer(data, "responsible_user_id", required=False))
 
 
 @dataclass(frozen=True)
@@ -131,19 +154,22 @@ def _filter(request: Request) -> tasks.TaskFilter:
     return tasks.TaskFilter(scope=query.get("scope", "all"),
                             unit_id=payload.query_int(query.get("unit_id"), "unit_id"),
                             meeting_id=payload.query_int(query.get("meeting_id"), "meeting_id"),
+                            consultation_id=payload.query_int(query.get("consultation_id"),
+                                                              "consultation_id"),
                             state=query.get("state") or None)
 
 
-@operation("Tasks the user may see (own unit's, or the meetings they follow), overdue first; "
-           "and the conclusion notices still to issue",
+@operation("Tasks the user may see (own unit's, or those of the meetings and consultations "
+           "they follow), overdue first; and the conclusion notices still to issue",
            tag="tasks", response=LIST, query=FILTER)
 async def list_tasks(request: Request) -> Response:
-    """Filters: scope=mine|office|all, unit_id, meeting_id, state (overdue, open, done...)."""
+    """Filters: scope=mine|office|all, unit_id, meeting_id, consultation_id, state."""
     flt = _filter(request)
     async with authed(request) as ctx:
         views = await tasks.list_tasks(ctx.db, ctx.user, flt)
         return ok({"tasks": views, "by_unit": tasks.summarise(views, "unit"),
                    "by_meeting": tasks.summarise(views, "meeting"),
+                   "by_consultation": tasks.summarise(views, "consultation"),
                    "notices_due": await conclusions.pending_notices(ctx.db, ctx.user)})
 
 

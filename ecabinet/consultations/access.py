@@ -6,7 +6,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecabinet.errors import Forbidden, NotFound
-from ecabinet.models import Consultation, ConsultationMember, ConsultationStatus, Role, User
+from ecabinet.models import (
+    Consultation,
+    ConsultationMember,
+    ConsultationStatus,
+    Role,
+    Task,
+    TaskStatus,
+    User,
+)
+from ecabinet.responsibility import responsible_condition
 from ecabinet.units import ancestors, descendant_ids
 
 
@@ -40,13 +49,25 @@ async def is_asked(session: AsyncSession, user: User, consultation_id: int) -> b
         ConsultationMember.user_id == user.id)) is not None
 
 
+async def carries_task(session: AsyncSession, user: User, consultation_id: int) -> bool:
+    """Whether the user acts on a task its signed report gave."""
+    return await session.scalar(select(Task.id).where(
+        Task.consultation_id == consultation_id, Task.status != TaskStatus.planned,
+        responsible_condition(user)).limit(1)) is not None
+
+
 async def can_view(session: AsyncSession, user: User, consultation: Consultation) -> bool:
-    """Admins, its managers and chair always; the members asked once it is sent."""
+    """Admins, its managers and chair always; the members asked once it is sent; the units
+    given a task by its report once that is signed."""
     if user.role == Role.admin or is_chair(user, consultation) \
             or await can_manage(session, user, consultation):
         return True
-    return consultation.status in (ConsultationStatus.sent, ConsultationStatus.closed) \
-        and await is_asked(session, user, consultation.id)
+    if consultation.status not in (ConsultationStatus.sent, ConsultationStatus.closed):
+        return False
+    if await is_asked(session, user, consultation.id):
+        return True
+    return consultation.status == ConsultationStatus.closed \
+        and await carries_task(session, user, consultation.id)
 
 
 async def get_consultation(session: AsyncSession, user: User, consultation_id: int,

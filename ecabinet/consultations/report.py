@@ -1,5 +1,7 @@
 """The synthesis report (báo cáo tổng hợp ý kiến): drafted by the office from the replies
-once a consultation has closed, then signed by its chair."""
+once a consultation has closed, then signed by its chair. Its conclusions may give tasks
+(who, by when, what they deliver): planned with the draft, they go to the follow-up of
+tasks when the chair signs."""
 
 from __future__ import annotations
 
@@ -7,10 +9,10 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ecabinet import audit, eventlog, signatures
+from ecabinet import audit, eventlog, signatures, tasks
 from ecabinet.conclusions import signer_titles
 from ecabinet.consultations import access
 from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
@@ -22,6 +24,8 @@ from ecabinet.models import (
     OfficialPdf,
     OfficialPdfStatus,
     Role,
+    Task,
+    TaskStatus,
     Unit,
     User,
 )
@@ -70,10 +74,11 @@ def _moment(value: dt.datetime | None) -> str:
 
 
 def sections(consultation: Consultation, questions: Sequence[ConsultationQuestion],
-             opinions: Sequence[Opinion], unit_name: str, conclusions: str
-             ) -> list[official.Section]:
+             opinions: Sequence[Opinion], unit_name: str, conclusions: str,
+             given: official.Table | None = None) -> list[official.Section]:
     """The report's body: what was asked, the counts per question against the rule, every
-    written opinion grouped by choice and by unit, and the office's proposal."""
+    written opinion grouped by choice and by unit, and the office's proposal with the tasks
+    it gives (`given`)."""
     result = consultation.result or {}
     asked, needed = int(result.get("asked", 0)), int(result.get("needed", 0))
     tallies = {t["question_id"]: t for t in result.get("questions", [])}
@@ -116,8 +121,9 @@ def sections(consultation: Consultation, questions: Sequence[ConsultationQuestio
                             else str(o.choice), o.unit, o.member, o.text) for o in written),
                 widths=(1.4, 1.8, 1.6, 4)) if written else None))
     proposal = tuple(p.strip() for p in conclusions.splitlines() if p.strip())
-    if proposal:
-        body.append(official.Section(heading="III. ĐỀ XUẤT, KẾT LUẬN", paragraphs=proposal))
+    if proposal or given:
+        body.append(official.Section(heading="III. ĐỀ XUẤT, KẾT LUẬN", paragraphs=proposal,
+                                     table=given))
     return body
 
 
@@ -139,9 +145,32 @@ async def _opinions(session: AsyncSession, consultation_id: int) -> list[Opinion
             for a, name, unit in rows]
 
 
+async def planned(session: AsyncSession, consultation_id: int) -> list[Task]:
+    """The tasks the report gives, in its order."""
+    return list((await session.scalars(select(Task).where(
+        Task.consultation_id == consultation_id).order_by(Task.position, Task.id))).all())
+
+
+async def _plan(session: AsyncSession, consultation: Consultation,
+                given: Sequence[tasks.TaskInput]) -> list[Task]:
+    # Nothing is assigned before the signature, so a redraft writes its tasks anew.
+    await session.execute(delete(Task).where(Task.consultation_id == consultation.id))
+    rows = []
+    for position, task_in in enumerate(given):
+        task = Task(consultation_id=consultation.id, status=TaskStatus.planned, content="",
+                    deadline=task_in.deadline)
+        tasks.fill(task, task_in, position)
+        session.add(task)
+        rows.append(task)
+    await session.flush()
+    return rows
+
+
 async def draft(session: AsyncSession, actor: User, consultation_id: int, conclusions: str,
-                *, on: dt.date | None = None) -> Consultation:
-    """Compose the report for its chair's signature; a report not yet signed is replaced."""
+                given: Sequence[tasks.TaskInput] = (), *, on: dt.date | None = None
+                ) -> Consultation:
+    """Compose the report for its chair's signature, with the tasks its conclusions give; a
+    report not yet signed is replaced."""
     consultation = await access.managed(session, actor, consultation_id)
     if consultation.status != ConsultationStatus.closed:
         raise Conflict("consultation_not_closed")
@@ -154,6 +183,9 @@ async def draft(session: AsyncSession, actor: User, consultation_id: int, conclu
         raise Invalid("consultation_report_needs_conclusions", field="conclusions")
     if len(text) > MAX_CONCLUSIONS:
         raise Invalid("field_too_long", field="conclusions", max=MAX_CONCLUSIONS)
+    assert consultation.closed_at is not None
+    await tasks.check_inputs(session, given, local_date(consultation.closed_at),
+                             "task_deadline_before_close")
     chair = await session.get(User, consultation.chair_id)
     assert chair is not None
     head = await signatures.letterhead(session, consultation.unit_id)
@@ -167,14 +199,19 @@ async def draft(session: AsyncSession, actor: User, consultation_id: int, conclu
         ConsultationQuestion.consultation_id == consultation.id)
         .order_by(ConsultationQuestion.position))).all()
     summary = f"Tổng hợp ý kiến thành viên về {matter_of(consultation.title)}"
+    rows = await _plan(session, consultation, given)
+    names = await tasks.names_for(session, rows)
+    responsible = dict.fromkeys(names.units[t.responsible_unit_id] for t in rows
+                                if t.responsible_unit_id is not None)
     document = official.OfficialDocument(
         issuer_parent="", issuer=head.issuer, number=consultation.report_number,
         place=head.place, date=day, kind_title="BÁO CÁO", summary=summary,
         sections=sections(consultation, questions, await _opinions(session, consultation.id),
-                          head.name, text),
+                          head.name, text, tasks.table(rows, names) if rows else None),
         signers=(official.SignerBlock(official.ROLE_SIGNER,
                                       signer_titles(chair, head.committee), chair.full_name),),
-        recipients=("Các thành viên được lấy ý kiến;", "Lưu: VT."))
+        recipients=("Các thành viên được lấy ý kiến;", *(f"{u};" for u in responsible),
+                    "Lưu: VT."))
     await signatures.supersede(session, earlier.id if earlier else None)
     await signatures.create_pdf(
         session, consultation_id=consultation.id, kind=KIND,
@@ -183,7 +220,7 @@ async def draft(session: AsyncSession, actor: User, consultation_id: int, conclu
     consultation.report_text = text
     await audit.record(session, "consultation.report", actor_id=actor.id,
                        object_type="consultation", object_id=consultation.id,
-                       data={"number": consultation.report_number})
+                       data={"number": consultation.report_number, "tasks": len(rows)})
     eventlog.notify(session, await access.followers(session, consultation),
                     "consultations.changed", consultation_id=consultation.id,
                     status=consultation.status.value)
@@ -192,14 +229,25 @@ async def draft(session: AsyncSession, actor: User, consultation_id: int, conclu
 
 async def sign(session: AsyncSession, actor: User, consultation_id: int, *, secret: str,
                timestamp_url: str = "") -> Consultation:
-    """The chair signs the report; the members asked can then read it."""
+    """The chair signs the report: the members asked can then read it, and the tasks it
+    gives go to their units."""
     consultation = await access.get_consultation(session, actor, consultation_id, lock=True)
     if not access.is_chair(actor, consultation):
         raise Forbidden("forbidden")
     pdf = await current(session, consultation.id)
     if pdf is None:
         raise Conflict("consultation_report_missing")
-    await signatures.sign(session, actor, pdf.id, secret=secret, timestamp_url=timestamp_url)
+    signed = await signatures.sign(session, actor, pdf.id, secret=secret,
+                                   timestamp_url=timestamp_url)
+    if signed.status != OfficialPdfStatus.signed:
+        raise RuntimeError("a synthesis report has a single signer")
+    given = await planned(session, consultation.id)
+    acting = await tasks.assign(session, given)
+    if given:
+        await audit.record(session, "consultation.tasks_assigned", actor_id=actor.id,
+                           object_type="consultation", object_id=consultation.id,
+                           data={"tasks": [t.id for t in given]})
+        eventlog.notify(session, acting, "tasks.changed")
     eventlog.notify(session, {*await access.member_ids(session, consultation.id),
                               *await access.followers(session, consultation)},
                     "consultations.changed", consultation_id=consultation.id,

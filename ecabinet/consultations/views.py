@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ecabinet import signatures
+from ecabinet import signatures, tasks
 from ecabinet.consultations import access, report
 from ecabinet.models import (
     Consultation,
@@ -131,8 +131,11 @@ async def _report(session: AsyncSession, consultation: Consultation,
     if drafted is None or (drafted.status != OfficialPdfStatus.signed and not office):
         return None
     signed = await signatures.signed_versions(session, drafted)
+    given = await report.planned(session, consultation.id)
+    names = await tasks.names_for(session, given)
     return {"number": drafted.number, "status": drafted.status.value,
             "conclusions": consultation.report_text,
+            "tasks": [tasks.task_view(t, names) for t in given],
             "signed_by": signed[-1].signer_name if signed else None,
             "signed_at": _when(signed[-1].created_at) if signed else None}
 

@@ -21,19 +21,26 @@ class TaskStatus(enum.StrEnum):
 
 
 class Task(Timestamped, Base):
-    """One task: what to do, who does it, by when, and what they deliver."""
+    """One task: what to do, who does it, by when, and what they deliver.
+
+    It comes from a meeting's conclusion notice (meeting, notice and item set) or from the
+    synthesis report of a written consultation (consultation set).
+    """
 
     __tablename__ = "tasks"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(
-        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), default=None, index=True
     )
-    conclusion_id: Mapped[int] = mapped_column(
-        ForeignKey("conclusions.id", ondelete="CASCADE"), index=True
+    conclusion_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conclusions.id", ondelete="CASCADE"), default=None, index=True
     )
-    item_id: Mapped[int] = mapped_column(
-        ForeignKey("conclusion_items.id", ondelete="CASCADE"), index=True
+    item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conclusion_items.id", ondelete="CASCADE"), default=None, index=True
+    )
+    consultation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), default=None, index=True
     )
     position: Mapped[int] = mapped_column(default=0)
     content: Mapped[str] = mapped_column(Text)

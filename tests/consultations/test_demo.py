@@ -28,10 +28,14 @@ async def test_the_demo_has_a_consultation_at_each_step(
         drafted = await report.current(s, found["closed"].id)
         chair = await s.get(User, found["closed"].chair_id)
         assert chair is not None
-        to_sign = (await views.detail(s, chair, found["closed"]))["actions"]
+        seen = await views.detail(s, chair, found["closed"])
+        to_sign = seen["actions"]
         drafts = {status: await documents.snapshot(s, daibieu3, ConsultationOwner(c))
                   for status, c in found.items()}
     assert set(found) == {"closed", "sent", "submitted"}
+    # Its report gives the Department of Finance a task, assigned once the chair signs.
+    assert [(t["responsible"], t["status"]) for t in seen["report"]["tasks"]] == [
+        ("Sở Tài chính", "planned")]
     # Closed at its deadline, as a running node would have closed it.
     assert found["closed"].closed_at == found["closed"].deadline
     result = found["closed"].result

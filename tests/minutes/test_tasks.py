@@ -129,7 +129,8 @@ async def test_office_sees_overdue_first_then_by_deadline_then_done(
         (world["delegate"].full_name, 1, 0, 0),
     ]
     rows = list(csv.reader(io.StringIO(tasks.csv_export(office).lstrip("\ufeff"))))
-    assert rows[0][:5] == ["STT", "Cuộc họp", "Số thông báo", "Nội dung kết luận", "Nhiệm vụ"]
+    assert rows[0][:5] == ["STT", "Cuộc họp, lấy ý kiến", "Số văn bản", "Nội dung kết luận",
+                           "Nhiệm vụ"]
     assert rows[1][4:9] == ["Quá hạn lâu", "UBND huyện Phú Lộc", "01/12/2026", "Báo cáo",
                             "Quá hạn"]
     assert rows[1][2] == "07/TB-UBND"
