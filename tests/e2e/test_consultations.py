@@ -131,6 +131,7 @@ SIGNED_TITLE = "Lấy ý kiến về chủ trương đầu tư cầu Phú Lộc 
 DRAFT = "Dự thảo Nghị quyết về chủ trương đầu tư cầu Phú Lộc 2"
 SIGNED_QUESTION = "Đồng ý chủ trương đầu tư cầu Phú Lộc 2 theo tờ trình của Sở Giao thông vận tải?"
 PHONE = {"width": 390, "height": 844}
+REPORT_TASK = "Thẩm định tổng mức đầu tư cầu Phú Lộc 2"
 PROPOSAL = "Đề nghị Chủ tịch UBND tỉnh ký quyết định phê duyệt chủ trương đầu tư."
 WIDTH = "document.documentElement.scrollWidth"
 
@@ -258,11 +259,20 @@ async def test_signed_replies_and_the_signed_synthesis_report(screens: Screens) 
     draft = secretary.locator("#cs-report-draft")
     await expect(draft).to_have_text("Lập báo cáo tổng hợp")
     await secretary.fill("#cs-report-text", PROPOSAL)
+    # Its conclusions give a task: who, by when, what they deliver.
+    await secretary.click("#cs-report-add-task")
+    task = secretary.locator("#cs-report-task-rows .task-row")
+    await expect(task).to_have_count(1)
+    await task.locator(".t-content").fill(REPORT_TASK)
+    await task.locator(".t-responsible").select_option(label="Sở Kế hoạch và Đầu tư")
+    await task.locator(".t-deadline").fill("15/03/2027")
+    await task.locator(".t-deliverable").fill("Báo cáo thẩm định")
     await draft.click()
     await expect(secretary.locator("#cs-report-status")).to_contain_text("Chờ")
     await expect(secretary.locator("#cs-report-number")).not_to_be_empty()
     await expect(draft).to_have_text("Lập lại báo cáo")
     await expect(secretary.locator("#cs-report-text")).to_have_value(PROPOSAL)
+    await expect(task.locator(".t-content")).to_have_value(REPORT_TASK)
     # Members see the report only once it is signed.
     await expect(first.locator("#cs-result")).to_be_visible()
     await expect(first.locator("#cs-report")).to_have_count(0)
@@ -297,6 +307,21 @@ async def test_signed_replies_and_the_signed_synthesis_report(screens: Screens) 
     assert (await member_pdf.body()).startswith(b"%PDF")
     await expect(second.locator("#cs-report-pdf")).to_be_visible()
     assert await second.evaluate(WIDTH) <= PHONE["width"]
+    # The task went to the unit with the signature: its director follows it from the
+    # report, reports progress, and the office's page shows where it stands.
+    given = second.locator("#cs-report-tasks")
+    await expect(given).to_contain_text(REPORT_TASK)
+    await expect(given.locator("[data-state=on_track]")).to_be_visible()
+    await given.locator("#cs-report-tasks-follow").click()
+    card = second.locator(".task-card", has_text=REPORT_TASK)
+    await expect(card.locator(".task-origin")).to_contain_text(SIGNED_TITLE)
+    await card.locator(".task-head").click()
+    await card.locator(".t-progress").fill("30")
+    await card.locator("button", has_text="Gửi báo cáo tiến độ").click()
+    await expect(card.locator(".progress")).to_have_attribute("title", "30%")
+    assert await second.evaluate(WIDTH) <= PHONE["width"]
+    await card.locator(".task-origin-link").click()
+    await expect(second.locator("#cs-report-tasks")).to_be_visible()
 
 
 async def test_the_office_withdraws_a_submission_and_deletes_the_draft(

@@ -1,12 +1,12 @@
 // The conclusion tab (thông báo kết luận): per agenda item the conclusions and the tasks
 // (who, by when, what they deliver); the secretary sends it for signature, the chair signs
 // and it is issued with its number; the due date (5 working days) is watched throughout.
-import { get, post, put } from "../api.js";
-import { dayField, parseDay } from "../dates.js";
+import { post, put } from "../api.js";
 import { extend, t } from "../i18n.js";
 import { askDialog, attempt, h, toast } from "../ui.js";
 import { unitGroups } from "../units.js";
 import { docBadge, formatDay, signDialog, signaturesBlock } from "./minutes.js";
+import { readTaskRows, taskReferences, taskRow, taskRows, tasksTable } from "./task_rows.js";
 
 extend({
   vi: {
@@ -26,16 +26,11 @@ extend({
     conclusion_submitted: "Đã trình chủ trì ký thông báo kết luận.",
     conclusion_return_title: "Trả lại thông báo kết luận", conclusion_returned_ok: "Đã trả lại thông báo kết luận cho thư ký.",
     conclusion_issue_date: "Ngày ban hành",
-    tasks_of_item: "Nhiệm vụ", task_content: "Nội dung nhiệm vụ", task_responsible: "Đơn vị, cá nhân chủ trì",
-    task_deadline: "Thời hạn", task_deliverable: "Sản phẩm", task_add: "+ Thêm nhiệm vụ",
-    task_remove: "Xóa", task_choose: "— Chọn —", task_units: "Đơn vị", task_people: "Cá nhân",
     deadline_on_track: "Hạn ban hành thông báo kết luận: {date} (còn {n} ngày làm việc).",
     deadline_due_soon: "Sắp đến hạn ban hành thông báo kết luận: {date} (còn {n} ngày làm việc).",
     deadline_overdue: "Đã quá hạn ban hành thông báo kết luận ({date}, quá {n} ngày làm việc).",
     deadline_issued_on_time: "Đã ban hành đúng hạn (hạn {date}).",
     deadline_issued_late: "Đã ban hành sau hạn {date}.",
-    state_planned: "Chưa ban hành", state_on_track: "Đang thực hiện", state_due_soon: "Sắp đến hạn",
-    state_overdue: "Quá hạn", state_done: "Hoàn thành", state_done_late: "Hoàn thành (quá hạn)",
   },
   en: {
     conclusion_tab: "Conclusions", conclusion_title: "Conclusion notice",
@@ -54,16 +49,11 @@ extend({
     conclusion_submitted: "The conclusion notice was sent to the chair for signature.",
     conclusion_return_title: "Return the conclusion notice", conclusion_returned_ok: "The notice was returned to the secretary.",
     conclusion_issue_date: "Issued on",
-    tasks_of_item: "Tasks", task_content: "Task", task_responsible: "Responsible unit or person",
-    task_deadline: "Deadline", task_deliverable: "Deliverable", task_add: "+ Add task",
-    task_remove: "Remove", task_choose: "— Choose —", task_units: "Units", task_people: "People",
     deadline_on_track: "The conclusion notice is due on {date} ({n} working days left).",
     deadline_due_soon: "The conclusion notice is due soon: {date} ({n} working days left).",
     deadline_overdue: "The conclusion notice is overdue ({date}, {n} working days late).",
     deadline_issued_on_time: "Issued on time (due {date}).",
     deadline_issued_late: "Issued after its due date {date}.",
-    state_planned: "Not issued", state_on_track: "In progress", state_due_soon: "Due soon",
-    state_overdue: "Overdue", state_done: "Done", state_done_late: "Done late",
   },
 });
 
@@ -92,51 +82,8 @@ export function deadlineBanner(info) {
     t(`deadline_${info.state}`, { date: formatDay(info.due_date), n }));
 }
 
-export function stateBadge(task) {
-  return h("span", { class: `badge task-${task.state}`, dataset: { state: task.state } }, t(`state_${task.state}`));
-}
-
-async function references(ctx) {
-  if (!ctx.conclusionRefs) {
-    ctx.conclusionRefs = Promise.all([
-      get("/api/units").then((u) => u.units || []).catch(() => []),
-      get("/api/users").catch(() => []),
-    ]).then(([units, users]) => ({
-      units, users: users.filter((u) => u.active && !["remote_room", "observer", "admin"].includes(u.role)),
-    }));
-  }
-  return ctx.conclusionRefs;
-}
-
-function responsibleSelect(refs, task) {
-  const value = task.responsible_unit ? `u:${task.responsible_unit.id}`
-    : task.responsible_user ? `p:${task.responsible_user.id}` : "";
-  return h("select", { class: "t-responsible" },
-    h("option", { value: "" }, t("task_choose")),
-    // A notice gives tasks to units first (a department, a district), people last.
-    unitGroups(refs.units).map((group) => h("optgroup", { label: group.label, dataset: { kind: group.kind } },
-      group.units.map((u) => h("option", { value: `u:${u.id}`, selected: value === `u:${u.id}` }, u.name)))),
-    h("optgroup", { label: t("task_people") },
-      refs.users.map((u) => h("option", { value: `p:${u.id}`, selected: value === `p:${u.id}` },
-        u.title ? `${u.full_name} — ${u.title}` : u.full_name))));
-}
-
-function taskRow(refs, task = {}) {
-  const remove = h("button", { type: "button", class: "ghost small", onclick: (e) => e.target.closest(".task-row").remove() },
-    t("task_remove"));
-  return h("div", { class: "task-row", dataset: { taskId: task.id || "" } },
-    h("label", { class: "wide" }, t("task_content"),
-      h("textarea", { class: "t-content", rows: 2, maxlength: 5000 }, task.content || "")),
-    h("label", {}, t("task_responsible"), responsibleSelect(refs, task)),
-    // dd/mm/yyyy whatever the browser's locale (an <input type=date> would follow it).
-    h("label", {}, t("task_deadline"), dayField({ class: "t-deadline" }, { value: task.deadline || "" })),
-    h("label", {}, t("task_deliverable"),
-      h("input", { class: "t-deliverable", maxlength: 500, value: task.deliverable || "" })),
-    h("div", { class: "task-row-actions" }, remove));
-}
-
 function itemEditor(refs, item) {
-  const tasks = h("div", { class: "task-rows" }, item.tasks.map((task) => taskRow(refs, task)));
+  const tasks = taskRows(refs, item.tasks);
   return h("fieldset", { class: "conclusion-item", dataset: { itemId: item.id || "", agendaItemId: item.agenda_item_id || "" } },
     h("label", {}, t("conclusion_item_title"), h("input", { class: "c-title", value: item.title, maxlength: 500 })),
     h("label", {}, t("conclusion_item_text"), h("textarea", { class: "c-text", rows: 4 }, item.text || "")),
@@ -161,17 +108,7 @@ function collect(form, notice) {
       agenda_item_id: number(el.dataset.agendaItemId),
       title: el.querySelector(".c-title").value,
       text: el.querySelector(".c-text").value,
-      tasks: [...el.querySelectorAll(".task-row")].map((row) => {
-        const who = row.querySelector(".t-responsible").value;
-        return {
-          id: number(row.dataset.taskId),
-          content: row.querySelector(".t-content").value,
-          deadline: parseDay(row.querySelector(".t-deadline").value) || row.querySelector(".t-deadline").value.trim(),
-          deliverable: row.querySelector(".t-deliverable").value,
-          responsible_unit_id: who.startsWith("u:") ? Number(who.slice(2)) : null,
-          responsible_user_id: who.startsWith("p:") ? Number(who.slice(2)) : null,
-        };
-      }),
+      tasks: readTaskRows(el),
     })),
   };
 }
@@ -215,13 +152,7 @@ function readOnly(notice) {
     notice.items.map((item, index) => h("section", { dataset: { itemId: item.id } },
       h("h3", {}, `${index + 1}. ${item.title}`),
       item.text.split("\n").filter(Boolean).map((p) => h("p", {}, p)),
-      item.tasks.length ? h("div", { class: "table-scroll" }, h("table", { class: "tasks-table" },
-        h("tr", {}, ["#", t("task_content"), t("task_responsible"), t("task_deadline"), t("task_deliverable"), ""]
-          .map((x) => h("th", {}, x))),
-        item.tasks.map((task, i) => h("tr", { dataset: { taskId: task.id } },
-          h("td", {}, String(i + 1)), h("td", {}, task.content), h("td", {}, task.responsible),
-          h("td", {}, formatDay(task.deadline)), h("td", {}, task.deliverable),
-          h("td", {}, task.status === "planned" ? null : stateBadge(task)))))) : null)),
+      item.tasks.length ? tasksTable(item.tasks) : null)),
     notice.closing ? h("p", {}, notice.closing) : null);
 }
 
@@ -282,7 +213,7 @@ async function render(container, ctx) {
   if (notice.status === "draft" && access.manage) {
     const version = notice.version;
     if (!ctx.conclusionEditor || ctx.conclusionEditor.version !== version) {
-      const refs = await references(ctx);
+      const refs = await taskReferences(ctx);
       if (ctx.tab !== "conclusion") return; // the user moved on while the lists loaded
       ctx.conclusionEditor = { version, element: editorFor(ctx, notice, refs) };
     }

@@ -1,13 +1,15 @@
 // A consultation's outcome: per question the count of each answer over all members asked
 // (those who did not reply shown apart, never as agreeing), the verdict and the rule in
 // words; then who answered what, with each opinion and the member's unit. Then the
-// synthesis report (báo cáo tổng hợp ý kiến): the office drafts it, its chair signs it.
+// synthesis report (báo cáo tổng hợp ý kiến): the office drafts it with the tasks its
+// conclusions give, its chair signs it, and the tasks go to the follow-up.
 import { post } from "../api.js";
 import { formatDayTime, formatNumber, formatPercent } from "../format.js";
 import { t } from "../i18n.js";
 import { session } from "../session.js";
 import { attempt, h, toast } from "../ui.js";
 import { signingDialog } from "./consultation_reply.js";
+import { readTaskRows, taskReferences, taskRow, taskRows, tasksTable } from "./task_rows.js";
 import "./consultations_i18n.js";
 
 /** The bar of one row: its share of all members asked. */
@@ -138,32 +140,74 @@ export function reportSection(c, ui) {
     buttons.append(sign);
   }
   if (buttons.children.length) parts.push(buttons);
+  if (report && report.tasks.length && !drafts) parts.push(givenTasks(c, report));
   if (drafts) parts.push(reportEditor(c, ui));
   else ui.report = null;
   return h("section", { class: "card cs-report", id: "cs-report", tabindex: -1, dataset: { status: report ? report.status : "none" } }, parts);
 }
 
-/** The office's proposal and the button that drafts the report from it. */
+/** The tasks the report gives: planned until signed, then where each stands. */
+function givenTasks(c, report) {
+  const signed = report.status === "signed";
+  return h("div", { class: "cs-report-tasks", id: "cs-report-tasks" },
+    h("h3", {}, t("cs_report_tasks")), tasksTable(report.tasks),
+    signed ? h("a", { href: `/tasks?consultation_id=${c.id}`, "data-link": true, id: "cs-report-tasks-follow" }, t("cs_report_tasks_follow"))
+      : h("p", { class: "muted" }, t("cs_report_tasks_planned")));
+}
+
+/** The rows of the tasks last drafted, filled once the units and people are loaded. */
+function fillTaskRows(ui, tasks) {
+  const kept = ui.report;
+  kept.tasks.replaceChildren();
+  taskReferences(ui).then((refs) => {
+    kept.refs = refs;
+    kept.tasks.replaceChildren(...taskRows(refs, tasks).children);
+  });
+}
+
+/** The office's proposal, the tasks it gives, and the button that drafts the report. */
 function reportEditor(c, ui) {
   const given = c.report ? c.report.conclusions || "" : "";
+  const givenTasks = c.report ? c.report.tasks : [];
+  const signature = JSON.stringify(givenTasks.map((task) => task.id));
   if (!ui.report || ui.report.id !== c.id) {
     const text = h("textarea", { id: "cs-report-text", rows: 6, maxlength: 20000, "aria-describedby": "cs-report-hint" }, given);
-    ui.report = { id: c.id, text, dirty: false };
-    text.addEventListener("input", () => { ui.report.dirty = true; });
-  } else if (!ui.report.dirty && ui.report.text.value !== given) {
+    const tasks = h("div", { class: "task-rows", id: "cs-report-task-rows" });
+    ui.report = { id: c.id, text, tasks, dirty: false, signature, refs: null };
+    const touched = () => { ui.report.dirty = true; };
+    text.addEventListener("input", touched);
+    tasks.addEventListener("input", touched);
+    tasks.addEventListener("change", touched);
+    tasks.addEventListener("click", (e) => { if (e.target.closest("button")) touched(); });
+    fillTaskRows(ui, givenTasks);
+  } else if (!ui.report.dirty && (ui.report.text.value !== given || ui.report.signature !== signature)) {
     // Not being typed into: what the office last drafted, perhaps from another screen.
     ui.report.text.value = given;
+    ui.report.signature = signature;
+    fillTaskRows(ui, givenTasks);
   }
   const kept = ui.report;
+  const add = h("button", { type: "button", class: "ghost small", id: "cs-report-add-task" }, t("task_add"));
+  add.addEventListener("click", () => attempt(async () => {
+    const refs = kept.refs || await taskReferences(ui);
+    kept.dirty = true;
+    const row = taskRow(refs);
+    kept.tasks.append(row);
+    row.querySelector(".t-content").focus();
+  }, add));
   const draft = h("button", { type: "button", id: "cs-report-draft" }, c.report ? t("cs_report_redraft") : t("cs_report_draft"));
   draft.addEventListener("click", () => attempt(async () => {
-    const detail = await post(`/api/consultations/${c.id}/report`, { conclusions: kept.text.value });
+    const detail = await post(`/api/consultations/${c.id}/report`,
+      { conclusions: kept.text.value, tasks: readTaskRows(kept.tasks) });
     kept.dirty = false;
+    kept.signature = JSON.stringify(detail.report ? detail.report.tasks.map((task) => task.id) : []);
     toast(t("cs_report_drafted"));
     ui.apply(detail);
   }, draft));
   return h("div", { class: "cs-report-editor" },
     h("label", { for: "cs-report-text" }, t("cs_report_text")), kept.text,
     h("span", { class: "field-hint", id: "cs-report-hint" }, t("cs_report_hint")),
+    h("fieldset", { class: "cs-report-task-editor" }, h("legend", {}, t("cs_report_tasks")),
+      h("p", { class: "field-hint" }, t("cs_report_tasks_hint")), kept.tasks, add),
     h("div", { class: "row cs-report-buttons" }, h("span", { class: "spacer" }), draft));
 }

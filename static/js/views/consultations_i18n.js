@@ -122,6 +122,9 @@ extend({
     cs_report_sign_message: "Báo cáo số {number} được ký bằng khóa ký số của đồng chí; sau khi ký, các thành viên được hỏi ý kiến xem được báo cáo.",
     cs_report_signed_ok: "Đã ký báo cáo tổng hợp ý kiến.",
     cs_report_none_yet: "Văn phòng chưa lập báo cáo tổng hợp ý kiến.",
+    cs_report_tasks: "Nhiệm vụ giao", cs_report_tasks_hint: "Mỗi nhiệm vụ ghi rõ đơn vị chủ trì, thời hạn và sản phẩm; được giao và theo dõi khi lãnh đạo ký báo cáo.",
+    cs_report_tasks_planned: "Các nhiệm vụ được giao khi lãnh đạo ký báo cáo.",
+    cs_report_tasks_follow: "Theo dõi nhiệm vụ",
   },
   en: {
     nav_consultations: "Consultations",
@@ -234,5 +237,8 @@ extend({
     cs_report_sign_message: "Report no. {number} is signed with your key; once signed, the members asked can read it.",
     cs_report_signed_ok: "The synthesis report is signed.",
     cs_report_none_yet: "The office has not drafted the synthesis report yet.",
+    cs_report_tasks: "Tasks given", cs_report_tasks_hint: "Each task names the responsible unit, its deadline and its deliverable; they are assigned and followed up once the chair signs the report.",
+    cs_report_tasks_planned: "The tasks are assigned when the chair signs the report.",
+    cs_report_tasks_follow: "Follow up the tasks",
   },
 });

@@ -1,11 +1,13 @@
 // Task follow-up: a unit sees its tasks, reports progress and hands in its deliverable;
-// the office sees every task it follows, overdue first, by unit and by meeting, with CSV.
+// the office sees every task it follows, overdue first, by unit, by meeting and by written
+// consultation (whose synthesis report gave it), with CSV.
 import { get, post } from "../api.js";
 import { extend, formatDateTime, t } from "../i18n.js";
 import { onConnectionChange, onNotice } from "../live.js";
 import { hasRole } from "../session.js";
 import { attempt, fill, h, mount, toast } from "../ui.js";
-import { deadlineBanner, stateBadge } from "./conclusions.js";
+import { deadlineBanner } from "./conclusions.js";
+import { stateBadge } from "./task_rows.js";
 import { formatDay } from "./minutes.js";
 
 extend({
@@ -13,7 +15,10 @@ extend({
     nav_tasks: "Nhiệm vụ", tasks_title: "Theo dõi nhiệm vụ sau cuộc họp",
     tasks_scope_all: "Tất cả", tasks_scope_mine: "Của đơn vị tôi", tasks_scope_office: "Theo dõi chung",
     tasks_none: "Không có nhiệm vụ nào.", tasks_export: "Xuất CSV (Excel)",
-    tasks_filter_unit: "Đơn vị", tasks_filter_meeting: "Cuộc họp", tasks_filter_state: "Tình trạng",
+    tasks_filter_unit: "Đơn vị", tasks_filter_meeting: "Cuộc họp, lấy ý kiến", tasks_filter_state: "Tình trạng",
+    tasks_meetings: "Cuộc họp", tasks_consultations: "Lấy ý kiến thành viên",
+    tasks_by_consultation: "Theo phiếu lấy ý kiến", task_report_no: "Báo cáo số {number}",
+    task_open_report: "Xem báo cáo tổng hợp ý kiến",
     tasks_any: "Tất cả", tasks_open: "Chưa hoàn thành", tasks_by_unit: "Theo đơn vị",
     tasks_by_meeting: "Theo cuộc họp", tasks_total: "Tổng", tasks_overdue: "Quá hạn",
     tasks_due_soon: "Sắp đến hạn", tasks_done: "Hoàn thành",
@@ -33,7 +38,10 @@ extend({
     nav_tasks: "Tasks", tasks_title: "Follow-up of meeting tasks",
     tasks_scope_all: "All", tasks_scope_mine: "My unit's", tasks_scope_office: "Followed by the office",
     tasks_none: "No tasks.", tasks_export: "Export CSV (Excel)",
-    tasks_filter_unit: "Unit", tasks_filter_meeting: "Meeting", tasks_filter_state: "State",
+    tasks_filter_unit: "Unit", tasks_filter_meeting: "Meeting or consultation", tasks_filter_state: "State",
+    tasks_meetings: "Meetings", tasks_consultations: "Written consultations",
+    tasks_by_consultation: "By consultation", task_report_no: "Report no. {number}",
+    task_open_report: "Open the synthesis report",
     tasks_any: "All", tasks_open: "Not done", tasks_by_unit: "By unit",
     tasks_by_meeting: "By meeting", tasks_total: "Total", tasks_overdue: "Overdue",
     tasks_due_soon: "Due soon", tasks_done: "Done",
@@ -121,7 +129,9 @@ function detailPanel(task, refresh) {
     }, reopen));
     parts.push(reopen);
   }
-  parts.push(h("a", { href: `/meetings/${task.meeting.id}/conclusion`, "data-link": true }, t("task_open_notice")));
+  parts.push(task.consultation
+    ? h("a", { href: `/consultations/${task.consultation.id}`, "data-link": true, class: "task-origin-link" }, t("task_open_report"))
+    : h("a", { href: `/meetings/${task.meeting.id}/conclusion`, "data-link": true, class: "task-origin-link" }, t("task_open_notice")));
   return h("div", { class: "task-detail" }, parts);
 }
 
@@ -129,7 +139,9 @@ function taskCard(task, open, toggle) {
   return h("article", { class: `card task-card ${task.state}`, dataset: { taskId: task.id, state: task.state } },
     h("button", { type: "button", class: "task-head", "aria-expanded": String(open), onclick: toggle },
       h("div", { class: "row" }, stateBadge(task),
-        h("span", { class: "muted" }, t("task_notice", { number: task.number }), " · ", task.meeting.title)),
+        h("span", { class: "muted task-origin" }, task.consultation
+          ? [t("task_report_no", { number: task.number }), " · ", task.consultation.title]
+          : [t("task_notice", { number: task.number }), " · ", task.meeting.title])),
       h("div", { class: "task-content" }, task.content),
       h("div", { class: "task-meta" },
         h("span", {}, h("b", {}, t("task_responsible"), ": "), task.responsible),
@@ -155,7 +167,8 @@ export async function tasksView(params, query) {
   const office = hasRole("secretary", "chair", "admin");
   const filter = {
     scope: query.get("scope") || "all", unit_id: query.get("unit_id") || "",
-    meeting_id: query.get("meeting_id") || "", state: query.get("state") || "",
+    meeting_id: query.get("meeting_id") || "", consultation_id: query.get("consultation_id") || "",
+    state: query.get("state") || "",
   };
   const opened = new Set();
   const details = new Map();
@@ -168,10 +181,26 @@ export async function tasksView(params, query) {
     notices, controls, h("div", { class: "tasks-layout" }, list, side));
 
   const queryString = () => new URLSearchParams(Object.entries(filter).filter(([, v]) => v)).toString();
-  let data = { tasks: [], by_unit: [], by_meeting: [] };
+  let data = { tasks: [], by_unit: [], by_meeting: [], by_consultation: [] };
 
   const draw = () => {
     exportLink.href = `/api/tasks.csv?${queryString()}`;
+    // One list of where tasks come from: meetings, then written consultations.
+    const originSelect = () => {
+      const chosen = filter.meeting_id ? `m:${filter.meeting_id}` : filter.consultation_id ? `c:${filter.consultation_id}` : "";
+      const group = (label, groups, prefix) => (groups.length ? h("optgroup", { label },
+        groups.map((g) => h("option", { value: `${prefix}:${g.id}`, selected: chosen === `${prefix}:${g.id}` }, g.name))) : null);
+      const el = h("select", { id: "filter-origin" },
+        h("option", { value: "", selected: !chosen }, t("tasks_any")),
+        group(t("tasks_meetings"), data.by_meeting, "m"),
+        group(t("tasks_consultations"), data.by_consultation || [], "c"));
+      el.addEventListener("change", () => {
+        filter.meeting_id = el.value.startsWith("m:") ? el.value.slice(2) : "";
+        filter.consultation_id = el.value.startsWith("c:") ? el.value.slice(2) : "";
+        refresh();
+      });
+      return el;
+    };
     const select = (name, options) => {
       const el = h("select", { id: `filter-${name}` }, options.map(([value, label]) =>
         h("option", { value, selected: String(filter[name]) === String(value) }, label)));
@@ -187,8 +216,7 @@ export async function tasksView(params, query) {
         select("state", [["", t("tasks_any")], ...STATES.map((s) => [s, s === "open" ? t("tasks_open") : t(`state_${s}`)])])),
       h("label", {}, t("tasks_filter_unit"),
         select("unit_id", [["", t("tasks_any")], ...data.by_unit.filter((g) => g.id).map((g) => [g.id, g.name])])),
-      h("label", {}, t("tasks_filter_meeting"),
-        select("meeting_id", [["", t("tasks_any")], ...data.by_meeting.map((g) => [g.id, g.name])])));
+      h("label", {}, t("tasks_filter_meeting"), originSelect()));
     notices.replaceChildren(...(data.notices_due || []).length ? [h("div", { class: "card" },
       h("h3", {}, t("notices_due")),
       data.notices_due.map((n) => h("a", { class: "notice-due", href: `/meetings/${n.meeting.id}/conclusion`, "data-link": true },
@@ -205,7 +233,12 @@ export async function tasksView(params, query) {
     }) : [h("p", { class: "muted", id: "tasks-none" }, t("tasks_none"))]));
     fill(side,
       summaryTable(t("tasks_by_unit"), data.by_unit, office ? (id) => { filter.unit_id = String(id); refresh(); } : null),
-      office ? summaryTable(t("tasks_by_meeting"), data.by_meeting, (id) => { filter.meeting_id = String(id); refresh(); }) : null);
+      office ? summaryTable(t("tasks_by_meeting"), data.by_meeting, (id) => {
+        filter.meeting_id = String(id); filter.consultation_id = ""; refresh();
+      }) : null,
+      office ? summaryTable(t("tasks_by_consultation"), data.by_consultation || [], (id) => {
+        filter.consultation_id = String(id); filter.meeting_id = ""; refresh();
+      }) : null);
   };
 
   async function refresh() {
