@@ -183,13 +183,12 @@ async def draft(session: AsyncSession, actor: User, consultation_id: int, conclu
         raise Invalid("consultation_report_needs_conclusions", field="conclusions")
     if len(text) > MAX_CONCLUSIONS:
         raise Invalid("field_too_long", field="conclusions", max=MAX_CONCLUSIONS)
-    assert consultation.closed_at is not None
-    await tasks.check_inputs(session, given, local_date(consultation.closed_at),
-                             "task_deadline_before_close")
+    day = on or local_date(utcnow())
+    # A task due before the report is drafted would be overdue the day it is assigned.
+    await tasks.check_inputs(session, given, day, "task_deadline_past")
     chair = await session.get(User, consultation.chair_id)
     assert chair is not None
     head = await signatures.letterhead(session, consultation.unit_id)
-    day = on or local_date(utcnow())
     if not consultation.report_number:
         # Reserved once: a report redrafted keeps its number.
         sequence = await signatures.next_number(session, consultation.unit_id, day.year,

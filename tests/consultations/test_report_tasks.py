@@ -151,7 +151,7 @@ async def test_a_report_task_is_followed_up_like_a_notice_task(
 
 
 @pytest.mark.parametrize(("change", "code"), [
-    ({"deadline": -1}, "task_deadline_before_close"),
+    ({"deadline": -1}, "task_deadline_past"),
     ({"responsible_unit_id": 999_999}, "unknown_unit"),
     ({"responsible_unit_id": None}, "task_responsible_required"),
     ({"content": "  "}, "task_content_required"),
@@ -194,7 +194,7 @@ async def test_report_tasks_over_http(client_factory: Any, world: World,
         headers={"accept-language": "vi"})
     assert late.status_code == 422
     assert late.json()["error"]["message"] == (
-        "Thời hạn của nhiệm vụ không thể trước ngày kết thúc lấy ý kiến.")
+        "Thời hạn của nhiệm vụ đã qua: vui lòng chọn từ hôm nay trở đi.")
     drafted = await secretary.post(f"{url}/report", json=body)
     assert drafted.status_code == 200, drafted.text
     [planned] = drafted.json()["report"]["tasks"]

@@ -288,6 +288,9 @@ async def test_signed_replies_and_the_signed_synthesis_report(screens: Screens) 
     sign = chair.locator("#cs-report-sign")
     await sign.click()
     await expect(chair.locator("#cs-sign-dialog")).to_be_visible()
+    # He reads what he signs on the page, and that signing gives the task.
+    await expect(chair.locator("#cs-report-proposal")).to_contain_text(PROPOSAL)
+    await expect(chair.locator("#cs-sign-dialog")).to_contain_text("1 nhiệm vụ")
     await chair.fill("#cs-passphrase", "demo12345")
     await chair.click("#cs-report-sign-confirm")
     await expect(chair.locator("#cs-sign-dialog")).to_have_count(0)
@@ -321,7 +324,8 @@ async def test_signed_replies_and_the_signed_synthesis_report(screens: Screens) 
     await expect(card.locator(".progress")).to_have_attribute("title", "30%")
     assert await second.evaluate(WIDTH) <= PHONE["width"]
     await card.locator(".task-origin-link").click()
-    await expect(second.locator("#cs-report-tasks")).to_be_visible()
+    await expect(second.locator("#cs-report-tasks")).to_be_in_viewport()
+    assert await second.evaluate(WIDTH) <= PHONE["width"]
 
 
 async def test_the_office_withdraws_a_submission_and_deletes_the_draft(

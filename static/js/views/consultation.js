@@ -216,6 +216,8 @@ export async function consultationView(params) {
   };
 
   draw();
+  // A task's "open the report" lands on the report, not where the last page was scrolled.
+  if (window.location.hash === "#cs-report") document.getElementById("cs-report")?.scrollIntoView({ block: "start" });
   resendReplies(); // a reply left unsent on this device (a reload, a drop) goes now
   const offs = [
     ...drafts.follow(),

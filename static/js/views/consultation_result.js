@@ -130,7 +130,8 @@ export function reportSection(c, ui) {
       let signed = null;
       const done = await signingDialog({
         title: t("cs_report_sign_title"), confirmLabel: t("cs_report_sign"), confirmId: "cs-report-sign-confirm",
-        message: t("cs_report_sign_message", { number: report.number }),
+        message: [t("cs_report_sign_message", { number: report.number }),
+          report.tasks.length ? t("cs_report_sign_tasks", { n: report.tasks.length }) : null],
         action: async (passphrase) => { signed = await post(`/api/consultations/${c.id}/report/sign`, { passphrase }); },
       });
       if (!done) return;
@@ -140,6 +141,12 @@ export function reportSection(c, ui) {
     buttons.append(sign);
   }
   if (buttons.children.length) parts.push(buttons);
+  if (report && !drafts && report.conclusions) {
+    // What the chair signs and the members read, on the page as in the PDF.
+    parts.push(h("div", { class: "cs-report-proposal", id: "cs-report-proposal" },
+      h("h3", {}, t("cs_report_text")),
+      report.conclusions.split("\n").filter((line) => line.trim()).map((line) => h("p", {}, line))));
+  }
   if (report && report.tasks.length && !drafts) parts.push(givenTasks(c, report));
   if (drafts) parts.push(reportEditor(c, ui));
   else ui.report = null;

@@ -125,6 +125,7 @@ extend({
     cs_report_tasks: "Nhiệm vụ giao", cs_report_tasks_hint: "Mỗi nhiệm vụ ghi rõ đơn vị chủ trì, thời hạn và sản phẩm; được giao và theo dõi khi lãnh đạo ký báo cáo.",
     cs_report_tasks_planned: "Các nhiệm vụ được giao khi lãnh đạo ký báo cáo.",
     cs_report_tasks_follow: "Theo dõi nhiệm vụ",
+    cs_report_sign_tasks: "Khi ký, {n} nhiệm vụ trong báo cáo được giao cho các đơn vị chủ trì.",
   },
   en: {
     nav_consultations: "Consultations",
@@ -240,5 +241,6 @@ extend({
     cs_report_tasks: "Tasks given", cs_report_tasks_hint: "Each task names the responsible unit, its deadline and its deliverable; they are assigned and followed up once the chair signs the report.",
     cs_report_tasks_planned: "The tasks are assigned when the chair signs the report.",
     cs_report_tasks_follow: "Follow up the tasks",
+    cs_report_sign_tasks: "Signing assigns the report's {n} task(s) to their responsible units.",
   },
 });

@@ -12,6 +12,7 @@ extend({
     tasks_of_item: "Nhiệm vụ", task_content: "Nội dung nhiệm vụ", task_responsible: "Đơn vị, cá nhân chủ trì",
     task_deadline: "Thời hạn", task_deliverable: "Sản phẩm", task_add: "+ Thêm nhiệm vụ",
     task_remove: "Xóa", task_choose: "— Chọn —", task_units: "Đơn vị", task_people: "Cá nhân",
+    task_state: "Tình trạng",
     state_planned: "Chưa ban hành", state_on_track: "Đang thực hiện", state_due_soon: "Sắp đến hạn",
     state_overdue: "Quá hạn", state_done: "Hoàn thành", state_done_late: "Hoàn thành (quá hạn)",
   },
@@ -19,6 +20,7 @@ extend({
     tasks_of_item: "Tasks", task_content: "Task", task_responsible: "Responsible unit or person",
     task_deadline: "Deadline", task_deliverable: "Deliverable", task_add: "+ Add task",
     task_remove: "Remove", task_choose: "— Choose —", task_units: "Units", task_people: "People",
+    task_state: "State",
     state_planned: "Not issued", state_on_track: "In progress", state_due_soon: "Due soon",
     state_overdue: "Overdue", state_done: "Done", state_done_late: "Done late",
   },
@@ -93,10 +95,14 @@ export function readTaskRows(root) {
 /** Written tasks as a table; once issued, where each stands. */
 export function tasksTable(tasks) {
   return h("div", { class: "table-scroll" }, h("table", { class: "tasks-table" },
-    h("tr", {}, ["#", t("task_content"), t("task_responsible"), t("task_deadline"), t("task_deliverable"), ""]
+    h("tr", {}, ["#", t("task_content"), t("task_responsible"), t("task_deadline"), t("task_deliverable"), t("task_state")]
       .map((x) => h("th", {}, x))),
+    // Each cell carries its heading, which a phone shows beside it (the rows stack there).
     tasks.map((task, i) => h("tr", { dataset: { taskId: task.id } },
-      h("td", {}, String(i + 1)), h("td", {}, task.content), h("td", {}, task.responsible),
-      h("td", {}, formatDay(task.deadline)), h("td", {}, task.deliverable),
-      h("td", {}, task.status === "planned" ? null : stateBadge(task))))));
+      h("td", { dataset: { label: "#" } }, String(i + 1)),
+      h("td", { dataset: { label: t("task_content") } }, task.content),
+      h("td", { dataset: { label: t("task_responsible") } }, task.responsible),
+      h("td", { dataset: { label: t("task_deadline") } }, formatDay(task.deadline)),
+      h("td", { dataset: { label: t("task_deliverable") } }, task.deliverable),
+      h("td", { dataset: { label: t("task_state") } }, task.status === "planned" ? "—" : stateBadge(task))))));
 }

@@ -12,7 +12,7 @@ import { formatDay } from "./minutes.js";
 
 extend({
   vi: {
-    nav_tasks: "Nhiệm vụ", tasks_title: "Theo dõi nhiệm vụ sau cuộc họp",
+    nav_tasks: "Nhiệm vụ", tasks_title: "Theo dõi nhiệm vụ",
     tasks_scope_all: "Tất cả", tasks_scope_mine: "Của đơn vị tôi", tasks_scope_office: "Theo dõi chung",
     tasks_none: "Không có nhiệm vụ nào.", tasks_export: "Xuất CSV (Excel)",
     tasks_filter_unit: "Đơn vị", tasks_filter_meeting: "Cuộc họp, lấy ý kiến", tasks_filter_state: "Tình trạng",
@@ -35,7 +35,7 @@ extend({
     notices_due: "Thông báo kết luận chưa ban hành",
   },
   en: {
-    nav_tasks: "Tasks", tasks_title: "Follow-up of meeting tasks",
+    nav_tasks: "Tasks", tasks_title: "Task follow-up",
     tasks_scope_all: "All", tasks_scope_mine: "My unit's", tasks_scope_office: "Followed by the office",
     tasks_none: "No tasks.", tasks_export: "Export CSV (Excel)",
     tasks_filter_unit: "Unit", tasks_filter_meeting: "Meeting or consultation", tasks_filter_state: "State",
@@ -130,7 +130,7 @@ function detailPanel(task, refresh) {
     parts.push(reopen);
   }
   parts.push(task.consultation
-    ? h("a", { href: `/consultations/${task.consultation.id}`, "data-link": true, class: "task-origin-link" }, t("task_open_report"))
+    ? h("a", { href: `/consultations/${task.consultation.id}#cs-report`, "data-link": true, class: "task-origin-link" }, t("task_open_report"))
     : h("a", { href: `/meetings/${task.meeting.id}/conclusion`, "data-link": true, class: "task-origin-link" }, t("task_open_notice")));
   return h("div", { class: "task-detail" }, parts);
 }
