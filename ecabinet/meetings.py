@@ -305,6 +305,9 @@ def _manager_or_chair(manages: bool, chairs: bool) -> bool:
     return manages or chairs
 
 
+# A meeting announced or being prepared, not yet started: it may be postponed or cancelled.
+_NOT_STARTED = (S.submitted, S.approved, S.published)
+
 TRANSITIONS: dict[str, Transition] = {
     t.name: t
     for t in (
@@ -315,6 +318,7 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("start", frozenset({S.published}), S.in_session, _manager_or_chair),
         Transition("adjourn", frozenset({S.in_session}), S.adjourned, _manager_or_chair),
         Transition("close", frozenset({S.adjourned}), S.closed, _manager),
+        Transition("cancel", frozenset(_NOT_STARTED), S.cancelled, _manager_or_chair),
     )
 }
 
@@ -359,6 +363,9 @@ async def transition(
         raise Conflict("bad_transition", name=name, status=meeting.status.value)
     if name == "return" and not comment.strip():
         raise Invalid("return_needs_comment")
+    if name == "cancel" and not comment.strip():
+        # Everyone invited is told why: a cancellation without a reason helps nobody.
+        raise Invalid("reason_required", field="comment")
     if name == "publish":
         # Publishing sends the invitation: QĐ 45/2018 counts the lead time from here, so a
         # meeting that waited too long for approval must be rescheduled or marked urgent.
@@ -382,6 +389,8 @@ async def transition(
     meeting.status = step.target
     if name == "return":
         meeting.return_comment = comment.strip()
+    elif name == "cancel":
+        meeting.change_reason = comment.strip()
     elif name == "submit":
         meeting.return_comment = ""
     if name == "publish":
@@ -389,11 +398,46 @@ async def transition(
     await session.flush()
     await eventlog.append(session, meeting.id, "meeting.status", {
         "status": meeting.status.value, "previous": previous.value, "transition": name,
-        "comment": meeting.return_comment, "by": actor.full_name,
+        "comment": meeting.change_reason if name == "cancel" else meeting.return_comment,
+        "by": actor.full_name,
     })
     await audit.record(session, f"meeting.{name}", actor_id=actor.id, object_type="meeting",
                        object_id=meeting.id, meeting_id=meeting.id,
                        data=recorded)
+    eventlog.notify(session, await member_ids(session, meeting), "meetings.changed",
+                    meeting_id=meeting.id, status=meeting.status.value)
+    return meeting
+
+
+async def postpone(session: AsyncSession, actor: User, meeting_id: int, *, starts_at: datetime,
+                   ends_at: datetime | None, reason: str, now: datetime | None = None
+                   ) -> Meeting:
+    """Move a meeting not yet started to a later time, saying why to everyone invited."""
+    meeting = await get_meeting(session, actor, meeting_id)
+    if not (await can_manage(session, actor, meeting) or is_chair(actor, meeting)):
+        raise Forbidden("forbidden")
+    if meeting.status not in _NOT_STARTED:
+        raise Conflict("meeting_not_postponable", status=meeting.status.value)
+    if not reason.strip():
+        raise Invalid("reason_required", field="reason")
+    if starts_at <= max(meeting.starts_at, now or utcnow()):
+        # Postponing moves it later; an earlier time is a different meeting to announce.
+        raise Invalid("postpone_not_later", field="starts_at")
+    if ends_at is not None and ends_at <= starts_at:
+        raise Invalid("ends_before_start", field="ends_at")
+    before = meeting.starts_at
+    if meeting.postponed_from is None:
+        meeting.postponed_from = before
+    meeting.starts_at = starts_at
+    meeting.ends_at = ends_at
+    meeting.change_reason = reason.strip()
+    await session.flush()
+    await eventlog.append(session, meeting.id, "meeting.updated",
+                          {"meeting": await describe(session, meeting)})
+    await audit.record(session, "meeting.postpone", actor_id=actor.id, object_type="meeting",
+                       object_id=meeting.id, meeting_id=meeting.id,
+                       data={"from": before.isoformat(), "to": starts_at.isoformat(),
+                             "reason": meeting.change_reason})
     eventlog.notify(session, await member_ids(session, meeting), "meetings.changed",
                     meeting_id=meeting.id, status=meeting.status.value)
     return meeting
@@ -474,6 +518,8 @@ async def describe(session: AsyncSession, meeting: Meeting) -> dict[str, Any]:
         "urgent": meeting.urgent,
         "status": meeting.status.value,
         "return_comment": meeting.return_comment,
+        "change_reason": meeting.change_reason,
+        "postponed_from": meeting.postponed_from.isoformat() if meeting.postponed_from else None,
         "participant_count": int(people or 0),
         "invited_units": [
             {"unit_id": iu.unit_id, "name": un.name, "remote": iu.remote} for iu, un in invited
@@ -505,4 +551,5 @@ def summary(meeting: Meeting) -> dict[str, Any]:
         "status": meeting.status.value,
         "urgent": meeting.urgent,
         "unit_id": meeting.unit_id,
+        "postponed": meeting.postponed_from is not None,
     }

@@ -38,8 +38,10 @@ from ecabinet.models import MeetingStatus, ParticipantRole
 STATUS = enum_of(MeetingStatus)
 ROLE = enum_of(ParticipantRole)
 TRANSITION = enum_of(meetings.TRANSITIONS)
+# postponed: moved from the start first announced (the meeting says from when and why).
 SUMMARY = named("MeetingSummary", record(id=ID, title=STR, starts_at=TIME, place=STR,
-                                         status=STATUS, urgent=BOOL, unit_id=ID))
+                                         status=STATUS, urgent=BOOL, unit_id=ID,
+                                         postponed=BOOL))
 # Times are ISO 8601 with a time zone. A participant's role defaults to delegate.
 MEETING_BODY = obj(
     ["title", "unit_id", "chair_id", "starts_at"],
@@ -51,7 +53,9 @@ MEETING_BODY = obj(
 MEETING = named("Meeting", record(
     id=ID, title=STR, description=STR, unit=record(id=ID, name=STR),
     chair=record(id=ID, name=STR), created_by=ID, starts_at=TIME, ends_at=nullable(TIME),
-    place=STR, urgent=BOOL, status=STATUS, return_comment=STR, participant_count=COUNT,
+    place=STR, urgent=BOOL, status=STATUS, return_comment=STR,
+    # Why it was last postponed or why it was cancelled; the start first announced.
+    change_reason=STR, postponed_from=nullable(TIME), participant_count=COUNT,
     invited_units=arr(record(unit_id=ID, name=STR, remote=BOOL))))
 PARTICIPANT = named("Participant", record(user_id=ID, name=STR, title=STR, role=ROLE,
                                           voting=BOOL, unit_id=nullable(ID)))
@@ -160,6 +164,24 @@ async def transition(request: Request) -> Response:
         return ok(await snapshot.meeting_snapshot(ctx.db, ctx.user, meeting.id))
 
 
+@operation("Postpone a meeting not yet started to a later time, with the reason everyone "
+           "invited is told (its office or chair)", tag="meetings",
+           body=obj(["starts_at", "reason"], starts_at=TIME, ends_at=nullable(TIME),
+                    reason=STR),
+           response=SNAPSHOT, errors=[409])
+async def postpone(request: Request) -> Response:
+    """Its screens and lists show the new time, the first one and why."""
+    body = await json_body(request)
+    starts_at = payload.moment(body, "starts_at")
+    assert starts_at is not None
+    async with authed(request) as ctx:
+        meeting = await meetings.postpone(
+            ctx.db, ctx.user, request.path_params["id"], starts_at=starts_at,
+            ends_at=payload.moment(body, "ends_at", required=False),
+            reason=payload.text(body, "reason", required=False, max_length=2000))
+        return ok(await snapshot.meeting_snapshot(ctx.db, ctx.user, meeting.id))
+
+
 @operation("Events after a seq, or a fresh snapshot when the gap is too old", tag="meetings",
            response=CATCH_UP, query=obj(after=INT))
 async def events(request: Request) -> Response:
@@ -177,5 +199,6 @@ routes = [
     Route("/api/meetings/{id:int}", update_meeting, methods=["PUT"]),
     Route("/api/meetings/{id:int}/participants", participants, methods=["GET"]),
     Route("/api/meetings/{id:int}/transitions/{name}", transition, methods=["POST"]),
+    Route("/api/meetings/{id:int}/postpone", postpone, methods=["POST"]),
     Route("/api/meetings/{id:int}/events", events, methods=["GET"]),
 ]

@@ -12,7 +12,8 @@ from ecabinet.models.base import Base, Timestamped, utcnow
 
 
 class MeetingStatus(enum.StrEnum):
-    """The life of a meeting: draft → submitted → approved → published → in session → closed."""
+    """The life of a meeting: draft → submitted → approved → published → in session → closed;
+    or cancelled, with a reason, before it starts."""
 
     draft = "draft"
     submitted = "submitted"
@@ -21,6 +22,7 @@ class MeetingStatus(enum.StrEnum):
     in_session = "in_session"
     adjourned = "adjourned"
     closed = "closed"
+    cancelled = "cancelled"
 
 
 class ParticipantRole(enum.StrEnum):
@@ -53,6 +55,10 @@ class Meeting(Timestamped, Base):
         Enum(MeetingStatus, native_enum=False, length=20), default=MeetingStatus.draft, index=True
     )
     return_comment: Mapped[str] = mapped_column(Text, default="")
+    # Why it was last postponed, or why it was cancelled: said to everyone invited.
+    change_reason: Mapped[str] = mapped_column(Text, default="")
+    # The start first announced, once the meeting has been postponed.
+    postponed_from: Mapped[datetime | None] = mapped_column(default=None)
     published_at: Mapped[datetime | None] = mapped_column(default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # Highest event seq handed out; bumped under a row lock to keep seq gap-free.

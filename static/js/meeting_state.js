@@ -13,7 +13,8 @@ export const meetingReducers = {
   },
   "meeting.status": (state, event) => {
     state.meeting.status = event.data.status;
-    state.meeting.return_comment = event.data.comment;
+    if (event.data.transition === "cancel") state.meeting.change_reason = event.data.comment;
+    else state.meeting.return_comment = event.data.comment;
     state.stale = true; // the user's allowed transitions changed: refetch
   },
 };

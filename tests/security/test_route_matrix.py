@@ -79,12 +79,14 @@ from ecabinet.models import (
     ConclusionStatus,
     ConsultationQuestion,
     Meeting,
+    MeetingStatus,
     ParticipantRole,
     Task,
     TaskReport,
     TaskStatus,
     User,
 )
+from ecabinet.models.base import utcnow
 from ecabinet.signing import ca
 from tests.conftest import (
     PASSWORD,
@@ -214,6 +216,16 @@ class Fx:
     async def new_meeting(self) -> int:
         hall = await build_hall(self.sessions, self.world, extra_voters=0)
         return hall.meeting_id
+
+    async def new_published_meeting(self) -> int:
+        """A hall meeting set back to published, three days ahead: one to postpone."""
+        meeting_id = await self.new_meeting()
+        async with db.transaction(self.sessions) as s:
+            found = await s.get(Meeting, meeting_id)
+            assert found is not None
+            found.status = MeetingStatus.published
+            found.starts_at = utcnow() + timedelta(days=3)
+        return meeting_id
 
     async def new_draft_poll(self) -> int:
         poll = await self.run("secretary", lambda s, u: voting.create_poll(
@@ -602,6 +614,10 @@ ROUTES: dict[tuple[str, str], Case | list[Case]] = {
     ("PUT", "/api/meetings/{id:int}"): case(MANAGING, meeting, meeting_body),
     ("POST", "/api/meetings/{id:int}/transitions/{name}"): case(
         PRESIDING, lambda fx: {"id": fx.m, "name": "adjourn"}, body({}), fresh=fresh_meeting),
+    ("POST", "/api/meetings/{id:int}/postpone"): case(
+        PRESIDING, meeting, body(lambda fx: {
+            "starts_at": (utcnow() + timedelta(days=10)).isoformat(), "reason": "Trùng lịch"}),
+        fresh=fresh(Fx.new_published_meeting, "id")),
     ("GET", "/api/meetings/{id:int}/events"): case(VIEWERS, meeting, query(after=0)),
     # -- agenda ------------------------------------------------------------------------
     ("GET", "/api/meetings/{id:int}/agenda"): case(VIEWERS, meeting),

@@ -1,5 +1,6 @@
 // The overview tab: what the invitation says, who takes part, and the life-cycle buttons.
 import { get, post } from "../api.js";
+import { dayField, parseDay, parseTime, timeField, vietnamMoment } from "../dates.js";
 import { formatDateTime, t } from "../i18n.js";
 import { vietnamParts } from "../format.js";
 import { participantsOf } from "../meeting_state.js";
@@ -61,6 +62,12 @@ export async function takeTransition(meetingId, meeting, name) {
                       input: { label: t("return_comment"), maxlength: 2000 }, action: go });
     return snapshot;
   }
+  if (name === "cancel") {
+    await askDialog({ id: "transition-dialog", title: t("ask_cancel_title"), message: t("ask_cancel"), danger: true,
+                      confirmLabel: t("t_cancel"), cancelLabel: t("keep_meeting"),
+                      input: { label: t("cancel_reason"), maxlength: 2000 }, action: go });
+    return snapshot;
+  }
   const question = transitionQuestion(meeting, name);
   if (!question) {
     await go();
@@ -70,8 +77,61 @@ export async function takeTransition(meetingId, meeting, name) {
   return snapshot;
 }
 
+/**
+ * Postpone: the new day and time (the meeting keeps its length) and the reason, asked in
+ * one dialog. Resolves to the new snapshot, or null when the user cancelled.
+ */
+export async function postponeMeeting(meetingId, meeting) {
+  let snapshot = null;
+  const day = dayField({ id: "postpone-day" });
+  const time = timeField({ id: "postpone-time" }, { value: (vietnamParts(meeting.starts_at) || {}).time || "" });
+  await askDialog({
+    id: "postpone-dialog", title: t("ask_postpone_title"), confirmLabel: t("postpone"),
+    message: [t("ask_postpone"), h("div", { class: "row postpone-when" },
+      h("label", { for: "postpone-day" }, t("postpone_day"), day),
+      h("label", { for: "postpone-time" }, t("postpone_time"), time))],
+    input: { label: t("postpone_reason"), maxlength: 2000 },
+    action: async (reason) => {
+      const newDay = parseDay(day.value);
+      const newTime = parseTime(time.value);
+      if (!newDay || !newTime) throw new Error(t("postpone_bad_time"));
+      const startsAt = vietnamMoment(newDay, newTime);
+      const length = meeting.ends_at ? Date.parse(meeting.ends_at) - Date.parse(meeting.starts_at) : null;
+      snapshot = await post(`/api/meetings/${meetingId}/postpone`, {
+        starts_at: startsAt, reason,
+        ends_at: length ? new Date(Date.parse(startsAt) + length).toISOString() : null,
+      });
+    },
+  });
+  return snapshot;
+}
+
+/** Why the meeting was postponed or cancelled, at the head of its overview. */
+function changeNotice(m) {
+  if (m.status === "cancelled") {
+    return h("div", { class: "notice bad", id: "change-notice", dataset: { change: "cancelled" } },
+      h("strong", {}, t("cancelled_notice")), " ", m.change_reason ? [t("change_reason"), " ", h("em", {}, m.change_reason)] : null);
+  }
+  if (!m.postponed_from || !["submitted", "approved", "published"].includes(m.status)) return null;
+  return h("div", { class: "notice", id: "change-notice", dataset: { change: "postponed" } },
+    h("strong", {}, t("postponed_notice", { from: formatDateTime(m.postponed_from), to: formatDateTime(m.starts_at) })),
+    " ", m.change_reason ? [t("change_reason"), " ", h("em", {}, m.change_reason)] : null);
+}
+
+function postponeButton(ctx) {
+  const button = h("button", { type: "button", class: "ghost", id: "postpone" }, t("postpone"));
+  button.addEventListener("click", () => attempt(async () => {
+    const snapshot = await postponeMeeting(ctx.meetingId, ctx.state.meeting);
+    if (!snapshot) return;
+    ctx.state.meeting = snapshot.meeting;
+    ctx.state.transitions = snapshot.transitions;
+    ctx.rerender();
+  }, button));
+  return button;
+}
+
 function transitionButton(ctx, name) {
-  const button = h("button", { type: "button", class: name === "return" ? "ghost" : "",
+  const button = h("button", { type: "button", class: ["return", "cancel"].includes(name) ? "ghost" : "",
                                dataset: { transition: name } }, t(`t_${name}`));
   button.addEventListener("click", () => attempt(async () => {
     const snapshot = await takeTransition(ctx.meetingId, ctx.state.meeting, name);
@@ -94,6 +154,7 @@ function overview(container, ctx) {
         h("span", { class: "spacer" }),
         hasRole("secretary") && ["draft", "submitted", "approved", "published"].includes(m.status)
           ? h("a", { class: "button ghost small", href: `/meetings/${m.id}/edit`, "data-link": true }, t("edit")) : null),
+      changeNotice(m),
       m.return_comment && m.status === "draft"
         ? h("div", { class: "notice", id: "return-comment" }, t("returned_with"), " ", h("em", {}, m.return_comment)) : null,
       h("table", {},
@@ -104,7 +165,9 @@ function overview(container, ctx) {
         h("tr", {}, h("th", {}, t("chair")), h("td", {}, m.chair.name)),
         m.description ? h("tr", {}, h("th", {}, t("description")), h("td", {}, m.description)) : null),
       h("div", { class: "row", id: "transitions", style: "margin-top:14px" },
-        ...(ctx.state.transitions || []).map((name) => transitionButton(ctx, name)))),
+        ...(ctx.state.transitions || []).map((name) => transitionButton(ctx, name)),
+        // Whoever may cancel a meeting not yet started may postpone it instead.
+        (ctx.state.transitions || []).includes("cancel") ? postponeButton(ctx) : null)),
     h("div", { class: "card" }, h("h2", {}, t("participants"), h("span", { class: "muted" }, ` (${m.participant_count})`)),
       h("ul", { id: "participants", "aria-busy": String(!listed) }, people)),
     m.invited_units.length ? h("div", { class: "card" }, h("h2", {}, t("invited_units")),

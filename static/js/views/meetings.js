@@ -34,6 +34,7 @@ function card(meeting, awaitingMe = false) {
     h("div", { class: "row" },
       awaitingMe ? h("span", { class: "badge awaiting", dataset: { status: meeting.status } }, t("awaiting_my_approval"))
         : preparing ? h("span", { class: "badge draft" }, t("in_preparation")) : statusBadge(meeting.status),
+      meeting.postponed && meeting.status !== "cancelled" ? h("span", { class: "badge postponed", dataset: { role: "postponed" } }, t("postponed")) : null,
       meeting.urgent ? h("span", { class: "badge urgent" }, t("urgent")) : null),
     h("h3", {}, meeting.title),
     h("div", { class: "muted" }, formatDateTime(meeting.starts_at)),

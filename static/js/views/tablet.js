@@ -8,6 +8,7 @@ import { checkInStrip } from "./attendance.js";
 import { composer, forItem, questionCard } from "./questions.js";
 import { askToSpeak, currentItemCard, currentSpeakerBlock } from "./speakers.js";
 import { ballotCard, lastClosedPoll, openPoll, pollMeta, resultBlock } from "./voting.js";
+import "./meetings_i18n.js";
 
 extend({
   vi: { tb_tab: "Phiên họp", tb_not_started: "Phiên họp chưa bắt đầu. Bạn có thể điểm danh khi đến hội trường.",
@@ -34,6 +35,7 @@ function tabletView(container, ctx) {
   fill(view.top, 
     status === "published" ? h("p", { class: "notice" }, t("tb_not_started")) : null,
     ["adjourned", "closed"].includes(status) ? h("p", { class: "notice" }, t("tb_ended")) : null,
+    status === "cancelled" ? h("p", { class: "notice bad" }, t("cancelled_notice"), " ", state.meeting.change_reason || "") : null,
     ["published", "in_session"].includes(status) ? checkInStrip(ctx) : null,
     currentItemCard(state, ctx.meetingId));
 
