@@ -22,9 +22,6 @@ from ecabinet.units import descendant_ids
 class Origin(ABC):
     """The notice or report a task was given by."""
 
-    meeting_id: int | None = None
-    consultation_id: int | None = None
-
     @abstractmethod
     async def may_manage(self, session: AsyncSession, user: User) -> bool:
         """The office that gave the task: it may send a done task back."""
@@ -51,7 +48,6 @@ class MeetingOrigin(Origin):
 
     def __init__(self, meeting: Meeting) -> None:
         self.meeting = meeting
-        self.meeting_id = meeting.id
 
     async def may_manage(self, session: AsyncSession, user: User) -> bool:
         """The meeting's office."""
@@ -76,7 +72,6 @@ class ConsultationOrigin(Origin):
 
     def __init__(self, consultation: Consultation) -> None:
         self.consultation = consultation
-        self.consultation_id = consultation.id
 
     async def may_manage(self, session: AsyncSession, user: User) -> bool:
         """The consultation's office."""

@@ -379,7 +379,7 @@ function render(container, ctx) {
   const offline = h("div", { class: "muted offline-note", id: "briefcase-note", "aria-live": "polite" });
   const head = h("div", { class: "card agenda-head" },
     h("div", { class: "row" }, h("h2", { class: "flat" }, t("agenda_title")),
-      agenda.readable ? statusBadge(m.status) : h("span", { class: "badge draft" }, t("in_preparation")),
+      agenda.readable || m.status === "cancelled" ? statusBadge(m.status) : h("span", { class: "badge draft" }, t("in_preparation")),
       h("span", { class: "muted" }, agenda.readable ? t("agenda_summary", { items: items.length, minutes }) : ""),
       h("span", { class: "spacer" }), ...transitionButtons(ctx)),
     m.return_comment && m.status === "draft"
@@ -390,7 +390,9 @@ function render(container, ctx) {
     agenda.readable ? searchBox(ctx) : null,
     offline);
   if (!agenda.readable) {
-    container.replaceChildren(head, h("div", { class: "card empty-state" }, h("p", {}, t("agenda_hidden"))));
+    // A cancelled meeting never publishes its documents: do not promise them.
+    container.replaceChildren(head, h("div", { class: "card empty-state" }, h("p", {},
+      m.status === "cancelled" ? [t("cancelled_notice"), " ", m.change_reason || ""] : t("agenda_hidden"))));
     return undefined;
   }
   listDocuments(ctx.state.documents || []);

@@ -86,7 +86,7 @@ export async function postponeMeeting(meetingId, meeting) {
   const day = dayField({ id: "postpone-day" });
   const time = timeField({ id: "postpone-time" }, { value: (vietnamParts(meeting.starts_at) || {}).time || "" });
   await askDialog({
-    id: "postpone-dialog", title: t("ask_postpone_title"), confirmLabel: t("postpone"),
+    id: "postpone-dialog", title: t("ask_postpone_title"), confirmLabel: t("postpone"), cancelLabel: t("close_dialog"),
     message: [t("ask_postpone"), h("div", { class: "row postpone-when" },
       h("label", { for: "postpone-day" }, t("postpone_day"), day),
       h("label", { for: "postpone-time" }, t("postpone_time"), time))],
