@@ -26,6 +26,7 @@ from ecabinet.api import agenda as agenda_api
 from ecabinet.api import annotations as annotations_api
 from ecabinet.api import attendance as attendance_api
 from ecabinet.api import auth, health, meetings, units, users
+from ecabinet.api import calendar as calendar_api
 from ecabinet.api import conclusions as conclusions_api
 from ecabinet.api import consultations as consultations_api
 from ecabinet.api import documents as documents_api
@@ -202,7 +203,7 @@ def api_routes() -> list[BaseRoute]:
         *agenda_api.routes, *documents_api.routes, *annotations_api.routes,
         *attendance_api.routes, *questions_api.routes, *speakers_api.routes, *voting_api.routes,
         *minutes_api.routes, *conclusions_api.routes, *tasks_api.routes, *verify_api.routes,
-        *consultations_api.routes, *video_api.routes, *metrics_api.routes,
+        *consultations_api.routes, *video_api.routes, *metrics_api.routes, *calendar_api.routes,
     ]
 
 

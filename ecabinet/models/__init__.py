@@ -7,6 +7,7 @@ from ecabinet.models.annotations import Annotation, AnnotationKind
 from ecabinet.models.attendance import Attendance
 from ecabinet.models.audit import AuditEntry, AuditHead
 from ecabinet.models.base import Base
+from ecabinet.models.calendar_feeds import CalendarFeed
 from ecabinet.models.conclusions import Conclusion, ConclusionItem, ConclusionStatus, DocumentNumber
 from ecabinet.models.consultations import (
     Consultation,
@@ -56,6 +57,7 @@ __all__ = [
     "AuditHead",
     "Ballot",
     "Base",
+    "CalendarFeed",
     "Conclusion",
     "ConclusionItem",
     "ConclusionStatus",

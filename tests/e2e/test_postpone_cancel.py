@@ -1,11 +1,13 @@
 """The office postpones a published meeting and cancels another, each with a reason: the
-delegate's open page and list say so without a reload, on a tablet."""
+delegate's open page and list say so without a reload, on a tablet, and so does the calendar
+feed the delegate made from the meeting list."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from playwright.async_api import expect
+from icalendar import Calendar
+from playwright.async_api import Page, expect
 
 from ecabinet.workdays import VIETNAM
 from tests.e2e.conftest import Screens, meeting_id
@@ -16,10 +18,28 @@ TABLET = {"width": 768, "height": 1024}
 REASON = "Trùng lịch làm việc với Đoàn công tác của Bộ"
 
 
+async def feed_start(page: Page, url: str, m: int) -> datetime:
+    """The meeting's start in the calendar feed at `url`, as a calendar reads it."""
+    answer = await page.request.get(url)
+    assert answer.ok and answer.headers["content-type"].startswith("text/calendar")
+    events = {str(e["uid"]).split("@")[0]: e for e in
+              Calendar.from_ical(await answer.body()).walk("VEVENT")}
+    start: datetime = events[f"meeting-{m}"].decoded("dtstart")
+    return start
+
+
 async def test_postponed_then_cancelled_with_reasons_seen_live(screens: Screens) -> None:
     secretary = await screens.login("thuky")
     m = await meeting_id(secretary, PUBLISHED)
     delegate = await screens.login("daibieu1", viewport=TABLET)
+    # The delegate subscribes a calendar to the meetings, from the list.
+    await delegate.click("#calendar-button")
+    await expect(delegate.locator("#cal-state")).to_have_attribute("data-active", "false")
+    await delegate.click("#cal-make")
+    feed = await delegate.locator("#cal-url").input_value()
+    await expect(delegate.locator("#cal-state")).to_have_attribute("data-active", "true")
+    await delegate.click("#calendar-dialog [data-answer=cancel]")
+    before = await feed_start(delegate, feed, m)
     await delegate.goto(f"/meetings/{m}")
     await delegate.wait_for_selector("#starts-at")
     await expect(delegate.locator("#postpone")).to_have_count(0)  # not the delegate's to do
@@ -48,6 +68,10 @@ async def test_postponed_then_cancelled_with_reasons_seen_live(screens: Screens)
     await expect(seen).to_contain_text("14:00")
     await expect(delegate.locator("#starts-at")).to_contain_text("14:00")
     assert await delegate.evaluate("window.__kept === true")
+    # The calendar holds the same event at its new time, in Vietnam's.
+    after = await feed_start(delegate, feed, m)
+    assert after != before and after.utcoffset() == timedelta(hours=7)
+    assert (after.strftime("%d/%m/%Y %H:%M")) == f"{new_day} 14:00"
     await delegate.goto("/")
     card = delegate.locator(f".meeting-card[data-meeting-id='{m}']")
     await expect(card.locator("[data-role=postponed]")).to_have_text("Đã hoãn")
@@ -68,3 +92,9 @@ async def test_postponed_then_cancelled_with_reasons_seen_live(screens: Screens)
         "phiếu lấy ý kiến")
     await expect(secretary.locator("[data-transition]")).to_have_count(0)
     await expect(secretary.locator("#postpone")).to_have_count(0)
+
+    # Revoked, the address answers nothing.
+    await delegate.click("#calendar-button")
+    await delegate.click("#cal-revoke")
+    await expect(delegate.locator("#cal-state")).to_have_attribute("data-active", "false")
+    assert (await delegate.request.get(feed)).status == 404

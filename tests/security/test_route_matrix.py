@@ -56,6 +56,7 @@ from ecabinet import (
     accounts,
     agenda,
     attendance,
+    calendar_feed,
     conclusions,
     db,
     documents,
@@ -315,6 +316,9 @@ async def _build(fx: Fx) -> None:
     ids["spare_doc"], _ = await fx.new_document()
     ids["spare_item"] = await fx.new_item()
 
+    # A calendar feed address of someone no actor is: renewing one's own leaves it alive.
+    ids["feed_token"] = await fx.run("chair2", calendar_feed.renew)
+
     # Questions and the speaker queue.
     ids["q"] = await fx.new_question()
     ids["q2"] = await fx.new_question()
@@ -567,6 +571,12 @@ POLL_BODY = {"question": "Thông qua phương án sơ tán dân cư?"}
 ROUTES: dict[tuple[str, str], Case | list[Case]] = {
     # -- health, the UI, routes that are not routes -----------------------------------
     ("GET", "/healthz"): case(PUBLIC),
+    # -- calendar feeds ------------------------------------------------------------------
+    ("GET", "/api/calendar/feed"): case(LOGGED_IN),
+    ("POST", "/api/calendar/feed"): case(LOGGED_IN),
+    ("DELETE", "/api/calendar/feed"): case(LOGGED_IN),
+    # The address is the secret: anyone holding it reads it; a wrong one finds nothing.
+    ("GET", "/calendar/{token}.ics"): case(PUBLIC, lambda fx: {"token": fx.feed_token}),
     ("GET", "/openapi.json"): case(PUBLIC),
     # Open to loopback and ECABINET_METRICS_ALLOW only (tests/operations/test_metrics.py).
     ("GET", "/metrics"): case(PUBLIC),

@@ -4,6 +4,7 @@ import { extend, formatDateTime, t } from "../i18n.js";
 import { onNotice, onConnectionChange } from "../live.js";
 import { hasRole } from "../session.js";
 import { h, mount, statusBadge, toast } from "../ui.js";
+import { calendarButton } from "./calendar_feed.js";
 import "./meetings_i18n.js";
 
 extend({
@@ -56,6 +57,7 @@ async function awaitingMyApproval(meetings) {
 export async function meetingsView() {
   const list = h("div", { class: "grid", id: "meeting-list" });
   const header = h("div", { class: "row" }, h("h1", {}, t("meetings")), h("span", { class: "spacer" }),
+    hasRole("observer", "remote_room") ? null : calendarButton(),
     hasRole("secretary") ? h("a", { class: "button", href: "/meetings/new", "data-link": true }, "+ ", t("nav_new_meeting")) : null);
   mount(header, list);
   const refresh = async () => {
