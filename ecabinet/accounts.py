@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from ecabinet import audit, db, eventlog
 from ecabinet.errors import Conflict, Invalid, NotFound, Unauthenticated
 from ecabinet.i18n import LANGUAGES
+from ecabinet.mail.outbox import check_address
 from ecabinet.models import LoginSession, Role, Unit, User
 from ecabinet.models.base import utcnow
 from ecabinet.ratelimit import Backoff
@@ -137,6 +138,7 @@ async def create_user(
     title: str = "",
     language: str = "vi",
     actor_id: int | None = None,
+    email: str = "",
 ) -> User:
     """Create an account; usernames are unique and lower-case."""
     if not username.strip() or not full_name.strip():
@@ -161,6 +163,7 @@ async def create_user(
         unit_id=unit_id,
         title=title.strip(),
         language=_language(language),
+        email=check_address(email),
     )
     session.add(user)
     await session.flush()
@@ -183,6 +186,7 @@ async def update_user(
     active: bool | None = None,
     password: str | PasswordHash | None = None,
     language: str | None = None,
+    email: str | None = None,
 ) -> User:
     """Change an account's fields; deactivating or a new password ends its sessions."""
     user = await session.get(User, user_id)
@@ -206,6 +210,8 @@ async def update_user(
     if language is not None:
         language = _language(language)
         user.language = changed["language"] = language
+    if email is not None:
+        user.email = changed["email"] = check_address(email)
     if active is not None:
         if not active and user_id == actor_id:
             raise Conflict("cannot_deactivate_self")
@@ -227,7 +233,8 @@ async def update_user(
 
 async def list_users(session: AsyncSession, *, unit_id: int | None = None) -> list[User]:
     """Accounts, by name."""
-    query = select(User).order_by(User.full_name)
+    # People only: service accounts are listed with their tokens.
+    query = select(User).where(User.service.is_(False)).order_by(User.full_name)
     if unit_id is not None:
         query = query.where(User.unit_id == unit_id)
     return list((await session.scalars(query)).all())
@@ -268,7 +275,9 @@ async def authenticate(
     async with db.transaction(sessions) as session:
         found = await session.scalar(
             select(User).where(User.username == canonical_username(username)))
-        known = (found.id, found.password_hash) if found is not None and found.active else None
+        # A service account calls the API with tokens; it has no password anyone knows.
+        usable = found is not None and found.active and not found.service
+        known = (found.id, found.password_hash) if found is not None and usable else None
     matches = await asyncio.to_thread(check_password, known[1] if known else _DUMMY_HASH,
                                       password)
     if known is None or not matches:

@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
-from ecabinet import accounts, db, documents, logs, metrics, shell
+from ecabinet import accounts, api_tokens, db, documents, logs, metrics, shell
 from ecabinet.api import agenda as agenda_api
 from ecabinet.api import annotations as annotations_api
 from ecabinet.api import attendance as attendance_api
@@ -30,20 +30,25 @@ from ecabinet.api import calendar as calendar_api
 from ecabinet.api import conclusions as conclusions_api
 from ecabinet.api import consultations as consultations_api
 from ecabinet.api import documents as documents_api
+from ecabinet.api import mail as mail_api
 from ecabinet.api import metrics as metrics_api
 from ecabinet.api import minutes as minutes_api
 from ecabinet.api import questions as questions_api
 from ecabinet.api import speakers as speakers_api
 from ecabinet.api import tasks as tasks_api
+from ecabinet.api import tokens as tokens_api
 from ecabinet.api import verify as verify_api
 from ecabinet.api import video as video_api
 from ecabinet.api import voting as voting_api
+from ecabinet.api import webhooks as webhooks_api
 from ecabinet.api.errors import HANDLERS, no_such_route
 from ecabinet.api.http_cache import JsonETags
 from ecabinet.ballot_writer import BallotWriter
 from ecabinet.config import Settings, load_settings
 from ecabinet.consultations.clock import DeadlineClock
+from ecabinet.mail.courier import MailCourier
 from ecabinet.ratelimit import SlidingWindow
+from ecabinet.webhook_dispatch import WebhookDispatcher
 from realtime import (
     attendance_actions,
     consultations_actions,
@@ -196,6 +201,13 @@ async def service_worker(request: Request) -> Response:
                     headers={"service-worker-allowed": "/", "cache-control": "no-cache"})
 
 
+async def manifest(request: Request) -> Response:
+    """The web app manifest: tablets and phones install eCabinet to the home screen."""
+    return FileResponse(STATIC_DIR / "manifest.webmanifest",
+                        media_type="application/manifest+json",
+                        headers={"cache-control": "no-cache"})
+
+
 def api_routes() -> list[BaseRoute]:
     """Every HTTP route of the API."""
     return [
@@ -204,6 +216,8 @@ def api_routes() -> list[BaseRoute]:
         *attendance_api.routes, *questions_api.routes, *speakers_api.routes, *voting_api.routes,
         *minutes_api.routes, *conclusions_api.routes, *tasks_api.routes, *verify_api.routes,
         *consultations_api.routes, *video_api.routes, *metrics_api.routes, *calendar_api.routes,
+        *tokens_api.routes, *mail_api.routes,
+        *webhooks_api.routes,
     ]
 
 
@@ -224,6 +238,8 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     video = video_actions.register(hub, settings)
     library = documents.Library(settings, sessions)
     deadlines = DeadlineClock(sessions)
+    outbox = WebhookDispatcher(sessions, settings, reads=hub.reads)
+    mail = MailCourier(sessions, settings, reads=hub.reads)
 
     def figures() -> metrics.Figures:
         manager = hub.sio.manager
@@ -240,10 +256,14 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         await ballot_writer.start()
         await library.start()
         await deadlines.start()
+        await outbox.start()
+        await mail.start()
         metrics.add_source(figures)
         try:
             yield
         finally:
+            await mail.stop()
+            await outbox.stop()
             await video.close()
             await deadlines.stop()
             await library.stop()
@@ -256,6 +276,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     routes: list[BaseRoute] = [
         *api_routes(),
         Route("/sw.js", service_worker),
+        Route("/manifest.webmanifest", manifest),
         Mount("/sfu", video.cascade()),
         Mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static"),
         Route("/api/{path:path}", no_such_route, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
@@ -279,7 +300,11 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     app.state.library = library
     app.state.ballot_writer = ballot_writer
     app.state.deadlines = deadlines
+    app.state.webhooks = outbox
+    app.state.mail = mail
     app.state.login_limiter = SlidingWindow(limit=settings.login_rate_per_minute, seconds=60)
+    # Per token, each with its own rate; per node, as the login limit is.
+    app.state.token_limiter = SlidingWindow(limit=api_tokens.DEFAULT_RATE, seconds=60)
     asgi = socketio.ASGIApp(hub.sio, other_asgi_app=app, socketio_path="socket.io")
     asgi.starlette = app  # type: ignore[attr-defined]
     return asgi

@@ -10,6 +10,8 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ecabinet import webhooks
+from ecabinet.mail import letters
 from ecabinet.models import AuditEntry, AuditHead
 from ecabinet.models.base import utcnow
 
@@ -97,6 +99,10 @@ async def record_many(session: AsyncSession, records: list[AuditRecord]) -> None
     # (or the ORM's bulk insert) would cost more than the hashing, for ids nobody reads.
     if rows:
         await session.execute(insert(_TABLE), rows)
+    # Events for other systems, and emails to people, are written in the same transaction
+    # as what they report: an action rolled back tells nobody.
+    await webhooks.enqueue_audited(session, records, at)
+    await letters.audited(session, records, at)
     head.last_hash = previous
     await session.flush()
 

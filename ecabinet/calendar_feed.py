@@ -8,25 +8,22 @@ import hashlib
 import secrets
 from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
+from icalendar import Calendar
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecabinet import audit
 from ecabinet.errors import NotFound
+from ecabinet.meeting_calendar import PRODID, meeting_event
 from ecabinet.models import CalendarFeed, Meeting, MeetingStatus, Participant, User
 from ecabinet.models.base import utcnow
 
 S = MeetingStatus
-ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 # What a calendar shows: meetings announced to their members, and those since cancelled.
 SHOWN = (S.published, S.in_session, S.adjourned, S.closed, S.cancelled)
 # How far back the feed reaches; calendars keep what they already have.
 PAST_DAYS = 400
-# A meeting without an end is shown this long.
-DEFAULT_LENGTH = timedelta(hours=2)
 
 
 def _digest(token: str) -> str:
@@ -66,28 +63,6 @@ async def owner(session: AsyncSession, token: str) -> User:
     return user
 
 
-def _event(meeting: Meeting, host: str) -> Event:
-    event = Event()
-    # One UID per meeting for its whole life: a postponement or a cancellation updates the
-    # event the calendar already holds instead of adding another.
-    event.add("uid", f"meeting-{meeting.id}@{host}")
-    event.add("dtstamp", utcnow())
-    event.add("last-modified", meeting.updated_at)
-    event.add("dtstart", meeting.starts_at.astimezone(ZONE))
-    event.add("dtend", (meeting.ends_at or meeting.starts_at + DEFAULT_LENGTH).astimezone(ZONE))
-    cancelled = meeting.status == S.cancelled
-    event.add("summary", f"[Đã hủy] {meeting.title}" if cancelled else meeting.title)
-    if meeting.place:
-        event.add("location", meeting.place)
-    notes = [meeting.description] if meeting.description else []
-    if meeting.change_reason and (cancelled or meeting.postponed_from):
-        notes.append(("Lý do hủy: " if cancelled else "Lý do hoãn: ") + meeting.change_reason)
-    if notes:
-        event.add("description", "\n\n".join(notes))
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    return event
-
-
 async def calendar(session: AsyncSession, user: User, host: str) -> bytes:
     """The user's meetings as an iCalendar file, in Vietnam's time zone."""
     invited = select(Participant.meeting_id).where(Participant.user_id == user.id)
@@ -98,12 +73,12 @@ async def calendar(session: AsyncSession, user: User, host: str) -> bytes:
         Meeting.starts_at >= utcnow() - timedelta(days=PAST_DAYS),
     ).order_by(Meeting.starts_at))).all()
     cal = Calendar()
-    cal.add("prodid", "-//eCabinet//Phong hop khong giay//VI")
+    cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", f"eCabinet – {user.full_name}")
     cal.add("x-wr-timezone", "Asia/Ho_Chi_Minh")
     for meeting in meetings:
-        cal.add_component(_event(meeting, host))
+        cal.add_component(meeting_event(meeting, host))
     cal.add_missing_timezones()
     return cal.to_ical()

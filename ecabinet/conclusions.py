@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecabinet import audit, eventlog, meetings, signatures, tasks
 from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
+from ecabinet.mail import letters
 from ecabinet.minutes import access, drafting_audience
 from ecabinet.models import (
     AgendaItem,
@@ -394,6 +395,7 @@ async def submit(session: AsyncSession, actor: User, meeting_id: int, *,
     conclusion.return_comment = ""
     await _publish(session, meeting, conclusion, actor, "submit", {"number": conclusion.number})
     eventlog.notify(session, [chair.id], "conclusion.sign", meeting_id=meeting.id)
+    await letters.signature_awaited(session, [chair.id], meeting, "conclusion")
     return conclusion
 
 
@@ -444,7 +446,7 @@ async def sign(session: AsyncSession, actor: User, meeting_id: int, *, secret: s
     assigned = list((await session.scalars(
         select(Task).where(Task.conclusion_id == conclusion.id).order_by(Task.id)
     )).all())
-    watchers = await tasks.assign(session, assigned)
+    watchers = await tasks.assign(session, actor, assigned)
     if conclusion.recipient_unit_ids:
         watchers.update((await session.scalars(select(User.id).where(
             User.unit_id.in_(conclusion.recipient_unit_ids), User.active.is_(True),

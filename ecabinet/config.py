@@ -23,6 +23,16 @@ def _env_int(name: str, default: int) -> int:
         raise ValueError(f"ECABINET_{name} must be an integer, got {raw!r}") from exc
 
 
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(f"ECABINET_{name}")
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"ECABINET_{name} must be a number, got {raw!r}") from exc
+
+
 def _env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(f"ECABINET_{name}")
     if raw is None or raw == "":
@@ -95,6 +105,15 @@ class Settings:
     metrics_allow: tuple[str, ...] = ()
     # "text" for a terminal, "json" (one object per line) for a log shipper.
     log_format: str = "text"
+    # How often a node looks for webhook deliveries due; their retry delays (30 s ... 8 h,
+    # for a day) are multiplied by the scale, which only tests set below 1.
+    webhook_poll_seconds: float = 5.0
+    webhook_retry_scale: float = 1.0
+    # Email: the office's SMTP server ("" : no email is written or sent), who it is from,
+    # and the address people open eCabinet at (links in emails, invitations' UIDs).
+    smtp_url: str = ""
+    mail_from: str = "eCabinet <ecabinet@localhost>"
+    public_url: str = ""
 
     # -- several nodes: what they share and what each keeps for itself --
     # Uploaded originals, named by SHA-256 so any node may write one; "" keeps them under
@@ -206,4 +225,9 @@ def load_settings() -> Settings:
         cache_path=_dir_setting("CACHE_DIR"),
         metrics_allow=_networks("METRICS_ALLOW"),
         log_format=_env_choice("LOG_FORMAT", "TEXT", ("TEXT", "JSON")).lower(),
+        webhook_poll_seconds=_env_float("WEBHOOK_POLL_SECONDS", 5.0),
+        webhook_retry_scale=_env_float("WEBHOOK_RETRY_SCALE", 1.0),
+        smtp_url=_env("SMTP_URL", ""),
+        mail_from=_env("MAIL_FROM", "eCabinet <ecabinet@localhost>"),
+        public_url=_env("PUBLIC_URL", ""),
     )

@@ -267,6 +267,8 @@ async def update_meeting(
     meeting.ends_at = data.ends_at
     meeting.place = data.place.strip()
     meeting.urgent = data.urgent
+    if meeting.published_at is not None:
+        meeting.revision += 1
     await _write_members(session, meeting, data)
     await session.flush()
     view = await describe(session, meeting)
@@ -391,6 +393,7 @@ async def transition(
         meeting.return_comment = comment.strip()
     elif name == "cancel":
         meeting.change_reason = comment.strip()
+        meeting.revision += 1
     elif name == "submit":
         meeting.return_comment = ""
     if name == "publish":
@@ -431,6 +434,7 @@ async def postpone(session: AsyncSession, actor: User, meeting_id: int, *, start
     meeting.starts_at = starts_at
     meeting.ends_at = ends_at
     meeting.change_reason = reason.strip()
+    meeting.revision += 1
     await session.flush()
     await eventlog.append(session, meeting.id, "meeting.updated",
                           {"meeting": await describe(session, meeting)})

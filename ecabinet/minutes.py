@@ -21,6 +21,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from ecabinet import audit, eventlog, meetings, signatures
 from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
+from ecabinet.mail import letters
 from ecabinet.models import (
     AgendaItem,
     Conclusion,
@@ -599,6 +600,7 @@ async def approve(session: AsyncSession, actor: User, meeting_id: int) -> Minute
     minutes.reviewed_by_id = actor.id
     await _publish(session, meeting, minutes, actor, "approve", {"number": minutes.number})
     eventlog.notify(session, [secretary.id], "minutes.sign", meeting_id=meeting.id)
+    await letters.signature_awaited(session, [secretary.id], meeting, "minutes")
     return minutes
 
 
@@ -640,6 +642,7 @@ async def sign(session: AsyncSession, actor: User, meeting_id: int, *, secret: s
                         meeting_id=meeting.id)
     else:
         eventlog.notify(session, [meeting.chair_id], "minutes.sign", meeting_id=meeting.id)
+        await letters.signature_awaited(session, [meeting.chair_id], meeting, "minutes")
     return minutes
 
 

@@ -17,13 +17,13 @@ class SlidingWindow:
         self.seconds = seconds
         self._hits: dict[str, deque[float]] = {}
 
-    def allow(self, key: str, now: float | None = None) -> bool:
-        """Record a hit and say whether it is within the limit."""
+    def allow(self, key: str, now: float | None = None, limit: int | None = None) -> bool:
+        """Record a hit and say whether it is within the limit (`limit`: this key's own)."""
         moment = time.monotonic() if now is None else now
         hits = self._hits.setdefault(key, deque())
         while hits and hits[0] <= moment - self.seconds:
             hits.popleft()
-        if len(hits) >= self.limit:
+        if len(hits) >= (self.limit if limit is None else limit):
             return False
         hits.append(moment)
         if len(self._hits) > 10_000:

@@ -153,12 +153,24 @@ def fill(task: Task, given: TaskInput, position: int) -> None:
     task.responsible_user_id = given.responsible_user_id
 
 
-async def assign(session: AsyncSession, given: Sequence[Task]) -> set[int]:
+async def assign(session: AsyncSession, actor: User, given: Sequence[Task]) -> set[int]:
     """Issue planned tasks (their notice or report is signed); returns who acts on them."""
     acting: set[int] = set()
     for task in given:
         task.status = S.assigned
         acting |= await responsible_ids(session, task)
+    if not given:
+        return acting
+    # One entry per task, in one batch: other systems are told of each (task.assigned).
+    await audit.record_many(session, [audit.AuditRecord(
+        action="task.assign", actor_id=actor.id, object_type="task", object_id=str(task.id),
+        meeting_id=task.meeting_id, data={
+            "deadline": task.deadline.isoformat(),
+            "responsible_unit_id": task.responsible_unit_id,
+            "responsible_user_id": task.responsible_user_id,
+            **({"consultation_id": task.consultation_id}
+               if task.consultation_id is not None else {})})
+        for task in given])
     return acting
 
 

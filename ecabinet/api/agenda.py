@@ -57,7 +57,8 @@ def _item_input(body: dict[str, Any]) -> agenda.ItemInput:
     )
 
 
-@operation("The agenda and the documents the user may see", tag="agenda", response=AGENDA)
+@operation("The agenda and the documents the user may see", tag="agenda", response=AGENDA,
+           scope="meetings:read")
 async def get_agenda(request: Request) -> Response:
     """Items are empty for members until the meeting is published."""
     async with authed(request) as ctx:
@@ -71,7 +72,7 @@ async def get_agenda(request: Request) -> Response:
 
 
 @operation("Add an agenda item (secretary)", tag="agenda", body=ITEM_BODY, response=ITEM,
-           status=201, errors=[409])
+           status=201, errors=[409], scope="meetings:write")
 async def add_item(request: Request) -> Response:
     """Appended at the end of the agenda."""
     data = _item_input(await json_body(request))

@@ -35,7 +35,7 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 LANGUAGE = enum_of(LANGUAGES)
 USER_SCHEMA = named("User", record(
     id=ID, username=STR, full_name=STR, title=STR, role=enum_of(Role), unit_id=nullable(ID),
-    language=LANGUAGE, active=BOOL,
+    language=LANGUAGE, active=BOOL, email=STR,
 ))
 SESSION = record(user=USER_SCHEMA, csrf_token=STR)
 
@@ -45,7 +45,7 @@ def user_view(user: User) -> dict[str, Any]:
     return {
         "id": user.id, "username": user.username, "full_name": user.full_name,
         "title": user.title, "role": user.role.value, "unit_id": user.unit_id,
-        "language": user.language, "active": user.active,
+        "language": user.language, "active": user.active, "email": user.email,
     }
 
 
@@ -161,7 +161,7 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     """Revoke the session server-side and clear the cookie."""
     async with authed(request) as ctx:
-        await accounts.logout(ctx.db, ctx.login.token)
+        await accounts.logout(ctx.db, ctx.browser_login.token)
     response = JSONResponse({"ok": True})
     response.delete_cookie(accounts.SESSION_COOKIE)
     return response
@@ -180,7 +180,7 @@ async def current(request: Request) -> Response:
         return ok(NOBODY)
     try:
         async with authed(request) as ctx:
-            return ok({"user": user_view(ctx.user), "csrf_token": ctx.login.csrf_token})
+            return ok({"user": user_view(ctx.user), "csrf_token": ctx.browser_login.csrf_token})
     except Unauthenticated:
         # Ended, expired or tampered with: the browser may forget that cookie.
         response = ok(NOBODY)

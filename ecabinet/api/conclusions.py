@@ -75,7 +75,7 @@ async def _state(ctx: Authed, meeting_id: int) -> Response:
 
 
 @operation("The meeting's conclusion notice and its due date", tag="conclusions",
-           response=STATE)
+           response=STATE, scope="conclusions:read")
 async def get_conclusion(request: Request) -> Response:
     """Drafts for the office and chair; the issued notice for members and its units."""
     async with authed(request) as ctx:
@@ -134,7 +134,7 @@ async def sign(request: Request) -> Response:
 
 
 @operation("The notice as PDF (awaiting signature, or as issued)", tag="conclusions",
-           response=PDF, content="application/pdf")
+           response=PDF, content="application/pdf", scope="conclusions:read")
 async def pdf(request: Request) -> Response:
     """The composed, possibly signed, PDF."""
     async with authed(request) as ctx:

@@ -1,4 +1,5 @@
-"""Per-request plumbing: the session cookie, CSRF, language, and a transaction with the user."""
+"""Per-request plumbing: the session cookie or an API token, CSRF, language, and a
+transaction with the user."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse
 
-from ecabinet import accounts, encoded_json, payload
+from ecabinet import accounts, api_tokens, encoded_json, payload
 from ecabinet.config import Settings
-from ecabinet.errors import Forbidden, Unauthenticated
+from ecabinet.errors import Forbidden, TooManyRequests, Unauthenticated
 from ecabinet.i18n import pick_language
 from ecabinet.models import LoginSession, Role, User
+from ecabinet.ratelimit import SlidingWindow
 from ecabinet.snapshot import SharedViews
 
 LANG_COOKIE = "ecabinet_lang"
@@ -70,7 +72,15 @@ class Authed:
 
     db: AsyncSession
     user: User
-    login: LoginSession
+    # None when a service account calls with an API token.
+    login: LoginSession | None
+
+    @property
+    def browser_login(self) -> LoginSession:
+        """The browser's login session (an API token has none: such routes take no token)."""
+        if self.login is None:
+            raise Forbidden("token_scope", scope="-")
+        return self.login
 
     def require(self, *roles: Role) -> None:
         """Refuse unless the user holds one of the roles."""
@@ -85,9 +95,19 @@ async def authed(request: HTTPConnection, *, read_only: bool = False
 
     `read_only`: a transaction that only reads, which on SQLite does not take the write
     lock (slow work before a write, such as signing, is done in one of these first).
+    A request with `Authorization: Bearer` is a service account's, checked by `token_caller`.
     """
-    token = session_token(request)
     factory = request.app.state.hub.reads if read_only else sessions_of(request)
+    secret = api_tokens.bearer_secret(request.headers.get("authorization"))
+    if secret is not None:
+        caller = await token_caller(request, secret)
+        async with factory() as db, db.begin():
+            user = await db.get(User, caller.user.id)
+            if user is None:
+                raise Unauthenticated("token_revoked")
+            yield Authed(db, user, None)
+        return
+    token = session_token(request)
     async with factory() as db, db.begin():
         login, user = await accounts.resolve_session(db, token)
         # Kept as a plain string: after a rollback the User object is expired.
@@ -96,6 +116,37 @@ async def authed(request: HTTPConnection, *, read_only: bool = False
             if request.headers.get(CSRF_HEADER) != login.csrf_token:
                 raise Forbidden("csrf_failed")
         yield Authed(db, user, login)
+
+
+def operation_scope(conn: HTTPConnection) -> str | None:
+    """The API-token scope the matched operation requires (None: tokens may not call it)."""
+    meta = getattr(conn.scope.get("endpoint"), "__openapi__", None)
+    return meta.get("scope") if meta else None
+
+
+async def token_caller(request: HTTPConnection, secret: str) -> api_tokens.Caller:
+    """The service account behind a bearer token, within its scope and rate; the use is
+    audited in a transaction of its own, so it stays recorded whatever the request does.
+
+    No CSRF check: a browser never adds this header to a cross-site request by itself.
+    A route that opens two transactions (checking before reading an upload) counts as one use.
+    """
+    known: api_tokens.Caller | None = getattr(request.state, "api_caller", None)
+    if known is not None:
+        return known
+    async with sessions_of(request)() as db, db.begin():
+        caller = await api_tokens.authenticate(db, secret)
+        request.state.language = language_of(request, caller.user)
+        scope = operation_scope(request)
+        if scope is None or scope not in caller.scopes:
+            raise Forbidden("token_scope", scope=scope or "-")
+        limiter: SlidingWindow = request.app.state.token_limiter
+        if not limiter.allow(f"token:{caller.token_id}", limit=caller.rate_per_minute):
+            raise TooManyRequests("token_rate", seconds=60)
+        await api_tokens.record_use(db, caller, request.scope.get("method", "GET"),
+                                    request.url.path, scope)
+    request.state.api_caller = caller
+    return caller
 
 
 def ok(data: Any, status: int = 200) -> JSONResponse:

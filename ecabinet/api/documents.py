@@ -167,7 +167,7 @@ async def upload_version(request: Request) -> Response:
 
 
 @operation("A document with its versions and the page sizes of its readable version",
-           tag="documents", response=DESCRIBED)
+           tag="documents", response=DESCRIBED, scope="documents:read")
 async def get_document(request: Request) -> Response:
     """What the reader needs to lay out the pages."""
     async with authed(request) as ctx:
@@ -306,7 +306,8 @@ async def page_words(request: Request) -> Response:
 
 
 @operation("Download the original PDF of a version (never for restricted documents)",
-           tag="documents", content="application/pdf", response=FILE, errors=[409])
+           tag="documents", content="application/pdf", response=FILE, errors=[409],
+           scope="documents:read")
 async def download_original(request: Request) -> Response:
     """The file exactly as uploaded; the download is audited."""
     library = library_of(request)
@@ -325,7 +326,7 @@ IMMUTABLE = "private, max-age=31536000, immutable"
 
 @operation("The PDF of a version, to be drawn on the device (never for restricted "
            "documents); answers byte ranges (`Range: bytes=a-b` → 206)", tag="documents",
-           content="application/pdf", response=FILE, errors=[409])
+           content="application/pdf", response=FILE, errors=[409], scope="documents:read")
 async def drawable_pdf(request: Request) -> Response:
     """The stored original, content-addressed: immutable and served in ranges."""
     library = library_of(request)

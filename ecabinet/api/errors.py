@@ -21,7 +21,10 @@ async def domain_error(request: Request, exc: Exception) -> Response:
     """A DomainError as JSON with its status."""
     assert isinstance(exc, DomainError)
     language = getattr(request.state, "language", None) or language_of(request)
-    return JSONResponse(refusal_of(exc, language), status_code=exc.status)
+    # A limit that knows when it lifts says so, as the standard header clients obey.
+    seconds = exc.params.get("seconds") if exc.status == 429 else None
+    headers = {"retry-after": str(seconds)} if isinstance(seconds, int) else None
+    return JSONResponse(refusal_of(exc, language), status_code=exc.status, headers=headers)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

@@ -101,7 +101,8 @@ def _meeting_input(body: dict[str, object]) -> meetings.MeetingInput:
     )
 
 
-@operation("Meetings the user may see", tag="meetings", response=arr(SUMMARY))
+@operation("Meetings the user may see", tag="meetings", response=arr(SUMMARY),
+           scope="meetings:read")
 async def list_meetings(request: Request) -> Response:
     """The user's meetings, newest first."""
     async with authed(request) as ctx:
@@ -110,7 +111,7 @@ async def list_meetings(request: Request) -> Response:
 
 
 @operation("Create a draft meeting (secretary)", tag="meetings", body=MEETING_BODY,
-           response=SNAPSHOT, status=201)
+           response=SNAPSHOT, status=201, scope="meetings:write")
 async def create_meeting(request: Request) -> Response:
     """A new meeting; 3 working days' notice unless urgent."""
     data = _meeting_input(await json_body(request))
@@ -119,7 +120,8 @@ async def create_meeting(request: Request) -> Response:
         return ok(await snapshot.meeting_snapshot(ctx.db, ctx.user, meeting.id), 201)
 
 
-@operation("Open a meeting: its full state and seq", tag="meetings", response=SNAPSHOT)
+@operation("Open a meeting: its full state and seq", tag="meetings", response=SNAPSHOT,
+           scope="meetings:read")
 async def get_meeting(request: Request) -> Response:
     """The meeting's snapshot for this user."""
     async with authed(request) as ctx:
@@ -128,7 +130,7 @@ async def get_meeting(request: Request) -> Response:
 
 
 @operation("Everyone invited to the meeting by name, with their role and vote",
-           tag="meetings", response=arr(PARTICIPANT))
+           tag="meetings", response=arr(PARTICIPANT), scope="meetings:read")
 async def participants(request: Request) -> Response:
     """The meeting's people, for the screens that list them."""
     async with authed(request) as ctx:
@@ -137,7 +139,7 @@ async def participants(request: Request) -> Response:
 
 
 @operation("Edit a meeting before it starts (secretary)", tag="meetings", body=MEETING_BODY,
-           response=SNAPSHOT, errors=[409])
+           response=SNAPSHOT, errors=[409], scope="meetings:write")
 async def update_meeting(request: Request) -> Response:
     """Change title, time, place or people."""
     data = _meeting_input(await json_body(request))

@@ -65,7 +65,7 @@ async def _state(ctx: Authed, meeting_id: int) -> Response:
 
 
 @operation("The meeting's minutes (drafts: office and chair only)", tag="minutes",
-           response=STATE)
+           response=STATE, scope="conclusions:read")
 async def get_minutes(request: Request) -> Response:
     """Minutes and the user's standing towards them."""
     async with authed(request) as ctx:
@@ -136,7 +136,7 @@ async def sign(request: Request) -> Response:
 
 
 @operation("The minutes as PDF (current version: awaiting signatures or signed)",
-           tag="minutes", response=PDF, content="application/pdf")
+           tag="minutes", response=PDF, content="application/pdf", scope="conclusions:read")
 async def pdf(request: Request) -> Response:
     """The composed, possibly signed, PDF."""
     async with authed(request) as ctx:

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from starlette.routing import BaseRoute, Mount, Route
 
 from ecabinet.accounts import SESSION_COOKIE
+from ecabinet.api_tokens import SCOPES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -65,7 +66,8 @@ REFUSALS: dict[int, str] = {
 # lists the request media types when not just JSON (or multipart when the body has a FILE);
 # `errors` adds refusal statuses to those the route's shape implies, and `responses` other
 # answers with their own JSON schema (a 503 with a health report, say); `public` operations
-# need no session, and `session_optional` ones use it when present.
+# need no session, and `session_optional` ones use it when present; `scope` lets a service
+# account's API token call the operation (`Authorization: Bearer`) when given that scope.
 def operation(
     summary: str,
     *,
@@ -74,6 +76,7 @@ def operation(
     response: dict[str, Any] | None = None,
     public: bool = False,
     session_optional: bool = False,
+    scope: str | None = None,
     content: str | Sequence[str] = "application/json",
     status: int = 200,
     query: dict[str, Any] | None = None,
@@ -84,10 +87,13 @@ def operation(
 ) -> Callable[[F], F]:
     """Attach an OpenAPI summary, body, query, response schema and refusals to an endpoint."""
 
+    if scope is not None and scope not in SCOPES:
+        raise ValueError(f"unknown API token scope {scope}")
+
     def mark(func: F) -> F:
         func.__openapi__ = {  # type: ignore[attr-defined]
             "summary": summary, "tag": tag, "body": body, "response": response,
-            "public": public, "session_optional": session_optional,
+            "public": public, "session_optional": session_optional, "scope": scope,
             "content": [content] if isinstance(content, str) else list(content),
             "status": status, "query": query, "path": path or {},
             "body_types": list(body_types) if body_types else None, "errors": set(errors),
@@ -223,6 +229,8 @@ def _refusals(meta: dict[str, Any], method: str, has_path_ids: bool) -> set[int]
         codes.add(422)
     if meta["body"] is not None and FILE in meta["body"].get("properties", {}).values():
         codes.add(413)
+    if meta["scope"]:
+        codes.add(429)  # a token over its rate
     return codes
 
 
@@ -233,6 +241,8 @@ def _security(meta: dict[str, Any], method: str) -> list[dict[str, list[str]]] |
         return [{}, needs]
     if meta["public"]:
         return None
+    if meta["scope"]:
+        return [needs, {"bearer": [meta["scope"]]}]
     return [needs]
 
 
@@ -332,6 +342,14 @@ def openapi_document(routes: Sequence[BaseRoute], *, title: str, version: str) -
                 "session": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE,
                             "description": "The signed, HttpOnly session cookie that "
                                            "POST /api/login sets"},
+                "bearer": {"type": "http", "scheme": "bearer",
+                           "description": "A service account's API token (`ecab_…`), made "
+                                          "by an administrator with scopes, an expiry and a "
+                                          "rate per minute. Operations that take one list "
+                                          "its required scope; no X-CSRF-Token is needed. "
+                                          "Refusals: 401 `token_invalid`, `token_expired`, "
+                                          "`token_revoked`; 403 `token_scope`; 429 "
+                                          "`token_rate` with Retry-After"},
                 "csrf": {"type": "apiKey", "in": "header", "name": CSRF_HEADER,
                          "description": "Every write (POST, PUT, DELETE) with a session also "
                                         "sends the session's `csrf_token`, as returned by "

@@ -161,7 +161,7 @@ def _filter(request: Request) -> tasks.TaskFilter:
 
 @operation("Tasks the user may see (own unit's, or those of the meetings and consultations "
            "they follow), overdue first; and the conclusion notices still to issue",
-           tag="tasks", response=LIST, query=FILTER)
+           tag="tasks", response=LIST, query=FILTER, scope="tasks:read")
 async def list_tasks(request: Request) -> Response:
     """Filters: scope=mine|office|all, unit_id, meeting_id, consultation_id, state."""
     flt = _filter(request)
@@ -189,7 +189,7 @@ async def list_reminders(request: Request) -> Response:
 
 
 @operation("The same list as CSV for Excel", tag="tasks", response=STR, content="text/csv",
-           query=FILTER)
+           query=FILTER, scope="tasks:read")
 async def export_csv(request: Request) -> Response:
     """UTF-8 with BOM, Vietnamese headers."""
     flt = _filter(request)
@@ -201,7 +201,8 @@ async def export_csv(request: Request) -> Response:
     })
 
 
-@operation("One task with its history and what the user may do", tag="tasks", response=DETAIL)
+@operation("One task with its history and what the user may do", tag="tasks", response=DETAIL,
+           scope="tasks:read")
 async def get_task(request: Request) -> Response:
     """Task detail."""
     async with authed(request) as ctx:
@@ -211,7 +212,7 @@ async def get_task(request: Request) -> Response:
 @operation("Report progress (responsible unit)", tag="tasks",
            body=obj(["progress"], progress={**COUNT, "maximum": 99}, note=nullable(STR)),
            response=DETAIL,
-           errors=[409])
+           errors=[409], scope="tasks:write")
 async def progress(request: Request) -> Response:
     """0–99 %; handing in the deliverable completes the task."""
     body = await json_body(request)
@@ -225,7 +226,7 @@ async def progress(request: Request) -> Response:
 
 @operation("Hand in the deliverable, a file and/or a note (responsible unit): the task is done",
            tag="tasks", body=obj(note=STR, file=FILE), response=DETAIL, errors=[409],
-           body_types=["multipart/form-data", "application/json"])
+           body_types=["multipart/form-data", "application/json"], scope="tasks:write")
 async def deliver(request: Request) -> Response:
     """multipart/form-data with `note` and `file`, or JSON {note}."""
     settings = settings_of(request)
@@ -260,7 +261,7 @@ async def reopen(request: Request) -> Response:
 
 
 @operation("A file handed in on a task", tag="tasks", response=FILE,
-           content="application/octet-stream")
+           content="application/octet-stream", scope="tasks:read")
 async def report_file(request: Request) -> Response:
     """Downloaded as an attachment, never rendered by the browser."""
     async with authed(request) as ctx:

@@ -49,7 +49,7 @@ def _node_view(node: units.UnitNode) -> dict[str, Any]:
 
 
 @operation("Every unit, flat and as a tree", tag="units",
-           response=record(units=arr(UNIT_SCHEMA), tree=arr(UNIT_NODE)))
+           response=record(units=arr(UNIT_SCHEMA), tree=arr(UNIT_NODE)), scope="meetings:read")
 async def list_units(request: Request) -> Response:
     """The unit tree."""
     async with authed(request) as ctx:

@@ -19,12 +19,13 @@ ROLE = enum_of(Role)
 USER_BODY = obj(
     ["username", "full_name", "password", "role"], username=STR, full_name=STR, password=STR,
     role=ROLE, unit_id=nullable(ID), title=nullable(STR), language=nullable(LANGUAGE),
+    email=STR,
 )
 # Every field may be left out: what is sent changes. A new password or deactivation ends
 # the account's sessions.
 USER_CHANGE = obj(
     full_name=nullable(STR), title=nullable(STR), role=nullable(ROLE), unit_id=nullable(ID),
-    active=BOOL, password=nullable(STR), language=nullable(LANGUAGE),
+    active=BOOL, password=nullable(STR), language=nullable(LANGUAGE), email=STR,
 )
 
 
@@ -68,6 +69,7 @@ async def create_user(request: Request) -> Response:
             title=payload.text(body, "title", required=False, max_length=200),
             language=payload.text(body, "language", required=False, default="vi"),
             actor_id=ctx.user.id,
+            email=payload.text(body, "email", required=False, max_length=200),
         )
         return ok(user_view(user), 201)
 
@@ -90,6 +92,8 @@ async def update_user(request: Request) -> Response:
             active=payload.boolean(body, "active") if "active" in body else None,
             password=password,
             language=payload.text(body, "language", required=False) or None,
+            email=payload.text(body, "email", required=False, max_length=200)
+            if "email" in body else None,
         )
         return ok(user_view(user))
 

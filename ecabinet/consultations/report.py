@@ -241,7 +241,7 @@ async def sign(session: AsyncSession, actor: User, consultation_id: int, *, secr
     if signed.status != OfficialPdfStatus.signed:
         raise RuntimeError("a synthesis report has a single signer")
     given = await planned(session, consultation.id)
-    acting = await tasks.assign(session, given)
+    acting = await tasks.assign(session, actor, given)
     if given:
         await audit.record(session, "consultation.tasks_assigned", actor_id=actor.id,
                            object_type="consultation", object_id=consultation.id,

@@ -4,6 +4,7 @@ from ecabinet.models.accounts import LoginSession, Role, User
 from ecabinet.models.agenda import AgendaItem
 from ecabinet.models.agenda_history import AgendaItemRevision
 from ecabinet.models.annotations import Annotation, AnnotationKind
+from ecabinet.models.api_tokens import ApiToken
 from ecabinet.models.attendance import Attendance
 from ecabinet.models.audit import AuditEntry, AuditHead
 from ecabinet.models.base import Base
@@ -25,6 +26,7 @@ from ecabinet.models.documents import (
     VersionStatus,
 )
 from ecabinet.models.events import MeetingEvent
+from ecabinet.models.mail import MailMessage
 from ecabinet.models.meetings import (
     InvitedUnit,
     Meeting,
@@ -46,12 +48,14 @@ from ecabinet.models.speakers import LiveState, SpeakerRequest
 from ecabinet.models.tasks import Task, TaskReport, TaskStatus
 from ecabinet.models.units import Unit
 from ecabinet.models.voting import Ballot, Poll, PollVoter
+from ecabinet.models.webhooks import DeliveryStatus, Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
     "AgendaItem",
     "AgendaItemRevision",
     "Annotation",
     "AnnotationKind",
+    "ApiToken",
     "Attendance",
     "AuditEntry",
     "AuditHead",
@@ -67,6 +71,7 @@ __all__ = [
     "ConsultationQuestion",
     "ConsultationRule",
     "ConsultationStatus",
+    "DeliveryStatus",
     "Document",
     "DocumentNumber",
     "DocumentPage",
@@ -75,6 +80,7 @@ __all__ = [
     "InvitedUnit",
     "LiveState",
     "LoginSession",
+    "MailMessage",
     "Meeting",
     "MeetingEvent",
     "MeetingStatus",
@@ -100,4 +106,7 @@ __all__ = [
     "Unit",
     "User",
     "VersionStatus",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
 ]

@@ -38,6 +38,13 @@ class User(Timestamped, Base):
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    # A service account: another system's identity, which calls the API with tokens and
+    # never logs in with a password.
+    service: Mapped[bool] = mapped_column(default=False)
+    # Where eCabinet writes to the person ("" : nowhere), and the kinds of email they asked
+    # not to get (space-separated: invitations reminders tasks signatures).
+    email: Mapped[str] = mapped_column(String(200), default="")
+    mail_off: Mapped[str] = mapped_column(String(200), default="")
 
 
 class LoginSession(Timestamped, Base):

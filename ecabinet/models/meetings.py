@@ -60,6 +60,9 @@ class Meeting(Timestamped, Base):
     # The start first announced, once the meeting has been postponed.
     postponed_from: Mapped[datetime | None] = mapped_column(default=None)
     published_at: Mapped[datetime | None] = mapped_column(default=None)
+    # iCalendar SEQUENCE: how many times the meeting changed once announced (edited,
+    # postponed, cancelled), so calendars replace what they hold with the newer version.
+    revision: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # Highest event seq handed out; bumped under a row lock to keep seq gap-free.
     last_seq: Mapped[int] = mapped_column(default=0)

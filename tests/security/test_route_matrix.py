@@ -55,6 +55,7 @@ from starlette.routing import Mount, Route
 from ecabinet import (
     accounts,
     agenda,
+    api_tokens,
     attendance,
     calendar_feed,
     conclusions,
@@ -68,6 +69,7 @@ from ecabinet import (
     tasks,
     units,
     voting,
+    webhooks,
 )
 from ecabinet import annotations as overlays
 from ecabinet.app import create_app
@@ -79,6 +81,7 @@ from ecabinet.models import (
     ConclusionItem,
     ConclusionStatus,
     ConsultationQuestion,
+    DeliveryStatus,
     Meeting,
     MeetingStatus,
     ParticipantRole,
@@ -86,6 +89,7 @@ from ecabinet.models import (
     TaskReport,
     TaskStatus,
     User,
+    WebhookDelivery,
 )
 from ecabinet.models.base import utcnow
 from ecabinet.signing import ca
@@ -264,6 +268,12 @@ class Fx:
             await self.run("secretary", lambda s, u: closing.close_early(s, u, made.id))
         return int(made.id)
 
+    async def new_webhook(self) -> int:
+        # task.overdue: a webhook only the hourly sweep would ever send to.
+        made = await self.run("admin", lambda s, u: webhooks.register(
+            s, u, "http://127.0.0.1:9/ma-tran", ["task.overdue"]))
+        return int(made.id)
+
     async def waiting_order(self) -> list[int]:
         state = await self.run("chair", lambda s, u: speakers.state(s, self.m))
         return [r["id"] for r in state["queue"]]
@@ -318,6 +328,16 @@ async def _build(fx: Fx) -> None:
 
     # A calendar feed address of someone no actor is: renewing one's own leaves it alive.
     ids["feed_token"] = await fx.run("chair2", calendar_feed.renew)
+
+    # A service account of the province office with a token, for the admin's routes.
+    service = await fx.run("admin", lambda s, u: api_tokens.create_account(
+        s, u, username="eoffice", full_name="Hệ thống eOffice", role="secretary",
+        unit_id=w.province))
+    ids["service"] = service.id
+    token, _secret = await fx.run("admin", lambda s, u: api_tokens.issue(
+        s, u, service.id, name="Đồng bộ", scopes=["meetings:read"],
+        expires_on=date.today() + timedelta(days=30)))
+    ids["api_token"] = token.id
 
     # Questions and the speaker queue.
     ids["q"] = await fx.new_question()
@@ -426,6 +446,15 @@ async def _build(fx: Fx) -> None:
                                            password=PASSWORD, role="delegate",
                                            unit_id=w.province)
         ids["spare_user"] = spare.id
+
+    # A webhook with one delivery, given up long ago (so nothing sends it).
+    ids["webhook"] = await fx.new_webhook()
+    async with db.transaction(sessions) as s:
+        given_up = WebhookDelivery(webhook_id=fx.webhook, event="task.overdue", key="ma-tran",
+                                   body="{}", status=DeliveryStatus.failed, attempts=1)
+        s.add(given_up)
+        await s.flush()
+        ids["delivery"] = given_up.id
 
 
 @pytest.fixture(scope="module")
@@ -577,10 +606,24 @@ ROUTES: dict[tuple[str, str], Case | list[Case]] = {
     ("DELETE", "/api/calendar/feed"): case(LOGGED_IN),
     # The address is the secret: anyone holding it reads it; a wrong one finds nothing.
     ("GET", "/calendar/{token}.ics"): case(PUBLIC, lambda fx: {"token": fx.feed_token}),
+    # -- a person's email ----------------------------------------------------------------
+    ("GET", "/api/me/mail"): case(LOGGED_IN),
+    ("PUT", "/api/me/mail"): case(LOGGED_IN, send=lambda fx, a: {"json": {"off": ["tasks"]}}),
+    # -- service accounts and API tokens -------------------------------------------------
+    ("GET", "/api/service-accounts"): case(ADMIN),
+    ("POST", "/api/service-accounts"): case(ADMIN, send=lambda fx, a: {"json": {
+        "username": f"lgsp{fx.n()}", "full_name": "Trục LGSP", "role": "observer"}}),
+    ("POST", "/api/service-accounts/{id:int}/tokens"): case(
+        ADMIN, lambda fx: {"id": fx.service}, body({
+            "name": "Thử", "scopes": ["tasks:read"],
+            "expires_on": (date.today() + timedelta(days=10)).isoformat()}), hidden=NOBODY),
+    ("DELETE", "/api/api-tokens/{id:int}"): case(
+        ADMIN, lambda fx: {"id": fx.api_token}, hidden=NOBODY),
     ("GET", "/openapi.json"): case(PUBLIC),
     # Open to loopback and ECABINET_METRICS_ALLOW only (tests/operations/test_metrics.py).
     ("GET", "/metrics"): case(PUBLIC),
     ("GET", "/sw.js"): case(PUBLIC),
+    ("GET", "/manifest.webmanifest"): case(PUBLIC),
     ("GET", "/"): case(PUBLIC),
     ("GET", "/{path:path}"): case(PUBLIC, lambda fx: {"path": f"meetings/{fx.m}"}),
     ("MOUNT", "/static"): case(PUBLIC, url="/static/js/live.js"),
@@ -904,6 +947,20 @@ ROUTES: dict[tuple[str, str], Case | list[Case]] = {
     ("GET", "/api/meetings/{id:int}/recordings/{name}"): case(
         MEMBERS, lambda fx: {"id": fx.m, "name": fx.recording}, hidden=OUTSIDERS | ADMIN,
         probe="name"),
+    # -- webhooks (admin; the addresses reach no one: nothing listens on port 9) --------
+    ("GET", "/api/webhooks"): case(ADMIN),
+    ("POST", "/api/webhooks"): case(ADMIN, send=body({
+        "url": "http://127.0.0.1:9/ma-tran", "events": ["task.overdue"]})),
+    ("GET", "/api/webhooks/events"): case(ADMIN),
+    ("PATCH", "/api/webhooks/{id:int}"): case(
+        ADMIN, lambda fx: {"id": fx.webhook}, body({"active": False}), hidden=NOBODY),
+    ("DELETE", "/api/webhooks/{id:int}"): case(
+        ADMIN, lambda fx: {"id": fx.webhook}, hidden=NOBODY,
+        fresh=fresh(Fx.new_webhook, "id")),
+    ("GET", "/api/webhooks/{id:int}/deliveries"): case(
+        ADMIN, lambda fx: {"id": fx.webhook}, hidden=NOBODY),
+    ("POST", "/api/webhooks/deliveries/{id:int}/redeliver"): case(
+        ADMIN, lambda fx: {"id": fx.delivery}, body({}), hidden=NOBODY),
 }
 
 
