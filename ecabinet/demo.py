@@ -42,6 +42,7 @@ from ecabinet.signing import ca
 from ecabinet.signing.stamp import demo_seal_png
 from ecabinet.workdays import VIETNAM, add_working_days
 
+DEMO_MAIL_DOMAIN = "thuathienhue.example"
 DEMO_PASSWORD = "demo12345"
 
 
@@ -134,6 +135,8 @@ async def load(session: AsyncSession) -> list[DemoLogin]:
         people[username] = await accounts.create_user(
             session, username=username, full_name=full_name, password=DEMO_PASSWORD, role=role,
             unit_id=unit_ids[unit_key], title=title,
+            # A reserved domain (RFC 2606): with ECABINET_SMTP_URL set, nothing reaches anyone.
+            email=f"{username}@{DEMO_MAIL_DOMAIN}",
         )
     secretary, chair = people["thuky"], people["chutich"]
     today = datetime.now(VIETNAM).replace(minute=0, second=0, microsecond=0)

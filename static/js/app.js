@@ -7,6 +7,7 @@ import { navigate, render, route, start } from "./router.js";
 import { hasRole, loadSession, logOut, session } from "./session.js";
 import { h } from "./ui.js";
 import { adminView } from "./views/admin.js";
+import { integrationsView } from "./views/integrations.js";
 import { revalidateBriefcases } from "./views/briefcase.js";
 import { checkinView, entranceView } from "./views/attendance.js";
 import { consultationFormView } from "./views/consultation_form.js";
@@ -101,6 +102,7 @@ export function renderChrome() {
   if (!hasRole("observer")) links.push(["/verify", t("nav_verify")]);
   if (hasRole("admin")) links.push(["/admin", t("nav_admin")]);
   if (hasRole("admin")) links.push(["/signing", t("nav_signing")]);
+  if (hasRole("admin")) links.push(["/integrations", t("nav_integrations")]);
   const badges = { "/tasks": reminderBadge, "/consultations": consultationBadge };
   // A consultation's page and form are under the list's link.
   const here = (href) => location.pathname === href ||
@@ -128,6 +130,7 @@ async function main() {
   route("/meetings/:id/:tab", requireLogin(meetingView));
   route("/meetings/:id/documents/:doc", requireLogin(readerView));
   route("/admin", requireLogin(adminView));
+  route("/integrations", requireLogin(integrationsView));
   route("/tasks", requireLogin(tasksView));
   route("/consultations", requireLogin(consultationsView));
   route("/consultations/new", requireLogin(consultationFormView));

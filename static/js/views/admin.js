@@ -6,11 +6,11 @@ import { attempt, confirmDialog, h, mount, toast } from "../ui.js";
 extend({
   vi: {
     delete_unit: "Xóa", confirm_delete_unit: "Xóa đơn vị “{name}”?", account_edit: "Sửa tài khoản",
-    password_keep: "Mật khẩu mới (để trống nếu giữ nguyên)",
+    password_keep: "Mật khẩu mới (để trống nếu giữ nguyên)", email_address: "Email",
   },
   en: {
     delete_unit: "Delete", confirm_delete_unit: "Delete the unit “{name}”?", account_edit: "Edit account",
-    password_keep: "New password (leave empty to keep)",
+    password_keep: "New password (leave empty to keep)", email_address: "Email",
   },
 });
 
@@ -76,11 +76,13 @@ function accountEditor(user, units, refresh) {
     title: h("input", { name: "edit_title", value: user.title || "", placeholder: t("position") }),
     role: h("select", { name: "edit_role" }, options(ROLES, (r) => t(`role_${r}`), user.role)),
     unit: h("select", { name: "edit_unit" }, units.map((u) => h("option", { value: u.id, selected: u.id === user.unit_id }, u.name))),
+    email: h("input", { name: "edit_email", type: "email", value: user.email || "", placeholder: t("email_address") }),
     password: h("input", { name: "edit_password", type: "password", autocomplete: "new-password", placeholder: t("password_keep") }),
   };
   const form = h("form", {
     class: "grid account-edit", onsubmit: (e) => { e.preventDefault(); attempt(async () => {
-      const body = { full_name: f.full_name.value, title: f.title.value, role: f.role.value, unit_id: Number(f.unit.value) };
+      const body = { full_name: f.full_name.value, title: f.title.value, role: f.role.value, unit_id: Number(f.unit.value),
+        email: f.email.value.trim() };
       if (f.password.value) body.password = f.password.value;
       await put(`/api/users/${user.id}`, body); toast(t("saved")); refresh();
     }); },
@@ -107,6 +109,7 @@ export async function adminView() {
       username: h("input", { name: "new_username", required: true, placeholder: t("username") }),
       full_name: h("input", { name: "new_full_name", required: true, placeholder: t("full_name") }),
       title: h("input", { name: "new_title", placeholder: t("position") }),
+      email: h("input", { name: "new_email", type: "email", placeholder: t("email_address") }),
       password: h("input", { name: "new_password", type: "password", required: true, placeholder: t("password") }),
       role: h("select", { name: "new_role" }, options(ROLES, (r) => t(`role_${r}`), "delegate")),
       unit: h("select", { name: "new_unit" }, units.units.map((u) => h("option", { value: u.id }, u.name))),
@@ -114,7 +117,7 @@ export async function adminView() {
     const userForm = h("form", {
       class: "grid", onsubmit: (e) => { e.preventDefault(); attempt(async () => {
         await post("/api/users", { username: f.username.value, full_name: f.full_name.value, title: f.title.value,
-          password: f.password.value, role: f.role.value, unit_id: Number(f.unit.value) });
+          password: f.password.value, role: f.role.value, unit_id: Number(f.unit.value), email: f.email.value.trim() });
         toast(t("saved")); refresh();
       }); },
     }, ...Object.values(f), h("button", { type: "submit" }, t("add_user")));
@@ -127,7 +130,7 @@ export async function adminView() {
       }, toggle));
       const edit = h("button", { class: "small ghost", type: "button", dataset: { action: "edit" } }, t("edit"));
       const row = h("tr", { dataset: { username: u.username } },
-        h("td", {}, u.username), h("td", {}, u.full_name, h("div", { class: "muted" }, u.title)),
+        h("td", {}, u.username), h("td", {}, u.full_name, h("div", { class: "muted" }, [u.title, u.email].filter(Boolean).join(" · "))),
         h("td", {}, t(`role_${u.role}`)), h("td", {}, unitName.get(u.unit_id) || ""),
         h("td", {}, u.active ? t("active") : "—"),
         h("td", {}, h("div", { class: "row" }, edit, toggle)));

@@ -5,6 +5,7 @@ import { onNotice, onConnectionChange } from "../live.js";
 import { hasRole } from "../session.js";
 import { h, mount, statusBadge, toast } from "../ui.js";
 import { calendarButton } from "./calendar_feed.js";
+import { mailButton } from "./mail_prefs.js";
 import "./meetings_i18n.js";
 
 extend({
@@ -58,6 +59,7 @@ export async function meetingsView() {
   const list = h("div", { class: "grid", id: "meeting-list" });
   const header = h("div", { class: "row" }, h("h1", {}, t("meetings")), h("span", { class: "spacer" }),
     hasRole("observer", "remote_room") ? null : calendarButton(),
+    hasRole("observer", "remote_room") ? null : mailButton(),
     hasRole("secretary") ? h("a", { class: "button", href: "/meetings/new", "data-link": true }, "+ ", t("nav_new_meeting")) : null);
   mount(header, list);
   const refresh = async () => {
