@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, or_, select
@@ -440,7 +440,9 @@ async def postpone(session: AsyncSession, actor: User, meeting_id: int, *, start
                           {"meeting": await describe(session, meeting)})
     await audit.record(session, "meeting.postpone", actor_id=actor.id, object_type="meeting",
                        object_id=meeting.id, meeting_id=meeting.id,
-                       data={"from": before.isoformat(), "to": starts_at.isoformat(),
+                       # Both in UTC, as stored: the form's start comes in Vietnam's offset.
+                       data={"from": before.astimezone(UTC).isoformat(),
+                             "to": starts_at.astimezone(UTC).isoformat(),
                              "reason": meeting.change_reason})
     eventlog.notify(session, await member_ids(session, meeting), "meetings.changed",
                     meeting_id=meeting.id, status=meeting.status.value)

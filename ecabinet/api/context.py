@@ -79,7 +79,7 @@ class Authed:
     def browser_login(self) -> LoginSession:
         """The browser's login session (an API token has none: such routes take no token)."""
         if self.login is None:
-            raise Forbidden("token_scope", scope="-")
+            raise Forbidden("token_not_allowed")
         return self.login
 
     def require(self, *roles: Role) -> None:
@@ -103,7 +103,7 @@ async def authed(request: HTTPConnection, *, read_only: bool = False
         caller = await token_caller(request, secret)
         async with factory() as db, db.begin():
             user = await db.get(User, caller.user.id)
-            if user is None:
+            if user is None or not user.active:  # deactivated a moment ago
                 raise Unauthenticated("token_revoked")
             yield Authed(db, user, None)
         return
@@ -138,8 +138,10 @@ async def token_caller(request: HTTPConnection, secret: str) -> api_tokens.Calle
         caller = await api_tokens.authenticate(db, secret)
         request.state.language = language_of(request, caller.user)
         scope = operation_scope(request)
-        if scope is None or scope not in caller.scopes:
-            raise Forbidden("token_scope", scope=scope or "-")
+        if scope is None:
+            raise Forbidden("token_not_allowed")
+        if scope not in caller.scopes:
+            raise Forbidden("token_scope", scope=scope)
         limiter: SlidingWindow = request.app.state.token_limiter
         if not limiter.allow(f"token:{caller.token_id}", limit=caller.rate_per_minute):
             raise TooManyRequests("token_rate", seconds=60)

@@ -348,7 +348,9 @@ def openapi_document(routes: Sequence[BaseRoute], *, title: str, version: str) -
                                           "rate per minute. Operations that take one list "
                                           "its required scope; no X-CSRF-Token is needed. "
                                           "Refusals: 401 `token_invalid`, `token_expired`, "
-                                          "`token_revoked`; 403 `token_scope`; 429 "
+                                          "`token_revoked`; 403 `token_scope` (another "
+                                          "scope needed) or `token_not_allowed` (people "
+                                          "only); 429 "
                                           "`token_rate` with Retry-After"},
                 "csrf": {"type": "apiKey", "in": "header", "name": CSRF_HEADER,
                          "description": "Every write (POST, PUT, DELETE) with a session also "

@@ -99,6 +99,8 @@ async def test_a_token_and_a_webhook_made_on_the_screen(
         await form.locator("button[type=submit]").click()
         account = admin.locator("[data-username=eoffice]")
         await expect(account).to_contain_text("Chưa có mã truy cập")
+        for card in ("#service-accounts", "#webhooks"):
+            assert "null" not in await admin.locator(card).inner_text()
 
         # A token that reads meetings: a day and a scope are asked for inside the dialog.
         await account.locator("[data-action=issue-token]").click()
@@ -131,6 +133,11 @@ async def test_a_token_and_a_webhook_made_on_the_screen(
 
         # A webhook for postponements; its key is shown once.
         hooks = admin.locator("#webhook-form")
+        await hooks.locator("#wh-url").fill("http://example.com/hook")
+        await hooks.locator("input[value='meeting.postponed']").check()
+        await hooks.locator("button[type=submit]").click()
+        await expect(hooks.locator(".error")).to_contain_text("https://")
+        await hooks.locator("input[value='meeting.postponed']").uncheck()
         await hooks.locator("#wh-url").fill(f"http://127.0.0.1:{receiver.port}/hook")
         await hooks.locator("#wh-description").fill("eOffice: lịch họp")
         await hooks.locator("input[value='meeting.postponed']").check()
@@ -200,3 +207,7 @@ async def test_a_delegate_sets_the_emails_they_take_on_a_phone(
         await delegate.click("#mail-button")
         await expect(delegate.locator("#mail-dialog input[value=reminders]")).not_to_be_checked()
         await expect(delegate.locator("#mail-dialog input[value=tasks]")).to_be_checked()
+        await delegate.locator("#mail-dialog [data-answer=cancel]").click()
+        # The integration screen is the administrators'; a delegate is told so.
+        await delegate.goto("/integrations")
+        await expect(delegate.locator("#int-admins-only")).to_be_visible()

@@ -4,13 +4,16 @@ revocable, rate-limited, every use audited, and described in /openapi.json."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import httpx
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.routing import Route
 
 from ecabinet import accounts, api_tokens, db
+from ecabinet.app import api_routes
 from ecabinet.models import ApiToken, AuditEntry, MeetingStatus, TaskStatus, User
 from ecabinet.models.base import utcnow
 from tests.conftest import World
@@ -82,7 +85,8 @@ async def test_a_token_reads_what_its_account_may_see_within_its_scopes(
         assert refused.status_code == 403 and refused.json()["error"]["code"] == "token_scope"
         assert "tasks:read" in refused.json()["error"]["message"]
         users = await system.get("/api/users")
-        assert users.status_code == 403 and users.json()["error"]["code"] == "token_scope"
+        assert users.status_code == 403
+        assert users.json()["error"]["code"] == "token_not_allowed"
     # The two accepted calls are in the audit log, the refused ones not.
     assert await uses(sessions, issued["token"]["id"]) == [
         "/api/meetings", f"/api/meetings/{published}"]
@@ -236,3 +240,39 @@ async def test_openapi_describes_bearer_tokens_on_the_operations_that_take_them(
         "security"]
     assert "429" in paths["/api/tasks"]["get"]["responses"]
     assert all("bearer" not in alt for alt in paths["/api/users"]["get"]["security"])
+
+
+async def test_a_token_with_every_scope_still_reaches_no_other_route(
+        app: Any, client_factory: Any, world: World,
+        sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Routes that take no token (admin, voting, signing, the live hall...) refuse one."""
+    published = await make_meeting(sessions, world, MeetingStatus.published)
+    admin = await client_factory("admin")
+    _account, issued = await service_with_token(admin, unit_id=world.province,
+                                                scopes=list(api_tokens.SCOPES), rate=6000)
+    checked = 0
+    async with bearer(app, issued["secret"]) as system:
+        for path, route in _api_routes():
+            scope = getattr(route.endpoint, "__openapi__", {}).get("scope")
+            meta = getattr(route.endpoint, "__openapi__", {})
+            if scope is not None or meta.get("public") or meta.get("session_optional"):
+                continue
+            url = re.sub(r"{\w+:int}", str(published), path)
+            url = re.sub(r"{(\w+)(?::\w+)?}", "x", url)
+            for method in sorted((route.methods or set()) - {"HEAD"}):
+                answer = await system.request(method, url, json={})
+                assert answer.status_code in (401, 403, 404, 405, 422), (method, path, answer.text)
+                if answer.status_code == 403:
+                    assert answer.json()["error"]["code"] == "token_not_allowed", (method, path)
+                checked += 1
+    assert checked > 100
+    # Nothing was done in the token's name: no audited use at all.
+    assert await uses(sessions, issued["token"]["id"]) == []
+
+
+def _api_routes() -> list[tuple[str, Route]]:
+    found: list[tuple[str, Route]] = []
+    for route in api_routes():
+        if isinstance(route, Route) and route.path.startswith("/api/"):
+            found.append((route.path, route))
+    return found

@@ -25,6 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from ecabinet import db, meetings, minutes
 from ecabinet.app import create_app
 from ecabinet.config import Settings
+from ecabinet.errors import Invalid
+from ecabinet.mail import outbox
 from ecabinet.models import DeliveryStatus, MailMessage, MeetingStatus, TaskStatus, User
 from ecabinet.models.base import utcnow
 from tests.conftest import PASSWORD, World, free_port
@@ -257,3 +259,18 @@ async def test_minutes_awaiting_a_signature(
     assert letters[0]["Subject"].startswith("Chờ đồng chí ký số: Biên bản cuộc họp")
     assert f"{SITE}/meetings/{adjourned}/minutes" in letters[0].get_body(
         ("plain",)).get_content()
+
+
+@pytest.mark.parametrize("address", [
+    "daibieu1@@x.vn", "nguyễn@thuathienhue.vn", "abc", "a@b", "x@y.vn<script>",
+    "an nguyen@hue.gov.vn", "a@-x.vn", "a@x..vn"])
+def test_a_mistyped_address_is_refused(address: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        outbox.check_address(address)
+    assert refused.value.code == "email_invalid"
+
+
+def test_office_addresses_are_kept() -> None:
+    for address in ("an.nguyen@hue.gov.vn", "vp+ecab@so-tc.hue.gov.vn", " x@y.vn "):
+        assert outbox.check_address(address) == address.strip()
+    assert outbox.check_address("  ") == ""

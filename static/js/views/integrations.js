@@ -4,6 +4,7 @@ import { del, get, post, put } from "../api.js";
 import { dayField } from "../dates.js";
 import { formatDate, formatDateTimeShort } from "../format.js";
 import { extend, language, t } from "../i18n.js";
+import { hasRole } from "../session.js";
 import { askDialog, attempt, confirmDialog, h, mount, toast } from "../ui.js";
 import { secretDialog } from "./secret_dialog.js";
 import { webhooksCard } from "./webhooks.js";
@@ -11,6 +12,7 @@ import { webhooksCard } from "./webhooks.js";
 extend({
   vi: {
     int_title: "Tích hợp hệ thống", nav_integrations: "Tích hợp",
+    int_admins_only: "Chỉ quản trị hệ thống mở được trang này.",
     int_intro: "Kết nối eCabinet với hệ thống quản lý văn bản (eOffice), trục liên thông (LGSP) và các hệ thống khác của cơ quan.",
     svc_title: "Tài khoản dịch vụ và mã truy cập API",
     svc_explain: "Mỗi hệ thống khác dùng một tài khoản dịch vụ. Tài khoản thấy và làm được như một người cùng vai trò, cùng đơn vị; mỗi mã truy cập còn bị giới hạn trong các phạm vi được cấp.",
@@ -29,10 +31,11 @@ extend({
     tok_secret_title: "Mã truy cập mới", tok_secret_warn: "Hãy sao chép và lưu mã này vào hệ thống cần kết nối ngay bây giờ: eCabinet chỉ hiển thị một lần và không lưu lại mã.",
     tok_secret_use: "Gửi kèm mỗi yêu cầu trong tiêu đề: Authorization: Bearer <mã>",
     tok_copy: "Sao chép", tok_copied: "Đã sao chép.", tok_saved: "Tôi đã lưu mã",
-    tok_pick_scope: "Hãy chọn ít nhất một phạm vi.", tok_pick_day: "Hãy nhập ngày hết hạn (dd/mm/yyyy).",
+    tok_pick_scope: "Hãy chọn ít nhất một phạm vi.", tok_pick_name: "Hãy đặt tên cho mã truy cập.", tok_pick_day: "Hãy nhập ngày hết hạn (dd/mm/yyyy).",
   },
   en: {
     int_title: "Integration", nav_integrations: "Integration",
+    int_admins_only: "Only administrators can open this page.",
     int_intro: "Connect eCabinet with the document-management system (eOffice), the data-sharing hub (LGSP) and the office's other systems.",
     svc_title: "Service accounts and API tokens",
     svc_explain: "Each other system uses a service account. It sees and may do what a person of its role and unit would; each token is further limited to its scopes.",
@@ -51,7 +54,7 @@ extend({
     tok_secret_title: "New API token", tok_secret_warn: "Copy this token into the system that connects now: eCabinet shows it only once and does not keep it.",
     tok_secret_use: "Send it with every request in the header: Authorization: Bearer <token>",
     tok_copy: "Copy", tok_copied: "Copied.", tok_saved: "I have saved it",
-    tok_pick_scope: "Choose at least one scope.", tok_pick_day: "Enter the expiry date (dd/mm/yyyy).",
+    tok_pick_scope: "Choose at least one scope.", tok_pick_name: "Give the token a name.", tok_pick_day: "Enter the expiry date (dd/mm/yyyy).",
   },
 });
 
@@ -95,7 +98,7 @@ async function issueToken(account, scopes, refresh) {
     ],
     action: async () => {
       const chosen = boxes.map((b) => b.querySelector("input")).filter((i) => i.checked).map((i) => i.value);
-      if (!f.name.value.trim()) throw new Error(t("dialog_required"));
+      if (!f.name.value.trim()) { f.name.focus(); throw new Error(t("tok_pick_name")); }
       if (!chosen.length) throw new Error(t("tok_pick_scope"));
       const day = f.expires.read();
       if (!day) throw new Error(t("tok_pick_day"));
@@ -159,14 +162,14 @@ function accountCard(account, scopes, unitName, refresh) {
 
 function accountForm(units, refresh) {
   const f = {
-    username: h("input", { name: "svc_username", required: true, placeholder: t("svc_username"), autocomplete: "off" }),
-    full_name: h("input", { name: "svc_full_name", required: true, placeholder: t("svc_name") }),
-    role: h("select", { name: "svc_role" }, SERVICE_ROLES.map((r) => h("option", { value: r }, t(`role_${r}`)))),
-    unit: h("select", { name: "svc_unit" }, h("option", { value: "" }, t("svc_no_unit")),
+    username: h("input", { name: "svc_username", placeholder: t("svc_username"), "aria-label": t("svc_username"), autocomplete: "off" }),
+    full_name: h("input", { name: "svc_full_name", placeholder: t("svc_name"), "aria-label": t("svc_name") }),
+    role: h("select", { name: "svc_role", "aria-label": t("role") }, SERVICE_ROLES.map((r) => h("option", { value: r }, t(`role_${r}`)))),
+    unit: h("select", { name: "svc_unit", "aria-label": t("unit") }, h("option", { value: "" }, t("svc_no_unit")),
       units.map((u) => h("option", { value: u.id }, u.name))),
   };
   return h("form", {
-    class: "grid", id: "service-account-form", onsubmit: (e) => { e.preventDefault(); attempt(async () => {
+    class: "grid", id: "service-account-form", novalidate: true, onsubmit: (e) => { e.preventDefault(); attempt(async () => {
       await post("/api/service-accounts", { username: f.username.value, full_name: f.full_name.value,
         role: f.role.value, unit_id: f.unit.value ? Number(f.unit.value) : null });
       toast(t("saved"));
@@ -176,16 +179,20 @@ function accountForm(units, refresh) {
 }
 
 export async function integrationsView() {
+  if (!hasRole("admin")) {
+    mount(h("h1", {}, t("int_title")), h("p", { class: "muted", id: "int-admins-only" }, t("int_admins_only")));
+    return null;
+  }
   const services = h("div", { class: "card", id: "service-accounts" });
   const hooks = h("div", { class: "card", id: "webhooks" });
   mount(h("h1", {}, t("int_title")), h("p", { class: "muted" }, t("int_intro")), services, hooks);
   const refresh = async () => {
     const [listing, units] = await Promise.all([get("/api/service-accounts"), get("/api/units")]);
     const unitName = new Map(units.units.map((u) => [u.id, u.name]));
-    services.replaceChildren(h("h2", {}, t("svc_title")), h("p", { class: "muted" }, t("svc_explain")),
+    services.replaceChildren(...[h("h2", {}, t("svc_title")), h("p", { class: "muted" }, t("svc_explain")),
       listing.accounts.length ? null : h("p", { class: "muted" }, t("svc_none")),
       ...listing.accounts.map((a) => accountCard(a, listing.scopes, unitName, refresh)),
-      h("h3", {}, t("svc_add")), accountForm(units.units, refresh));
+      h("h3", {}, t("svc_add")), accountForm(units.units, refresh)].filter(Boolean));
   };
   await attempt(async () => {
     await refresh();

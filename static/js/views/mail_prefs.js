@@ -13,7 +13,7 @@ extend({
     mail_kind_reminders: "Nhắc lịch họp trước một ngày",
     mail_kind_tasks: "Nhiệm vụ sắp đến hạn, quá hạn",
     mail_kind_signatures: "Văn bản chờ ký số",
-    mail_none: "Chưa có địa chỉ email: eCabinet không gửi thư cho đồng chí.", mail_saved: "Đã lưu cài đặt email.",
+    mail_none: "Để trống địa chỉ thì eCabinet không gửi thư nào cho đồng chí.", mail_saved: "Đã lưu cài đặt email.",
   },
   en: {
     mail_button: "Email notifications", mail_title: "Email notifications",
@@ -23,19 +23,22 @@ extend({
     mail_kind_reminders: "Meeting reminders the day before",
     mail_kind_tasks: "Tasks due soon or overdue",
     mail_kind_signatures: "Documents awaiting my signature",
-    mail_none: "No email address: eCabinet sends you no email.", mail_saved: "Email settings saved.",
+    mail_none: "With no address, eCabinet sends you no email.", mail_saved: "Email settings saved.",
   },
 });
 
 async function openDialog() {
   const prefs = await get("/api/me/mail");
   const address = h("input", { id: "mail-address", type: "email", value: prefs.email, autocomplete: "email", maxlength: 200 });
+  // Said while the field is empty, whatever is stored: what saving it would mean.
+  const none = h("p", { class: "field-hint", id: "mail-none", hidden: Boolean(prefs.email) }, t("mail_none"));
+  address.addEventListener("input", () => { none.hidden = address.value.trim() !== ""; });
   const boxes = prefs.categories.map((c) => h("label", { class: "inline" },
     h("input", { type: "checkbox", name: "mail-kind", value: c, checked: !prefs.off.includes(c) }), " ", t(`mail_kind_${c}`)));
   const saved = await askDialog({
     id: "mail-dialog", title: t("mail_title"), confirmLabel: t("save"),
     message: [t("mail_explain"), h("label", { for: "mail-address" }, t("mail_address")), address,
-      prefs.email ? null : h("p", { class: "field-hint", id: "mail-none" }, t("mail_none")),
+      none,
       h("fieldset", { class: "mail-kinds" }, h("legend", {}, t("mail_kinds")), boxes)],
     action: () => put("/api/me/mail", {
       email: address.value.trim(),

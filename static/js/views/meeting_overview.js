@@ -131,7 +131,9 @@ function postponeButton(ctx) {
 }
 
 function transitionButton(ctx, name) {
-  const button = h("button", { type: "button", class: ["return", "cancel"].includes(name) ? "ghost" : "",
+  // Cancelling is for good: it looks it, beside "Hoãn cuộc họp".
+  const look = { return: "ghost", cancel: "ghost danger" }[name] || "";
+  const button = h("button", { type: "button", class: look,
                                dataset: { transition: name } }, t(`t_${name}`));
   button.addEventListener("click", () => attempt(async () => {
     const snapshot = await takeTransition(ctx.meetingId, ctx.state.meeting, name);

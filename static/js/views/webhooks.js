@@ -10,9 +10,9 @@ extend({
   vi: {
     wh_title: "Webhook (thông báo sự kiện cho hệ thống khác)",
     wh_explain: "eCabinet gửi yêu cầu POST có chữ ký HMAC-SHA256 tới địa chỉ đăng ký mỗi khi sự kiện được chọn xảy ra; gửi không thành công thì tự gửi lại trong một ngày.",
-    wh_none: "Chưa đăng ký webhook nào.", wh_add: "Đăng ký webhook", wh_url: "Địa chỉ nhận (https://…)",
+    wh_none: "Chưa đăng ký webhook nào.", wh_add: "Đăng ký webhook", wh_url: "Địa chỉ nhận sự kiện (https://…)",
     wh_description: "Mô tả", wh_events: "Sự kiện gửi đi", wh_pause: "Tạm dừng", wh_resume: "Tiếp tục",
-    wh_paused: "Đang tạm dừng", wh_active: "Đang gửi", wh_delete: "Xóa", wh_delete_q: "Xóa webhook “{url}”?",
+    wh_paused: "Đang tạm dừng", wh_active: "Đang hoạt động", wh_delete: "Xóa", wh_delete_q: "Xóa webhook “{url}”?",
     wh_delete_text: "Nhật ký gửi của webhook này và các sự kiện đang chờ gửi cũng bị xóa.",
     wh_log: "Nhật ký gửi", wh_log_hide: "Ẩn nhật ký", wh_log_none: "Chưa có lần gửi nào.",
     wh_redeliver: "Gửi lại", wh_redelivered: "Đã xếp lịch gửi lại.",
@@ -32,9 +32,9 @@ extend({
   en: {
     wh_title: "Webhooks (events for other systems)",
     wh_explain: "eCabinet POSTs an HMAC-SHA256-signed request to the registered address whenever a chosen event happens; a failed delivery is retried for a day.",
-    wh_none: "No webhooks registered.", wh_add: "Register a webhook", wh_url: "Receiving address (https://…)",
+    wh_none: "No webhooks registered.", wh_add: "Register a webhook", wh_url: "Address receiving the events (https://…)",
     wh_description: "Description", wh_events: "Events sent", wh_pause: "Pause", wh_resume: "Resume",
-    wh_paused: "Paused", wh_active: "Sending", wh_delete: "Delete", wh_delete_q: "Delete the webhook “{url}”?",
+    wh_paused: "Paused", wh_active: "Active", wh_delete: "Delete", wh_delete_q: "Delete the webhook “{url}”?",
     wh_delete_text: "Its delivery log and the events waiting to be sent are deleted too.",
     wh_log: "Delivery log", wh_log_hide: "Hide the log", wh_log_none: "Nothing sent yet.",
     wh_redeliver: "Send again", wh_redelivered: "Scheduled to be sent again.",
@@ -134,7 +134,18 @@ function webhookForm(events, refresh) {
     error.hidden = true;
     if (!chosen.length) { error.textContent = t("wh_pick_event"); error.hidden = false; return; }
     attempt(async () => {
-      const made = await post("/api/webhooks", { url: url.value.trim(), events: chosen, description: description.value.trim() });
+      let made;
+      try {
+        made = await post("/api/webhooks", { url: url.value.trim(), events: chosen, description: description.value.trim() });
+      } catch (err) {
+        // Said beside the form, not only in a toast at the foot of a long page.
+        error.textContent = err.message || String(err);
+        error.hidden = false;
+        url.setAttribute("aria-invalid", "true");
+        url.focus();
+        return;
+      }
+      url.removeAttribute("aria-invalid");
       await refresh();
       await secretDialog({ id: "webhook-secret-dialog", title: t("wh_secret_title"), warning: t("wh_secret_warn"),
         hint: t("wh_secret_use"), secret: made.secret, confirmLabel: t("wh_saved") });
@@ -147,10 +158,10 @@ function webhookForm(events, refresh) {
 export async function webhooksCard(card) {
   const refresh = async () => {
     const [{ webhooks }, { events }] = await Promise.all([get("/api/webhooks"), get("/api/webhooks/events")]);
-    card.replaceChildren(h("h2", {}, t("wh_title")), h("p", { class: "muted" }, t("wh_explain")),
+    card.replaceChildren(...[h("h2", {}, t("wh_title")), h("p", { class: "muted" }, t("wh_explain")),
       webhooks.length ? null : h("p", { class: "muted" }, t("wh_none")),
       ...webhooks.map((w) => webhookSection(w, refresh)),
-      h("h3", {}, t("wh_add")), webhookForm(events, refresh));
+      h("h3", {}, t("wh_add")), webhookForm(events, refresh)].filter(Boolean));
   };
   await refresh();
 }
