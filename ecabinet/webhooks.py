@@ -378,15 +378,8 @@ async def record_attempt(session: AsyncSession, delivery_id: int, *, status_code
         return None
     session.add(WebhookAttempt(delivery_id=delivery.id, at=moment, status_code=status_code,
                                error=error[:500], duration_ms=duration_ms))
-    delivery.attempts += 1
-    delivery.claimed_until = None
-    if status_code is not None and 200 <= status_code < 300:
-        delivery.status = DeliveryStatus.delivered
+    delivered = status_code is not None and 200 <= status_code < 300
+    if retries.settle(delivery, delivered, moment, scale) == DeliveryStatus.delivered:
         delivery.delivered_at = moment
-    elif (later := retries.next_attempt(delivery.created_at, delivery.attempts, moment,
-                                        scale)) is None:
-        delivery.status = DeliveryStatus.failed
-    else:
-        delivery.next_attempt_at = later
     await session.flush()
     return delivery.status

@@ -135,16 +135,8 @@ async def record_attempt(session: AsyncSession, message_id: int, error: str,
     message = await session.get(MailMessage, message_id, with_for_update=True)
     if message is None:
         return None
-    message.attempts += 1
-    message.claimed_until = None
     message.last_error = error[:500]
-    if not error:
-        message.status = DeliveryStatus.delivered
+    if retries.settle(message, not error, moment, scale) == DeliveryStatus.delivered:
         message.sent_at = moment
-    elif (later := retries.next_attempt(message.created_at, message.attempts, moment,
-                                        scale)) is None:
-        message.status = DeliveryStatus.failed
-    else:
-        message.next_attempt_at = later
     await session.flush()
     return message.status
