@@ -25,6 +25,7 @@ from ecabinet import accounts, api_tokens, db, documents, logs, metrics, shell
 from ecabinet.api import agenda as agenda_api
 from ecabinet.api import annotations as annotations_api
 from ecabinet.api import attendance as attendance_api
+from ecabinet.api import audit as audit_api
 from ecabinet.api import auth, health, meetings, units, users
 from ecabinet.api import calendar as calendar_api
 from ecabinet.api import conclusions as conclusions_api
@@ -216,7 +217,7 @@ def api_routes() -> list[BaseRoute]:
         *attendance_api.routes, *questions_api.routes, *speakers_api.routes, *voting_api.routes,
         *minutes_api.routes, *conclusions_api.routes, *tasks_api.routes, *verify_api.routes,
         *consultations_api.routes, *video_api.routes, *metrics_api.routes, *calendar_api.routes,
-        *tokens_api.routes, *mail_api.routes,
+        *tokens_api.routes, *mail_api.routes, *audit_api.routes,
         *webhooks_api.routes,
     ]
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Select, Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecabinet import webhooks
@@ -112,18 +113,83 @@ _COLUMNS = ("actor_id", "action", "object_type", "object_id", "meeting_id", "dat
             "prev_hash", "hash", "created_at")
 
 
-async def verify_chain(session: AsyncSession) -> int | None:
-    """The id of the first entry whose hash or link is wrong, or None if the chain holds."""
+@dataclass(frozen=True)
+class ChainCheck:
+    """What checking the chain found: how many entries, and the first that is wrong
+    (-1: every entry holds but the head names another last hash: entries were removed)."""
+
+    checked: int
+    broken_at: int | None
+
+
+async def check_chain(session: AsyncSession) -> ChainCheck:
+    """Recompute every entry's hash in order, stopping at the first that does not hold."""
     previous = GENESIS
+    checked = 0
     result = await session.stream_scalars(select(AuditEntry).order_by(AuditEntry.id))
     async for entry in result:
         if entry.prev_hash != previous or entry_digest(entry) != entry.hash:
-            return entry.id
+            return ChainCheck(checked, entry.id)
         previous = entry.hash
+        checked += 1
     head = await session.get(AuditHead, 1)
     if head is not None and head.last_hash != previous:
-        return -1
-    return None
+        return ChainCheck(checked, -1)
+    return ChainCheck(checked, None)
+
+
+async def verify_chain(session: AsyncSession) -> int | None:
+    """The id of the first entry whose hash or link is wrong, or None if the chain holds."""
+    return (await check_chain(session)).broken_at
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the administrator looks for; each field left empty matches everything."""
+
+    actor_id: int | None = None
+    action: str = ""
+    object_type: str = ""
+    object_id: str = ""
+    meeting_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def _matching(flt: AuditFilter) -> Select[AuditEntry]:
+    query = select(AuditEntry)
+    if flt.actor_id is not None:
+        query = query.where(AuditEntry.actor_id == flt.actor_id)
+    if flt.action:
+        # "meeting." finds every action on meetings; "meeting.postpone" just that one.
+        query = query.where(AuditEntry.action.startswith(flt.action, autoescape=True)
+                            if flt.action.endswith(".") else AuditEntry.action == flt.action)
+    if flt.object_type:
+        query = query.where(AuditEntry.object_type == flt.object_type)
+    if flt.object_id:
+        query = query.where(AuditEntry.object_id == flt.object_id)
+    if flt.meeting_id is not None:
+        query = query.where(AuditEntry.meeting_id == flt.meeting_id)
+    if flt.since is not None:
+        query = query.where(AuditEntry.created_at >= flt.since)
+    if flt.until is not None:
+        query = query.where(AuditEntry.created_at < flt.until)
+    return query
+
+
+async def search(session: AsyncSession, flt: AuditFilter, *, before_id: int | None = None,
+                 limit: int = 100) -> list[AuditEntry]:
+    """The newest entries matching `flt`, older than `before_id` when paging back."""
+    query = _matching(flt).order_by(AuditEntry.id.desc()).limit(limit)
+    if before_id is not None:
+        query = query.where(AuditEntry.id < before_id)
+    return list((await session.scalars(query)).all())
+
+
+async def actions(session: AsyncSession) -> list[str]:
+    """Every action the log holds, for the screen's filter."""
+    return list((await session.scalars(
+        select(AuditEntry.action).distinct().order_by(AuditEntry.action))).all())
 
 
 async def entries(
@@ -131,9 +197,5 @@ async def entries(
     limit: int = 200,
 ) -> list[AuditEntry]:
     """The newest audit entries, optionally for one meeting or action."""
-    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
-    if meeting_id is not None:
-        query = query.where(AuditEntry.meeting_id == meeting_id)
-    if action is not None:
-        query = query.where(AuditEntry.action == action)
-    return list((await session.scalars(query)).all())
+    return await search(session, AuditFilter(action=action or "", meeting_id=meeting_id),
+                        limit=limit)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable, Sequence
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -21,6 +22,11 @@ def safe_cell(value: Cell) -> Cell:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def json_cell(data: object) -> str:
+    """Structured details as one readable cell (Vietnamese kept as letters, keys sorted)."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> str:

@@ -8,6 +8,7 @@ import { hasRole, loadSession, logOut, session } from "./session.js";
 import { h } from "./ui.js";
 import { adminView } from "./views/admin.js";
 import { integrationsView } from "./views/integrations.js";
+import { auditView } from "./views/audit.js";
 import { revalidateBriefcases } from "./views/briefcase.js";
 import { checkinView, entranceView } from "./views/attendance.js";
 import { consultationFormView } from "./views/consultation_form.js";
@@ -103,6 +104,7 @@ export function renderChrome() {
   if (hasRole("admin")) links.push(["/admin", t("nav_admin")]);
   if (hasRole("admin")) links.push(["/signing", t("nav_signing")]);
   if (hasRole("admin")) links.push(["/integrations", t("nav_integrations")]);
+  if (hasRole("admin")) links.push(["/audit", t("nav_audit")]);
   const badges = { "/tasks": reminderBadge, "/consultations": consultationBadge };
   // A consultation's page and form are under the list's link.
   const here = (href) => location.pathname === href ||
@@ -131,6 +133,7 @@ async function main() {
   route("/meetings/:id/documents/:doc", requireLogin(readerView));
   route("/admin", requireLogin(adminView));
   route("/integrations", requireLogin(integrationsView));
+  route("/audit", requireLogin(auditView));
   route("/tasks", requireLogin(tasksView));
   route("/consultations", requireLogin(consultationsView));
   route("/consultations/new", requireLogin(consultationFormView));

@@ -606,6 +606,10 @@ ROUTES: dict[tuple[str, str], Case | list[Case]] = {
     ("DELETE", "/api/calendar/feed"): case(LOGGED_IN),
     # The address is the secret: anyone holding it reads it; a wrong one finds nothing.
     ("GET", "/calendar/{token}.ics"): case(PUBLIC, lambda fx: {"token": fx.feed_token}),
+    # -- the audit log --------------------------------------------------------------------
+    ("GET", "/api/audit"): case(ADMIN),
+    ("GET", "/api/audit/check"): case(ADMIN),
+    ("GET", "/api/audit.csv"): case(ADMIN),
     # -- a person's email ----------------------------------------------------------------
     ("GET", "/api/me/mail"): case(LOGGED_IN),
     ("PUT", "/api/me/mail"): case(LOGGED_IN, send=lambda fx, a: {"json": {"off": ["tasks"]}}),

@@ -1,0 +1,67 @@
+"""The administrator reads the audit log on screen: finds the secretary's postponement by
+action and day, checks the chain (intact), then, after someone edits an entry in the
+database, checks again and is shown the entry where it breaks; on a phone it stacks."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from playwright.async_api import expect
+
+from ecabinet.workdays import VIETNAM
+from tests.conftest import LiveServer
+from tests.e2e.conftest import Screens
+
+PHONE = {"width": 390, "height": 844}
+
+
+async def test_the_audit_log_is_searched_and_its_chain_checked(
+        screens: Screens, demo_server: LiveServer) -> None:
+    admin = await screens.login("admin")
+    await admin.click("nav >> text=Nhật ký")
+    await admin.wait_for_selector("#audit-table tbody tr")
+    # The login just made is there, by the admin.
+    await expect(admin.locator("#audit-table tbody tr").first).to_contain_text("admin")
+
+    today = datetime.now(VIETNAM).strftime("%d/%m/%Y")
+    await admin.locator("#audit-action").select_option("user.login")
+    await admin.locator("#audit-since").fill(today)
+    await admin.locator("#audit-until").fill(today)
+    await admin.click("#audit-filter button[type=submit]")
+    logins = admin.locator("#audit-table tbody tr[data-action='user.login']")
+    await expect(logins.first).to_be_visible()
+    assert await admin.locator("#audit-table tbody tr:not([data-action='user.login'])").count() == 0
+    href = await admin.locator("#audit-csv").get_attribute("href")
+    assert href is not None and "action=user.login" in href
+    answer = await admin.request.get(href)
+    assert answer.ok and answer.headers["content-type"].startswith("text/csv")
+    assert "user.login" in (await answer.body()).decode("utf-8-sig")
+
+    await admin.click("#audit-check")
+    await expect(admin.locator("#audit-verdict")).to_have_attribute("data-intact", "true")
+    await expect(admin.locator("#audit-verdict")).to_contain_text("toàn vẹn")
+
+    # Someone with the database file rewrites an entry of the demo's history.
+    database = demo_server.app.starlette.state.settings.database_url.split(":///", 1)[1]
+    with sqlite3.connect(database) as conn:
+        target = conn.execute("SELECT id FROM audit_log WHERE action = 'meeting.publish' "
+                              "ORDER BY id LIMIT 1").fetchone()[0]
+        conn.execute("UPDATE audit_log SET data = '{}' WHERE id = ?", (target,))
+    await admin.click("#audit-check")
+    verdict = admin.locator("#audit-verdict")
+    await expect(verdict).to_have_attribute("data-intact", "false")
+    await expect(verdict).to_contain_text(f"bản ghi số {target}")
+    await verdict.locator("#audit-show-broken").click()
+    broken = admin.locator(f"#audit-table tr.audit-broken[data-entry='{target}']")
+    await expect(broken).to_be_visible()
+
+    phone = await screens.login("admin", viewport=PHONE)
+    await phone.goto("/audit")
+    await phone.wait_for_selector("#audit-table tbody tr")
+    width = await phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], width
+    # A delegate is told the page is the administrators'.
+    delegate = await screens.login("daibieu1")
+    await delegate.goto("/audit")
+    await expect(delegate.locator("main")).to_contain_text("Chỉ quản trị")
