@@ -69,7 +69,8 @@ class LoginPolicy:
     session_seconds: int = 12 * 3600
 
 
-def _validate_password(password: str) -> None:
+def check_password_rules(password: str) -> None:
+    """Refuse a new password that breaks the rules (too short)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid("password_too_short", min=MIN_PASSWORD_LENGTH)
 
@@ -81,13 +82,18 @@ class PasswordHash:
     value: str
 
 
+# What no password verifies against: for accounts written only to be rolled back (an
+# import's preview), which need no Argon2 work.
+UNUSABLE_HASH = PasswordHash("!")
+
+
 async def prepare_password(password: str) -> PasswordHash:
     """Check a new password and hash it in a worker thread, before any transaction opens.
 
     Argon2 costs tens of milliseconds of CPU: inside a transaction it would hold SQLite's
     one write lock that long, on the event loop it would stall every screen.
     """
-    _validate_password(password)
+    check_password_rules(password)
     return PasswordHash(await asyncio.to_thread(hash_password, password))
 
 
@@ -95,7 +101,7 @@ def _password_hash(password: str | PasswordHash) -> str:
     # A plain string (the command line, the demo) is checked and hashed here and now.
     if isinstance(password, PasswordHash):
         return password.value
-    _validate_password(password)
+    check_password_rules(password)
     return hash_password(password)
 
 

@@ -31,6 +31,7 @@ from ecabinet.api import calendar as calendar_api
 from ecabinet.api import conclusions as conclusions_api
 from ecabinet.api import consultations as consultations_api
 from ecabinet.api import documents as documents_api
+from ecabinet.api import imports as imports_api
 from ecabinet.api import mail as mail_api
 from ecabinet.api import metrics as metrics_api
 from ecabinet.api import minutes as minutes_api
@@ -217,7 +218,7 @@ def api_routes() -> list[BaseRoute]:
         *attendance_api.routes, *questions_api.routes, *speakers_api.routes, *voting_api.routes,
         *minutes_api.routes, *conclusions_api.routes, *tasks_api.routes, *verify_api.routes,
         *consultations_api.routes, *video_api.routes, *metrics_api.routes, *calendar_api.routes,
-        *tokens_api.routes, *mail_api.routes, *audit_api.routes,
+        *tokens_api.routes, *mail_api.routes, *audit_api.routes, *imports_api.routes,
         *webhooks_api.routes,
     ]
 

@@ -16,11 +16,13 @@ export function setCsrf(token) { csrfToken = token || ""; }
 export async function api(method, path, body, { signal } = {}) {
   const headers = { accept: "application/json" };
   if (method !== "GET") headers["x-csrf-token"] = csrfToken;
-  if (body !== undefined) headers["content-type"] = "application/json";
+  // A FormData body is sent as multipart/form-data, its boundary set by the browser.
+  const form = body instanceof FormData;
+  if (body !== undefined && !form) headers["content-type"] = "application/json";
   let response;
   try {
     response = await fetch(path, {
-      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+      method, headers, body: body === undefined || form ? body : JSON.stringify(body),
       credentials: "same-origin", signal,
     });
   } catch (err) {

@@ -606,6 +606,12 @@ ROUTES: dict[tuple[str, str], Case | list[Case]] = {
     ("DELETE", "/api/calendar/feed"): case(LOGGED_IN),
     # The address is the secret: anyone holding it reads it; a wrong one finds nothing.
     ("GET", "/calendar/{token}.ics"): case(PUBLIC, lambda fx: {"token": fx.feed_token}),
+    # -- accounts from a spreadsheet -------------------------------------------------------
+    ("POST", "/api/import/accounts"): case(ADMIN, send=lambda fx, a: {
+        "params": {"dry_run": "true"},
+        "files": {"file": ("tk.csv", "Tên đăng nhập,Họ và tên,Vai trò\nmoi1,Lê Mới,Đại biểu\n",
+                           "text/csv")}}),
+    ("GET", "/api/import/template.xlsx"): case(ADMIN),
     # -- the audit log --------------------------------------------------------------------
     ("GET", "/api/audit"): case(ADMIN),
     ("GET", "/api/audit/check"): case(ADMIN),

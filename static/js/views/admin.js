@@ -2,6 +2,7 @@
 import { del, get, post, put } from "../api.js";
 import { extend, t } from "../i18n.js";
 import { attempt, confirmDialog, h, mount, toast } from "../ui.js";
+import { importCard } from "./account_import.js";
 
 extend({
   vi: {
@@ -94,6 +95,8 @@ function accountEditor(user, units, refresh) {
 export async function adminView() {
   const body = h("div");
   mount(h("h1", {}, t("admin")), body);
+  // Made once: an import's result (the passwords shown once) outlives the redraw it causes.
+  const imports = importCard(() => refresh());
   const refresh = async () => {
     const [units, users] = await Promise.all([get("/api/units"), get("/api/users")]);
     const unitName = new Map(units.units.map((u) => [u.id, u.name]));
@@ -140,6 +143,7 @@ export async function adminView() {
     body.replaceChildren(
       h("div", { class: "card" }, h("h2", {}, t("units")),
         h("div", { class: "tree", id: "unit-tree" }, unitTree(units.tree, units.units, refresh)), unitForm),
+      imports,
       h("div", { class: "card" }, h("h2", {}, t("users")), userForm,
         h("div", { style: "overflow-x:auto" }, h("table", { id: "account-table" },
           h("tr", {}, [t("username"), t("full_name"), t("role"), t("unit"), "", ""].map((x) => h("th", {}, x))), rows))),
