@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ecabinet import meetings, payload, snapshot
+from ecabinet import meeting_search, meetings, payload, snapshot
 from ecabinet.api.agenda import AGENDA_PART
 from ecabinet.api.attendance import ATTENDANCE_PART
 from ecabinet.api.conclusions import STATE as CONCLUSION_STATE
@@ -18,6 +20,7 @@ from ecabinet.api.speakers import LIVE, SPEAKERS
 from ecabinet.api.spec import (
     BOOL,
     COUNT,
+    DATE,
     ID,
     INT,
     STR,
@@ -34,6 +37,7 @@ from ecabinet.api.spec import (
 from ecabinet.api.voting import POLLS
 from ecabinet.errors import Invalid
 from ecabinet.models import MeetingStatus, ParticipantRole
+from ecabinet.workdays import VIETNAM
 
 STATUS = enum_of(MeetingStatus)
 ROLE = enum_of(ParticipantRole)
@@ -101,13 +105,43 @@ def _meeting_input(body: dict[str, object]) -> meetings.MeetingInput:
     )
 
 
-@operation("Meetings the user may see", tag="meetings", response=arr(SUMMARY),
-           scope="meetings:read")
+# Every filter is optional; `q` matches title, place, agenda and documents' titles,
+# diacritics ignored; days are Vietnam's.
+SEARCH = obj(q=STR, status=enum_of(MeetingStatus), since=DATE, until=DATE, unit_id=ID,
+             role=enum_of(meeting_search.ROLES), waiting=enum_of(meeting_search.WAITING),
+             offset={**COUNT, "maximum": 100_000},
+             limit={**COUNT, "minimum": 1, "maximum": meeting_search.MAX_LIMIT})
+
+
+def _search(request: Request) -> meeting_search.MeetingQuery:
+    query = request.query_params
+    since = payload.day({"since": query.get("since")}, "since", required=False)
+    until = payload.day({"until": query.get("until")}, "until", required=False)
+    start = time(tzinfo=VIETNAM)
+    status = query.get("status") or None
+    if status is not None and status not in {s.value for s in MeetingStatus}:
+        raise Invalid("field_invalid", field="status")
+    return meeting_search.MeetingQuery(
+        text=(query.get("q") or "")[:200], status=MeetingStatus(status) if status else None,
+        since=datetime.combine(since, start) if since else None,
+        until=datetime.combine(until + timedelta(days=1), start) if until else None,
+        unit_id=payload.query_int(query.get("unit_id"), "unit_id"),
+        role=query.get("role") or "", waiting=query.get("waiting") or "",
+        offset=payload.query_int(query.get("offset"), "offset") or 0,
+        limit=payload.query_int(query.get("limit"), "limit") or meeting_search.MAX_LIMIT)
+
+
+@operation("Meetings the user may see, newest first; searched and filtered, a page at a "
+           "time (X-Total-Count: how many match)", tag="meetings", response=arr(SUMMARY),
+           query=SEARCH, scope="meetings:read")
 async def list_meetings(request: Request) -> Response:
-    """The user's meetings, newest first."""
+    """Without filters: every meeting the user may see."""
+    wanted = _search(request)
     async with authed(request) as ctx:
-        rows = await meetings.list_meetings(ctx.db, ctx.user)
-        return ok([meetings.summary(m) for m in rows])
+        found = await meeting_search.search(ctx.db, ctx.user, wanted)
+        answer = ok([meetings.summary(m) for m in found.meetings])
+    answer.headers["x-total-count"] = str(found.total)
+    return answer
 
 
 @operation("Create a draft meeting (secretary)", tag="meetings", body=MEETING_BODY,
