@@ -159,12 +159,19 @@ async def run(session: AsyncSession, actor: User, sheets: Sequence[Sheet],
                 known.add(unit)
             except DomainError as problem:
                 line.problems.append((problem.code, problem.params))
+    first_row: dict[str, RowKey] = {}
     for sheet in account_sheets:
         for number, row in sheet.rows:
             key = (sheet.name, number)
             line = Line(sheet.name, number, "account", pick(row, *USERNAME))
             report.lines.append(line)
             try:
+                # Twice in the file is the file's mistake, not an account already here.
+                typed = fold(line.label)
+                if typed and typed in first_row:
+                    where = first_row[typed]
+                    raise Invalid("import_username_repeated", sheet=where[0], row=where[1])
+                first_row.setdefault(typed, key)
                 async with session.begin_nested():
                     await _account(session, actor, row, passwords[key],
                                    None if hashes is None else hashes.get(key), known)

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ecabinet import meetings
+from ecabinet import agenda, meetings
 from ecabinet.errors import Invalid
 from ecabinet.models import (
     AgendaItem,
@@ -25,7 +25,6 @@ from ecabinet.models import (
     Meeting,
     MeetingStatus,
     Participant,
-    Role,
     User,
 )
 from ecabinet.vntext import fold
@@ -101,23 +100,24 @@ async def _by_role(session: AsyncSession, user: User, found: Sequence[Meeting], 
 
 async def _containing(session: AsyncSession, user: User, found: Sequence[Meeting],
                       words: str) -> list[Meeting]:
-    """The meetings whose title, place, description, agenda or readable documents hold
-    every word, diacritics ignored."""
-    ids = [m.id for m in found]
+    """The meetings whose title, place, description, or agenda and documents (when the
+    user may read them now) hold every word, diacritics ignored."""
     texts: dict[int, list[str]] = {m.id: [m.title, m.place, m.description] for m in found}
-    for chunk in _chunks(ids):
+    # An agenda not yet published is the office's and the chair's: a member searching
+    # must not learn what it holds.
+    readable = [m for m in found if await agenda.can_read(session, user, m)]
+    preparing = {m.id for m in readable if await agenda.can_prepare(session, user, m)}
+    mine = select(DocumentReader.document_id).where(DocumentReader.user_id == user.id)
+    for chunk in _chunks([m.id for m in readable]):
         for meeting_id, title in (await session.execute(
                 select(AgendaItem.meeting_id, AgendaItem.title)
                 .where(AgendaItem.meeting_id.in_(chunk)))).all():
             texts[meeting_id].append(title)
-        managed = {m.id for m in found if m.id in chunk
-                   and (user.role == Role.admin or await meetings.can_manage(session, user, m))}
-        mine = select(DocumentReader.document_id).where(DocumentReader.user_id == user.id)
-        for owner, title, restricted, readable in (await session.execute(
+        for owner, title, restricted, reader in (await session.execute(
                 select(Document.meeting_id, Document.title, Document.restricted,
                        Document.id.in_(mine))
                 .where(Document.meeting_id.in_(chunk)))).all():
-            if owner is not None and (not restricted or readable or owner in managed):
+            if owner is not None and (not restricted or reader or owner in preparing):
                 texts[owner].append(title)
     wanted = words.split()
     folded = {m.id: fold(" ".join(texts[m.id])) for m in found}

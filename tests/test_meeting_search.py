@@ -56,6 +56,13 @@ async def test_words_without_diacritics_find_title_agenda_and_documents(
     # Someone not invited finds neither, whatever the words.
     assert await ids(await client_factory("outsider"), q="ke hoach") == []
     assert await ids(delegate, q="khong co tu nay") == []
+    # An agenda still in preparation is the office's and the chair's, not yet the members'.
+    preparing = await make_meeting(sessions, world, MeetingStatus.submitted)
+    async with db.transaction(sessions) as s:
+        s.add(AgendaItem(meeting_id=preparing, position=5, title="Phương án sắp xếp thôn"))
+    assert await ids(delegate, q="sap xep thon") == []
+    assert await ids(await client_factory("secretary"), q="sap xep thon") == [preparing]
+    assert await ids(await client_factory("chair"), q="sap xep thon") == [preparing]
 
 
 async def test_filters_pages_and_to_do_lists(

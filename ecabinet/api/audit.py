@@ -133,7 +133,7 @@ async def export_csv(request: Request) -> Response:
         view = _view(entry, people)
         local = entry.created_at.astimezone(VIETNAM)
         rows.append((entry.id, local.strftime("%d/%m/%Y %H:%M:%S"),
-                     view["actor"]["name"] if view["actor"] else "",
+                     view["actor"]["name"] if view["actor"] else "Hệ thống",
                      view["actor"]["username"] if view["actor"] else "", entry.action,
                      entry.object_type, entry.object_id, entry.meeting_id or "",
                      spreadsheet.json_cell(entry.data), entry.hash))

@@ -7,6 +7,7 @@ import asyncio
 import io
 from typing import Any
 
+from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -28,7 +29,7 @@ from ecabinet.api.spec import (
 from ecabinet.api.tasks import read_form
 from ecabinet.errors import Invalid
 from ecabinet.i18n import translate
-from ecabinet.models import Role
+from ecabinet.models import Role, Unit
 
 MAX_BYTES = 5 * 1024 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -112,20 +113,23 @@ async def template(request: Request) -> Response:
     """With one example row in each sheet."""
     async with authed(request, read_only=True) as ctx:
         ctx.require(Role.admin)
-    data = await asyncio.to_thread(_template)
+        # The example's parent is this province's own top unit, so the template checks clean.
+        root = await ctx.db.scalar(select(Unit).where(Unit.parent_id.is_(None))
+                                   .order_by(Unit.id).limit(1))
+    data = await asyncio.to_thread(_template, (root.code or root.name) if root else "")
     return Response(data, media_type=XLSX, headers={
         "content-disposition": 'attachment; filename="mau-nhap-tai-khoan.xlsx"',
         "cache-control": "no-store"})
 
 
-def _template() -> bytes:
+def _template(parent: str) -> bytes:
     import openpyxl
 
     book = openpyxl.Workbook()
     units_sheet = book.active
     units_sheet.title = "Đơn vị"
     units_sheet.append(TEMPLATE_UNITS)
-    units_sheet.append(("Sở Tư pháp", "STP", "Sở", "UBND tỉnh"))
+    units_sheet.append(("Sở Tư pháp", "STP", "Sở", parent))
     people = book.create_sheet("Tài khoản")
     people.append(TEMPLATE_ACCOUNTS)
     people.append(("nguyenvanan", "Nguyễn Văn An", "Giám đốc Sở", "Đại biểu", "STP",

@@ -2,13 +2,13 @@
 // named), then import all of it; generated passwords are shown once, to hand out.
 import { post } from "../api.js";
 import { extend, t } from "../i18n.js";
-import { attempt, h, toast } from "../ui.js";
+import { attempt, h } from "../ui.js";
 
 extend({
   vi: {
     imp_title: "Nhập đơn vị và tài khoản từ tệp",
     imp_explain: "Tệp Excel (.xlsx) có trang “Đơn vị” (Tên đơn vị, Mã, Cấp, Đơn vị cấp trên) và trang “Tài khoản” (Tên đăng nhập, Họ và tên, Chức vụ, Vai trò, Đơn vị, Email, Mật khẩu), hoặc một tệp CSV. Để trống mật khẩu thì hệ thống tạo mật khẩu. Tệp được kiểm tra trước; chỉ khi mọi dòng đều đúng mới nhập, và nhập tất cả cùng lúc.",
-    imp_template: "Tải tệp mẫu", imp_file: "Tệp danh sách", imp_check: "Kiểm tra tệp", imp_run: "Nhập {units} đơn vị, {accounts} tài khoản",
+    imp_template: "Tải tệp mẫu", imp_file: "Tệp danh sách", imp_check: "Kiểm tra tệp", imp_run: "Nhập vào hệ thống ({units} đơn vị, {accounts} tài khoản)",
     imp_ok: "Tệp hợp lệ: {units} đơn vị, {accounts} tài khoản sẽ được thêm.", imp_bad: "{n} dòng có lỗi; sửa tệp rồi kiểm tra lại. Chưa nhập gì.",
     imp_col_row: "Dòng", imp_col_kind: "Loại", imp_col_what: "Nội dung", imp_col_problem: "Kết quả kiểm tra",
     imp_kind_unit: "Đơn vị", imp_kind_account: "Tài khoản", imp_row_ok: "Hợp lệ",
@@ -18,9 +18,9 @@ extend({
   en: {
     imp_title: "Import units and accounts from a file",
     imp_explain: "An Excel file (.xlsx) with a sheet “Đơn vị” (unit name, code, level, parent unit) and a sheet “Tài khoản” (username, full name, position, role, unit, email, password), or a CSV file. An empty password gets a generated one. The file is checked first; it is imported only when every row is right, all at once.",
-    imp_template: "Download the template", imp_file: "File", imp_check: "Check the file", imp_run: "Import {units} units, {accounts} accounts",
+    imp_template: "Download the template", imp_file: "File", imp_check: "Check the file", imp_run: "Import ({units} units, {accounts} accounts)",
     imp_ok: "The file is valid: {units} units and {accounts} accounts will be added.", imp_bad: "{n} rows have problems; fix the file and check again. Nothing was imported.",
-    imp_col_row: "Row", imp_col_kind: "Kind", imp_col_what: "What", imp_col_problem: "Check",
+    imp_col_row: "Row", imp_col_kind: "Kind", imp_col_what: "Name", imp_col_problem: "Result of the check",
     imp_kind_unit: "Unit", imp_kind_account: "Account", imp_row_ok: "Valid",
     imp_done: "Imported {units} units and {accounts} accounts.", imp_passwords: "Generated passwords (shown only once: download them and hand each to its owner)",
     imp_passwords_csv: "Download the passwords (CSV)", imp_pick_file: "Choose a file.",
@@ -58,16 +58,32 @@ export function importCard(refresh) {
   const file = h("input", { type: "file", id: "import-file", accept: ".xlsx,.csv,text/csv" });
   const check = h("button", { type: "button", id: "import-check" }, t("imp_check"));
   const result = h("div", { id: "import-result", "aria-live": "polite" });
+  const problem = (message) => result.replaceChildren(h("p", { class: "notice bad", id: "import-summary", role: "alert", dataset: { ok: "false" } }, message));
+  file.addEventListener("change", () => result.replaceChildren());
   check.addEventListener("click", () => attempt(async () => {
+    // What an earlier file said must not stand under this one.
+    result.replaceChildren();
     const chosen = file.files?.[0];
-    if (!chosen) { toast(t("imp_pick_file"), "error"); return; }
-    const report = await upload(chosen, true);
+    if (!chosen) { problem(t("imp_pick_file")); return; }
+    let report;
+    try {
+      report = await upload(chosen, true);
+    } catch (err) {
+      problem(err.message || String(err));
+      return;
+    }
     const bad = report.lines.filter((l) => l.problems.length).length;
     const summary = h("p", { class: report.ok ? "notice good" : "notice bad", id: "import-summary", dataset: { ok: String(report.ok) } },
       report.ok ? t("imp_ok", { units: report.units, accounts: report.accounts }) : t("imp_bad", { n: bad }));
     const run = h("button", { type: "button", id: "import-run" }, t("imp_run", { units: report.units, accounts: report.accounts }));
     run.addEventListener("click", () => attempt(async () => {
-      const done = await upload(chosen, false);
+      let done;
+      try {
+        done = await upload(chosen, false);
+      } catch (err) {
+        problem(err.message || String(err));
+        return;
+      }
       result.replaceChildren(h("p", { class: "notice good", id: "import-summary", dataset: { done: "true" } },
         t("imp_done", { units: done.units, accounts: done.accounts })),
       ...(done.passwords.length ? [passwordList(done.passwords)] : []));

@@ -22,7 +22,7 @@ extend({
     audit_filter: "Lọc", audit_clear: "Bỏ lọc", audit_csv: "Tải CSV", audit_more: "Xem các bản ghi cũ hơn",
     audit_none: "Không có bản ghi nào khớp.", audit_system: "Hệ thống",
     audit_col_id: "Số", audit_col_at: "Thời điểm", audit_col_actor: "Người thực hiện", audit_col_action: "Hành động",
-    audit_col_object: "Đối tượng", audit_col_data: "Chi tiết", audit_bad_day: "Ngày phải theo dạng dd/mm/yyyy.",
+    audit_col_object: "Đối tượng", audit_col_data: "Chi tiết", audit_bad_day: "Ngày phải theo dạng dd/mm/yyyy.", audit_bad_range: "“Đến ngày” phải từ “Từ ngày” trở về sau.",
     audit_family_any: "Mọi thao tác với {name}",
   },
   en: {
@@ -39,7 +39,7 @@ extend({
     audit_filter: "Filter", audit_clear: "Clear", audit_csv: "Download CSV", audit_more: "Show older entries",
     audit_none: "No entries match.", audit_system: "System",
     audit_col_id: "No.", audit_col_at: "When", audit_col_actor: "Person", audit_col_action: "Action",
-    audit_col_object: "Object", audit_col_data: "Details", audit_bad_day: "Dates are written dd/mm/yyyy.",
+    audit_col_object: "Object", audit_col_data: "Details", audit_bad_day: "Dates are written dd/mm/yyyy.", audit_bad_range: "“To” must not be before “From”.",
     audit_family_any: "Everything on {name}",
   },
 });
@@ -108,11 +108,18 @@ export async function auditView() {
     error.hidden = true;
     const since = f.since.value.trim() ? f.since.read() : "";
     const until = f.until.value.trim() ? f.until.read() : "";
-    if (since === null || until === null) {
-      error.textContent = t("audit_bad_day");
+    const refuse = (message, field) => {
+      error.textContent = message;
       error.hidden = false;
+      field.setAttribute("aria-invalid", "true");
+      field.focus();
       return null;
-    }
+    };
+    f.since.removeAttribute("aria-invalid");
+    f.until.removeAttribute("aria-invalid");
+    if (since === null) return refuse(t("audit_bad_day"), f.since);
+    if (until === null) return refuse(t("audit_bad_day"), f.until);
+    if (since && until && until < since) return refuse(t("audit_bad_range"), f.until);
     Object.assign(filter, { actor_id: f.actor.value, action: f.action.value, object_type: f.objectType.value.trim(),
       object_id: f.objectId.value.trim(), since, until, before_id: "" });
     return load(false);
@@ -128,7 +135,17 @@ export async function auditView() {
         attempt(() => load(false));
       } }, t("audit_clear")), csv),
     error);
-  form.addEventListener("submit", (e) => { e.preventDefault(); attempt(apply, e.submitter); });
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    attempt(async () => {
+      try {
+        await apply();
+      } catch (err) { // said beside the filters, not only in a passing toast
+        error.textContent = err.message || String(err);
+        error.hidden = false;
+      }
+    }, e.submitter);
+  });
   more.addEventListener("click", () => attempt(() => load(true), more));
   check.addEventListener("click", () => attempt(async () => {
     check.textContent = t("audit_checking");
@@ -147,9 +164,11 @@ export async function auditView() {
           Object.keys(filter).forEach((k) => delete filter[k]);
           filter.before_id = result.broken_at + 1;
           await load(false);
-          rows.querySelector(`[data-entry="${result.broken_at}"]`)?.classList.add("audit-broken");
+          const row = rows.querySelector(`[data-entry="${result.broken_at}"]`);
+          row?.classList.add("audit-broken");
+          row?.scrollIntoView({ block: "center" });
         }, show));
-        parts.push(h("table", { class: "audit-table" }, h("tbody", {}, entryRow(result.entry))), show);
+        parts.push(h("table", { class: "audit-table audit-one" }, h("tbody", {}, entryRow(result.entry))), show);
       }
       verdict.replaceChildren(...parts);
     } finally {

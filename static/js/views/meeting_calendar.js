@@ -4,8 +4,10 @@ import { extend, language, t } from "../i18n.js";
 import { h } from "../ui.js";
 
 extend({
-  vi: { cal_prev: "Trước", cal_next: "Sau", cal_today: "Hôm nay", cal_week_of: "Tuần {from} – {to}" },
-  en: { cal_prev: "Previous", cal_next: "Next", cal_today: "Today", cal_week_of: "Week {from} – {to}" },
+  vi: { cal_prev: "Trước", cal_next: "Sau", cal_today: "Hôm nay", cal_week_of: "Tuần {from} – {to}",
+        cal_none: "Không có cuộc họp nào trong khoảng này." },
+  en: { cal_prev: "Previous", cal_next: "Next", cal_today: "Today", cal_week_of: "Week {from} – {to}",
+        cal_none: "No meetings in this period." },
 });
 
 const DAY = 86400000;
@@ -49,7 +51,8 @@ export function step(mode, anchor, by) {
 function title(mode, anchor, span) {
   const locale = language() === "vi" ? "vi-VN" : "en-GB";
   if (mode === "month") {
-    return new Intl.DateTimeFormat(locale, { month: "long", year: "numeric", timeZone: "UTC" }).format(dayOf(anchor));
+    const text = new Intl.DateTimeFormat(locale, { month: "long", year: "numeric", timeZone: "UTC" }).format(dayOf(anchor));
+    return text.charAt(0).toUpperCase() + text.slice(1);
   }
   const short = (d) => d.split("-").reverse().join("/");
   return t("cal_week_of", { from: short(span.first), to: short(span.last) });
@@ -69,10 +72,12 @@ export function calendarGrid({ mode, anchor, meetings, onMove }) {
   const heads = span.days.slice(0, 7).map((d) =>
     h("div", { class: "cal-head" }, new Intl.DateTimeFormat(language() === "vi" ? "vi-VN" : "en-GB",
       { weekday: "short", timeZone: "UTC" }).format(dayOf(d))));
+  const weekdayName = (d) => new Intl.DateTimeFormat(language() === "vi" ? "vi-VN" : "en-GB",
+    { weekday: "short", timeZone: "UTC" }).format(dayOf(d));
   const cells = span.days.map((d) => h("div", {
     class: `cal-day${d.slice(0, 7) !== month && mode === "month" ? " other-month" : ""}${d === today ? " today" : ""}`,
     dataset: { day: d },
-  }, h("div", { class: "cal-date" }, String(Number(d.slice(8)))),
+  }, h("div", { class: "cal-date" }, h("span", { class: "cal-weekday" }, `${weekdayName(d)} `), String(Number(d.slice(8)))),
   (byDay.get(d) || []).sort((a, b) => a[0].localeCompare(b[0])).map(([time, m]) =>
     h("a", { class: `cal-meeting status-${m.status}`, href: `/meetings/${m.id}`, "data-link": true, dataset: { meetingId: m.id } },
       h("span", { class: "cal-time" }, time), " ", m.title))));
@@ -80,5 +85,6 @@ export function calendarGrid({ mode, anchor, meetings, onMove }) {
   return h("div", { class: `meeting-calendar cal-${mode}`, id: "meeting-calendar", dataset: { mode, first: span.first } },
     h("div", { class: "row cal-nav" }, nav(`‹ ${t("cal_prev")}`, -1, "cal-prev"), nav(t("cal_today"), 0, "cal-today"),
       nav(`${t("cal_next")} ›`, 1, "cal-next"), h("strong", { id: "calview-title" }, title(mode, anchor, span))),
+    meetings.length ? null : h("p", { class: "muted", id: "cal-none" }, t("cal_none")),
     h("div", { class: "cal-grid" }, ...heads, ...cells));
 }

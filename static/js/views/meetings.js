@@ -23,11 +23,11 @@ extend({
   en: {
     open_hall_display: "Open the hall display", open_meeting: "View the meeting",
     search_meetings: "Find a meeting (title, agenda, documents)", filter_status: "Status", all_statuses: "Any status",
-    filter_role: "My part", any_role: "Any part of mine", my_role_chair: "I chair", my_role_organiser: "I prepare",
+    filter_role: "My role", any_role: "Any role of mine", my_role_chair: "I chair", my_role_organiser: "I prepare",
     my_role_member: "I am invited", filter_unit: "Host unit", any_unit: "Any unit", filter_since: "From", filter_until: "To",
     todo_approval: "Awaiting my approval", todo_prepare: "To prepare", view_mode: "View", view_list: "List", view_week: "Week",
     view_month: "Month", no_meetings_found: "No meeting matches.", page_prev: "Previous page", page_next: "Next page",
-    page_info: "{from}–{to} of {total} meetings", more_filters: "Filter by status, days, unit, part",
+    page_info: "{from}–{to} of {total} meetings", more_filters: "Filter by status, dates, unit, role",
   },
 });
 
@@ -92,7 +92,11 @@ function filterBar(filter, units, onChange) {
   const changed = () => {
     const from = since.value.trim() ? since.read() : "";
     const to = until.value.trim() ? until.read() : "";
-    if (from === null || to === null) return; // still typing a day
+    // A day that is not one (31/02) or a range backwards is marked, and nothing is asked.
+    const mark = (field, bad) => (bad ? field.setAttribute("aria-invalid", "true") : field.removeAttribute("aria-invalid"));
+    mark(since, from === null);
+    mark(until, to === null || Boolean(from && to && to < from));
+    if (from === null || to === null || (from && to && to < from)) return;
     Object.assign(filter, { q: search.value.trim(), status: status.value, role: role.value, unit_id: unit.value,
       since: from, until: to, offset: 0 });
     onChange();
