@@ -4,6 +4,7 @@ every few seconds until stopped; a step under way when the node stops may finish
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -44,7 +45,5 @@ class Periodic:
                 await self.step()
             except Exception:
                 log.exception("%s: a step failed; the next one tries again", self.name)
-            try:
+            with contextlib.suppress(TimeoutError):  # the pause is over: the next step
                 await asyncio.wait_for(self.stopping.wait(), timeout=self.every)
-            except TimeoutError:
-                pass

@@ -4,6 +4,7 @@ the import, all or nothing; and a template to fill in."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 from typing import Any
 
@@ -93,13 +94,11 @@ async def import_accounts(request: Request) -> Response:
     sheets = await asyncio.to_thread(tables.read, upload.name, upload.data)
     passwords = account_import.passwords_for(sheets)
     hashes = None if dry_run else await _hashed(passwords)
-    try:
+    with contextlib.suppress(_Undo):
         async with authed(request) as ctx:
             report = await account_import.run(ctx.db, ctx.user, sheets, passwords, hashes)
             if dry_run or not report.ok:
                 raise _Undo  # rolls the transaction back
-    except _Undo:
-        pass
     language = request.state.language
     if not dry_run and not report.ok:
         bad = sum(1 for line in report.lines if line.problems)
