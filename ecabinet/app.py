@@ -36,6 +36,7 @@ from ecabinet.api import mail as mail_api
 from ecabinet.api import metrics as metrics_api
 from ecabinet.api import minutes as minutes_api
 from ecabinet.api import questions as questions_api
+from ecabinet.api import reports as reports_api
 from ecabinet.api import speakers as speakers_api
 from ecabinet.api import tasks as tasks_api
 from ecabinet.api import tokens as tokens_api
@@ -219,6 +220,7 @@ def api_routes() -> list[BaseRoute]:
         *minutes_api.routes, *conclusions_api.routes, *tasks_api.routes, *verify_api.routes,
         *consultations_api.routes, *video_api.routes, *metrics_api.routes, *calendar_api.routes,
         *tokens_api.routes, *mail_api.routes, *audit_api.routes, *imports_api.routes,
+        *reports_api.routes,
         *webhooks_api.routes,
     ]
 

@@ -13,6 +13,7 @@ import io
 import json
 from collections.abc import Iterable, Sequence
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 Cell = str | int | float | None
 

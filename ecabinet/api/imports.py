@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ecabinet import account_import, accounts, tables
+from ecabinet import account_import, accounts, spreadsheet, tables
 from ecabinet.api.context import authed, ok
 from ecabinet.api.spec import (
     BOOL,
@@ -33,7 +33,7 @@ from ecabinet.i18n import translate
 from ecabinet.models import Role, Unit
 
 MAX_BYTES = 5 * 1024 * 1024
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = spreadsheet.XLSX_TYPE
 LINE = record(sheet=STR, row=COUNT, kind=enum_of(["unit", "account"]), label=STR,
               problems=arr(record(code=STR, message=STR)))
 # passwords: the generated ones, shown this once (rows that gave none).

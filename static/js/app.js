@@ -9,6 +9,7 @@ import { h } from "./ui.js";
 import { adminView } from "./views/admin.js";
 import { integrationsView } from "./views/integrations.js";
 import { auditView } from "./views/audit.js";
+import { reportsView } from "./views/reports.js";
 import { revalidateBriefcases } from "./views/briefcase.js";
 import { checkinView, entranceView } from "./views/attendance.js";
 import { consultationFormView } from "./views/consultation_form.js";
@@ -101,6 +102,7 @@ export function renderChrome() {
   // Consultations are answered by people: the hall screen and the remote rooms are never asked.
   if (!hasRole("observer", "remote_room")) links.push(["/consultations", t("nav_consultations")]);
   if (!hasRole("observer")) links.push(["/verify", t("nav_verify")]);
+  if (hasRole("admin", "secretary", "chair")) links.push(["/reports", t("nav_reports")]);
   if (hasRole("admin")) links.push(["/admin", t("nav_admin")]);
   if (hasRole("admin")) links.push(["/signing", t("nav_signing")]);
   if (hasRole("admin")) links.push(["/integrations", t("nav_integrations")]);
@@ -134,6 +136,7 @@ async function main() {
   route("/admin", requireLogin(adminView));
   route("/integrations", requireLogin(integrationsView));
   route("/audit", requireLogin(auditView));
+  route("/reports", requireLogin(reportsView));
   route("/tasks", requireLogin(tasksView));
   route("/consultations", requireLogin(consultationsView));
   route("/consultations/new", requireLogin(consultationFormView));

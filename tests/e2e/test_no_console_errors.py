@@ -19,10 +19,10 @@ ADJOURNED = "Họp giao ban kinh tế - xã hội tháng 11/2026"
 
 # Each demo role and the pages it works from (besides its meetings, below).
 PAGES = {
-    "admin": ["/", "/admin", "/signing", "/tasks", "/verify"],
-    "thuky": ["/", "/meetings/new", "/tasks", "/verify"],
-    "chutich": ["/", "/tasks", "/verify"],
-    "daibieu1": ["/", "/meetings/new", "/tasks", "/verify"],
+    "admin": ["/", "/admin", "/signing", "/tasks", "/verify", "/reports"],
+    "thuky": ["/", "/meetings/new", "/tasks", "/verify", "/reports"],
+    "chutich": ["/", "/tasks", "/verify", "/reports"],
+    "daibieu1": ["/", "/meetings/new", "/tasks", "/verify", "/reports"],
     "phongphuloc": ["/", "/tasks"],
     "manhinh": ["/", "/tasks"],
 }

@@ -129,6 +129,7 @@ SECRETARIES = frozenset({"secretary", "district_secretary"})
 # province's secretary), its chair and admins see it from the draft on.
 CONSULTED = frozenset({"chair", "delegate", "delegate2"})
 OFFICE = frozenset({"secretary", "chair", "admin"})
+REPORTERS = frozenset({"admin", "secretary", "district_secretary", "chair"})
 NOBODY: frozenset[str] = frozenset()
 # A delegate of another meeting and a secretary of another unit: they may not know that
 # the meeting, or anything in it, exists.
@@ -616,6 +617,10 @@ ROUTES: dict[tuple[str, str], Case | list[Case]] = {
     ("GET", "/api/audit"): case(ADMIN),
     ("GET", "/api/audit/check"): case(ADMIN),
     ("GET", "/api/audit.csv"): case(ADMIN),
+    # Statistics: administrators, and each unit's secretaries and chairs for their own.
+    ("GET", "/api/reports/statistics"): case(REPORTERS),
+    ("GET", "/api/reports/statistics.xlsx"): case(REPORTERS),
+    ("GET", "/api/reports/statistics.pdf"): case(REPORTERS),
     # -- a person's email ----------------------------------------------------------------
     ("GET", "/api/me/mail"): case(LOGGED_IN),
     ("PUT", "/api/me/mail"): case(LOGGED_IN, send=lambda fx, a: {"json": {"off": ["tasks"]}}),
