@@ -63,7 +63,9 @@ async def _meeting(s: AsyncSession, world: World, unit: int, status: MeetingStat
     s.add(meeting)
     await s.flush()
     for name, role in people.items():
-        s.add(Participant(meeting_id=meeting.id, user_id=world[name].id, role=role))
+        # The meeting's secretary keeps the record: not a member the quorum counts.
+        s.add(Participant(meeting_id=meeting.id, user_id=world[name].id, role=role,
+                          voting=role != R.secretary))
     for action, moment in (("meeting.start", start), ("meeting.adjourn", adjourn)):
         if moment is not None:
             await audit.record(s, action, actor_id=world["chair"].id, object_type="meeting",
@@ -91,7 +93,7 @@ async def build_quarter(sessions: async_sessionmaker[AsyncSession], world: World
         # M1: the province, held 08:00-10:30 (150 minutes).
         m1 = await _meeting(s, world, world.province, S.closed, at("2026-07-06", 8), {
             "chair": R.chair, "delegate": R.delegate, "delegate2": R.delegate,
-            "outsider": R.invited, "observer": R.observer},
+            "outsider": R.invited, "observer": R.observer, "secretary": R.secretary},
             start=at("2026-07-06", 8), adjourn=at("2026-07-06", 10, 30))
         # M2: the district, 14:00-15:00 (60 minutes).
         m2 = await _meeting(s, world, world.district, S.adjourned, at("2026-08-10", 14), {
@@ -99,7 +101,12 @@ async def build_quarter(sessions: async_sessionmaker[AsyncSession], world: World
             start=at("2026-08-10", 14), adjourn=at("2026-08-10", 15))
         # M3: the other district, started, never adjourned: no length.
         m3 = await _meeting(s, world, world.other_district, S.closed, at("2026-09-14", 8), {
-            "delegate": R.delegate, "chair": R.chair}, start=at("2026-09-14", 8))
+            "delegate": R.delegate, "chair": R.chair, "chair2": R.delegate},
+            start=at("2026-09-14", 8))
+        # Still in session: counted apart, its attendance not yet final.
+        today = await _meeting(s, world, world.province, S.in_session, at("2026-09-30", 8),
+                               {"delegate": R.delegate, "delegate2": R.delegate},
+                               start=at("2026-09-30", 8))
         cancelled = await _meeting(s, world, world.province, S.cancelled,
                                    at("2026-07-20", 8), {"delegate": R.delegate})
         await _meeting(s, world, world.province, S.published, at("2026-09-29", 8),
@@ -110,7 +117,8 @@ async def build_quarter(sessions: async_sessionmaker[AsyncSession], world: World
                             {"delegate": R.delegate}, start=at("2026-10-02", 8),
                             adjourn=at("2026-10-02", 9))
         s.add(_present(m7, world, "delegate"))
-        # Attendance: 9 invitations; present 5, excused 1, substitute 1, absent 2.
+        # Attendance: 10 invitations; present 5, excused 2 (one's substitute never came),
+        # substitute 1, absent 2.
         s.add_all([
             _present(m1, world, "chair"), _present(m1, world, "delegate"),
             Attendance(meeting_id=m1, user_id=world["delegate2"].id,
@@ -122,10 +130,14 @@ async def build_quarter(sessions: async_sessionmaker[AsyncSession], world: World
             Attendance(meeting_id=m2, user_id=world["chair2"].id,
                        response=AttendanceResponse.attend),
             _present(m3, world, "delegate"), _present(m3, world, "chair"),
-            _present(m1, world, "observer"),
+            Attendance(meeting_id=m3, user_id=world["chair2"].id,
+                       response=AttendanceResponse.substitute, substitute_name="Không đến"),
+            _present(m1, world, "observer"), _present(m1, world, "secretary"),
+            _present(today, world, "delegate"),
         ])
-        # Documents: A (latest ready v2, 12 pages, 4 copies), B restricted (4 pages, 2
-        # readers), C never ready; D in M2 (3 pages, 3 copies); E in the cancelled one.
+        # Documents: A (latest ready v2, 12 pages, 5 copies: the secretary's too), B
+        # restricted (4 pages, 2 readers), C never ready; D in M2 (3 pages, 3 copies); E in
+        # the cancelled one.
         docs = {}
         for name, meeting, restricted in (("A", m1, False), ("B", m1, True), ("C", m1, False),
                                           ("D", m2, False), ("E", cancelled, False)):
@@ -224,10 +236,10 @@ async def test_every_figure_of_a_hand_counted_quarter(
     await build_quarter(sessions, world)
     got = await report(sessions, world, "admin")
     meetings = got["meetings"]
-    assert {k: meetings[k] for k in ("held", "planned", "cancelled", "measured",
-                                     "total_minutes", "average_minutes")} == {
-        "held": 3, "planned": 1, "cancelled": 1, "measured": 2, "total_minutes": 210,
-        "average_minutes": 105}
+    assert {k: meetings[k] for k in ("held", "planned", "in_session", "cancelled",
+                                     "measured", "total_minutes", "average_minutes")} == {
+        "held": 3, "planned": 1, "in_session": 1, "cancelled": 1, "measured": 2,
+        "total_minutes": 210, "average_minutes": 105}
     assert meetings["by_month"] == [{"month": "2026-07", "held": 1, "minutes": 150},
                                     {"month": "2026-08", "held": 1, "minutes": 60},
                                     {"month": "2026-09", "held": 1, "minutes": 0}]
@@ -237,22 +249,23 @@ async def test_every_figure_of_a_hand_counted_quarter(
     attendance = got["attendance"]
     assert {k: attendance[k] for k in ("invited", "present", "excused", "substitute",
                                        "absent", "rate")} == {
-        "invited": 9, "present": 5, "excused": 1, "substitute": 1, "absent": 2, "rate": 55.6}
+        "invited": 10, "present": 5, "excused": 2, "substitute": 1, "absent": 2, "rate": 50.0}
     members = {m["user_id"]: m for m in attendance["by_member"]}
-    assert world["observer"].id not in members
+    assert world["observer"].id not in members and world["secretary"].id not in members
     assert (members[world["delegate"].id]["invited"],
             members[world["delegate"].id]["present"]) == (3, 3)
     d2 = members[world["delegate2"].id]
     assert (d2["present"], d2["excused"], d2["substitute"], d2["absent"], d2["rate"]) == (
         0, 1, 1, 0, 0.0)
-    assert members[world["chair2"].id]["absent"] == 1
+    chair2 = members[world["chair2"].id]
+    assert (chair2["invited"], chair2["absent"], chair2["excused"]) == (2, 1, 1)
     units = {u["unit_id"]: u for u in attendance["by_unit"]}
     assert (units[world.province]["members"], units[world.province]["invited"],
-            units[world.province]["present"], units[world.province]["rate"]) == (4, 8, 5, 62.5)
+            units[world.province]["present"], units[world.province]["rate"]) == (4, 9, 5, 55.6)
     assert units[world.other_district]["absent"] == 1
 
-    assert got["documents"] == {"documents": 3, "pages": 19, "printed_pages": 65,
-                                "sheets": 33, "reams": 0.1, "kilograms": 0.2}
+    assert got["documents"] == {"documents": 3, "pages": 19, "printed_pages": 77,
+                                "sheets": 39, "reams": 0.1, "kilograms": 0.2}
     assert got["participation"] == {"questions": 2, "opinions": 2, "answered": 1,
                                     "speeches": 3, "speaking_minutes": 13}
     assert got["votes"] == {"polls": 2, "passed": 1, "not_passed": 1, "ballots": 5,
@@ -282,6 +295,10 @@ async def test_a_unit_counts_itself_and_those_below(
     district = await report(sessions, world, "district_secretary")
     assert district["meetings"]["held"] == 1
     assert district["attendance"]["invited"] == 3
+    # A unit with no meeting has no rate, rather than a rate of 0 %.
+    empty = await report(sessions, world, "admin", unit_id=world.commune)
+    assert (empty["meetings"]["held"], empty["attendance"]["rate"]) == (0, None)
+    assert empty["votes"]["turnout"] is None
     assert district["documents"]["pages"] == 3
     # The district's and the commune's tasks, and those its meeting gave.
     assert district["tasks"]["total"] == 3
@@ -304,6 +321,8 @@ async def test_who_may_count(client_factory: Any, world: World,
                                 params={**query, "unit_id": world.other_district})
     assert answer.status_code == 403
     assert "trực thuộc" in answer.json()["error"]["message"]
+    missing = await district.get("/api/reports/statistics", params={**query, "unit_id": 9999})
+    assert (missing.status_code, missing.json()["error"]["code"]) == (404, "unit_not_found")
     chair = await client_factory("chair")
     answer = await chair.get("/api/reports/statistics", params=query)
     assert answer.status_code == 200
@@ -314,6 +333,9 @@ async def test_who_may_count(client_factory: Any, world: World,
     long = await chair.get("/api/reports/statistics",
                            params={"since": "2020-01-01", "until": "2026-01-01"})
     assert (long.status_code, long.json()["error"]["code"]) == (422, "report_period_too_long")
+    # Only the last day: from the start of its quarter.
+    answer = await chair.get("/api/reports/statistics", params={"until": "2026-08-20"})
+    assert answer.json()["period"] == {"since": "2026-07-01", "until": "2026-08-20"}
     # With no days, this quarter.
     answer = await chair.get("/api/reports/statistics")
     today = dt.datetime.now(VIETNAM).date()
@@ -339,10 +361,10 @@ async def test_workbook_and_printed_report_carry_the_same_numbers(
     summary = {row[1]: row[2] for row in book["Tổng hợp"].iter_rows(min_row=6, values_only=True)}
     assert summary["Số cuộc họp đã tổ chức"] == figures["meetings"]["held"] == 3
     assert summary["Lượt có mặt"] == figures["attendance"]["present"] == 5
-    assert summary["Tỷ lệ có mặt (%)"] == 55.6
-    assert summary["Giấy A4 tiết kiệm (tờ, in hai mặt)"] == 33
+    assert summary["Tỷ lệ có mặt (%)"] == 50.0
+    assert summary["Giấy A4 tiết kiệm (tờ, in hai mặt)"] == 39
     assert summary["Quá hạn chưa hoàn thành"] == figures["tasks"]["overdue"]
-    tasks = list(book["Nhiệm vụ theo đơn vị chủ trì th"].iter_rows(min_row=2, values_only=True))
+    tasks = list(book["Nhiệm vụ theo đơn vị thực hiện"].iter_rows(min_row=2, values_only=True))
     assert [(r[1], r[4]) for r in tasks] == [
         (u["total"], u["overdue"]) for u in figures["tasks"]["by_unit"]]
     assert "'=Phong Điền" in [r[0] for r in tasks]

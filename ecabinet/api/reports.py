@@ -19,25 +19,27 @@ from ecabinet.reports import document, statistics, workbook
 from ecabinet.workdays import VIETNAM
 
 NUMBER: dict[str, Any] = {"type": "number"}
+# A percentage, or null when there is nothing to take it of.
+SHARE = nullable(NUMBER)
 QUERY = obj(since=DATE, until=DATE, unit_id=ID)
 ROWS = arr({"type": "object"})
 REPORT = record(
     period=record(since=DATE, until=DATE), unit=nullable(record(id=ID, name=STR)), as_of=DATE,
-    meetings=record(held=COUNT, planned=COUNT, cancelled=COUNT, measured=COUNT,
+    meetings=record(held=COUNT, planned=COUNT, in_session=COUNT, cancelled=COUNT, measured=COUNT,
                     total_minutes=COUNT, average_minutes=COUNT, by_month=ROWS, by_unit=ROWS),
     attendance=record(invited=COUNT, present=COUNT, excused=COUNT, substitute=COUNT,
-                      absent=COUNT, rate=NUMBER, by_unit=ROWS, by_member=ROWS),
+                      absent=COUNT, rate=SHARE, by_unit=ROWS, by_member=ROWS),
     documents=record(documents=COUNT, pages=COUNT, printed_pages=COUNT, sheets=COUNT,
                      reams=NUMBER, kilograms=NUMBER),
     participation=record(questions=COUNT, opinions=COUNT, answered=COUNT, speeches=COUNT,
                          speaking_minutes=COUNT),
     votes=record(polls=COUNT, passed=COUNT, not_passed=COUNT, ballots=COUNT, entitled=COUNT,
-                 turnout=NUMBER),
+                 turnout=SHARE),
     conclusions=record(meetings=COUNT, issued=COUNT, issued_on_time=COUNT, issued_late=COUNT,
                        overdue=COUNT, due_soon=COUNT, on_track=COUNT, pending=COUNT,
-                       on_time_rate=NUMBER),
+                       on_time_rate=SHARE),
     tasks=record(total=COUNT, done_on_time=COUNT, done_late=COUNT, overdue=COUNT,
-                 in_progress=COUNT, on_time_rate=NUMBER, by_unit=ROWS))
+                 in_progress=COUNT, on_time_rate=SHARE, by_unit=ROWS))
 
 
 def _today() -> dt.date:
@@ -45,11 +47,12 @@ def _today() -> dt.date:
 
 
 def _period(request: Request) -> statistics.Period:
-    """The days asked for; this quarter when none are."""
+    """The days asked for; this quarter when none are, the quarter of the one given when
+    only one is."""
     query = request.query_params
     since = payload.day({"since": query.get("since")}, "since", required=False)
     until = payload.day({"until": query.get("until")}, "until", required=False)
-    default = statistics.quarter(_today())
+    default = statistics.quarter(since or until or _today())
     return statistics.Period(since or default.since, until or default.until)
 
 

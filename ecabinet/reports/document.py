@@ -23,15 +23,27 @@ BLANK_NUMBER = "\u00a0" * 8 + "/BC-{symbol}"
 
 
 def summary_line(report: dict[str, Any]) -> str:
-    """The trích yếu: what the report is about, and its period."""
-    return (f"Tình hình tổ chức họp không giấy từ ngày {dmy(report['period']['since'])} "
-            f"đến ngày {dmy(report['period']['until'])}")
+    """The trích yếu: what the report is about, and its period (each date kept with its
+    "ngày" on one line)."""
+    since, until = dmy(report["period"]["since"]), dmy(report["period"]["until"])
+    return f"Tình hình tổ chức họp không giấy từ ngày\u00a0{since} đến ngày\u00a0{until}"
+
+
+def signer_titles(committee: bool) -> tuple[str, ...]:
+    """Who signs the unit's report: its head, for the body (Decree 30, art. 13)."""
+    return ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH") if committee else ("THỦ TRƯỞNG ĐƠN VỊ",)
+
+
+def initials(name: str) -> str:
+    """ "Lê Thị Thu Hà" as LTTH, as "Lưu: VT, LTTH." names who drafted a document."""
+    return "".join(word[0] for word in name.split() if word).upper()
 
 
 def report_document(report: dict[str, Any], *, issuer: str, symbol: str, place: str,
-                    scope: str, author: str, on: dt.date) -> OfficialDocument:
-    """The report laid out for printing and signing (always in Vietnamese, as the
-    administrative document it is)."""
+                    scope: str, author: str, on: dt.date, committee: bool = True
+                    ) -> OfficialDocument:
+    """The report laid out for the head of the unit to sign (always in Vietnamese, as the
+    administrative document it is); `author` drafted it, as its "Lưu" line says."""
     sections = [Section(paragraphs=(
         f"{scope} báo cáo tình hình tổ chức các cuộc họp trên hệ thống phòng họp không giấy "
         f"(eCabinet) từ ngày {dmy(report['period']['since'])} đến ngày "
@@ -59,8 +71,9 @@ def report_document(report: dict[str, Any], *, issuer: str, symbol: str, place: 
     return OfficialDocument(
         issuer_parent="", issuer=issuer, number=BLANK_NUMBER.format(symbol=symbol),
         place=place, date=on, kind_title="BÁO CÁO", summary=summary_line(report),
-        sections=sections, signers=(SignerBlock(ROLE_SIGNER, ("NGƯỜI LẬP BÁO CÁO",), author),),
-        recipients=("Lãnh đạo đơn vị (để báo cáo);", "Lưu: VT."),
+        # The name is left for whoever signs: the head, or a deputy signing for them (KT.).
+        sections=sections, signers=(SignerBlock(ROLE_SIGNER, signer_titles(committee), ""),),
+        recipients=("Lãnh đạo đơn vị (để báo cáo);", f"Lưu: VT, {initials(author)}."),
         title_metadata=f"Báo cáo {summary_line(report)}")
 
 
@@ -80,5 +93,6 @@ async def printed(report: dict[str, Any], head: signatures.Letterhead, *, author
                   on: dt.date) -> bytes:
     """The report's PDF, laid out in the PDF worker."""
     document = report_document(report, issuer=head.issuer, symbol=head.symbol,
-                               place=head.place, scope=head.name, author=author, on=on)
+                               place=head.place, scope=head.name, author=author, on=on,
+                               committee=head.committee)
     return (await signatures.compose(document)).pdf

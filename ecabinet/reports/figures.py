@@ -16,6 +16,7 @@ SUMMARY: tuple[tuple[str, str, str, str], ...] = (
     ("meetings", "held", "Số cuộc họp đã tổ chức", "Meetings held"),
     ("meetings", "planned", "Số cuộc họp đã lên lịch, chưa họp",
      "Meetings scheduled, not yet held"),
+    ("meetings", "in_session", "Số cuộc họp đang diễn ra", "Meetings in session"),
     ("meetings", "cancelled", "Số cuộc họp bị hủy", "Meetings cancelled"),
     ("meetings", "total_minutes", "Tổng thời gian họp (phút)", "Total meeting time (minutes)"),
     ("meetings", "average_minutes", "Thời gian họp trung bình (phút)",
@@ -97,7 +98,8 @@ class Detail:
 
     def body(self, report: dict[str, Any]) -> list[list[Any]]:
         """The table's cells, row by row."""
-        return [[row.get(c.key) for c in self.columns] for row in report[self.section][self.rows]]
+        return [[month_text(row[c.key]) if c.key == "month" else row.get(c.key)
+                 for c in self.columns] for row in report[self.section][self.rows]]
 
 
 _UNIT = Column("unit", "Đơn vị", "Unit")
@@ -125,7 +127,8 @@ DETAILS: tuple[Detail, ...] = (
                Column("substitute", "Dự thay", "Substitute"),
                Column("absent", "Vắng không báo cáo", "Absent"),
                Column("rate", "Tỷ lệ có mặt (%)", "Rate (%)"))),
-    Detail("tasks_by_unit", "Nhiệm vụ theo đơn vị chủ trì thực hiện",
+    # Titles name the workbook's sheets: at most 31 characters, Excel's limit.
+    Detail("tasks_by_unit", "Nhiệm vụ theo đơn vị thực hiện",
            "Tasks by responsible unit", "tasks", "by_unit", (
                _UNIT, Column("total", "Đến hạn", "Due"),
                Column("done_on_time", "Đúng hạn", "On time"),
@@ -162,14 +165,17 @@ def scope_text(report: dict[str, Any], lang: Lang, fallback: str) -> str:
 def cell_text(value: Any) -> str:
     """A figure as printed: thousands with dots, decimals with a comma, as Vietnamese write."""
     if value is None:
-        return ""
+        return "–"
     if isinstance(value, bool):
         return "x" if value else ""
     if isinstance(value, int):
         return f"{value:,}".replace(",", ".")
     if isinstance(value, float):
         return f"{value:,.1f}".replace(",", " ").replace(".", ",").replace(" ", ".")
-    if isinstance(value, str) and _MONTH.fullmatch(value):
-        return f"{value[5:]}/{value[:4]}"
     return str(value)
+
+
+def month_text(value: str) -> str:
+    """ "2026-11" as 11/2026, as the screen shows it."""
+    return f"{value[5:]}/{value[:4]}" if _MONTH.fullmatch(value) else value
 

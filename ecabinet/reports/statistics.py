@@ -20,7 +20,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecabinet import conclusions as notices
-from ecabinet.errors import Forbidden, Invalid
+from ecabinet.errors import Forbidden, Invalid, NotFound
 from ecabinet.models import (
     Attendance,
     AuditEntry,
@@ -50,7 +50,8 @@ from ecabinet.units import descendant_ids
 from ecabinet.workdays import VIETNAM, configured_holidays, local_date
 
 S = MeetingStatus
-HELD = (S.in_session, S.adjourned, S.closed)
+# Held: the session ended. One still in session is counted apart, its attendance unfinished.
+HELD = (S.adjourned, S.closed)
 # Announced or being approved: counted as planned, not as held.
 PLANNED = (S.submitted, S.approved, S.published)
 # A report of more than a few years is a mistake in the dates, and would cost the node.
@@ -74,7 +75,7 @@ class Period:
         if self.until < self.since:
             raise Invalid("date_range_invalid", field="until")
         if (self.until - self.since).days > MOST_DAYS:
-            raise Invalid("report_period_too_long", days=MOST_DAYS)
+            raise Invalid("report_period_too_long", years=MOST_DAYS // 366)
 
     @property
     def start(self) -> dt.datetime:
@@ -98,11 +99,11 @@ async def report_units(session: AsyncSession, user: User, unit_id: int | None) -
     """The units whose meetings the user may count: an administrator's are all; a
     secretary's or a chair's, their own unit and those below it. `unit_id` narrows to
     that unit and those below it, which must lie within."""
+    if unit_id is not None and await session.get(Unit, unit_id) is None:
+        raise NotFound("unit_not_found")
     if user.role == Role.admin:
         if unit_id is None:
             return set((await session.scalars(select(Unit.id))).all())
-        if await session.get(Unit, unit_id) is None:
-            raise Invalid("unit_not_found", field="unit_id")
         return await descendant_ids(session, unit_id)
     if user.role not in (Role.secretary, Role.chair) or user.unit_id is None:
         raise Forbidden("report_forbidden")
@@ -119,9 +120,9 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
         yield ids[i:i + _CHUNK]
 
 
-def _share(part: int, whole: int) -> float:
-    """A percentage with one decimal (0 of nothing is 0)."""
-    return round(100.0 * part / whole, 1) if whole else 0.0
+def _share(part: int, whole: int) -> float | None:
+    """A percentage with one decimal; None of nothing (no meeting is not 0 % attendance)."""
+    return round(100.0 * part / whole, 1) if whole else None
 
 
 def _minutes(start: dt.datetime | None, end: dt.datetime | None) -> int | None:
@@ -153,7 +154,7 @@ async def _meetings(session: AsyncSession, scope: set[int], period: Period) -> l
     return list((await session.scalars(
         select(Meeting).where(Meeting.unit_id.in_(scope), Meeting.starts_at >= period.start,
                               Meeting.starts_at < period.end,
-                              Meeting.status.in_((*HELD, *PLANNED, S.cancelled)))
+                              Meeting.status.in_((*HELD, *PLANNED, S.in_session, S.cancelled)))
         .order_by(Meeting.starts_at, Meeting.id))).all())
 
 
@@ -178,6 +179,7 @@ def _meeting_figures(found: list[Meeting], held: list[Meeting],
     return {
         "held": len(held),
         "planned": sum(1 for m in found if m.status in PLANNED),
+        "in_session": sum(1 for m in found if m.status == S.in_session),
         "cancelled": sum(1 for m in found if m.status == S.cancelled),
         "measured": len(measured),
         "total_minutes": sum(measured),
@@ -189,12 +191,15 @@ def _meeting_figures(found: list[Meeting], held: list[Meeting],
 
 async def _attendance(session: AsyncSession, held_ids: Sequence[int], names: dict[int, str]
                       ) -> dict[str, Any]:
-    """Each invited member of the held meetings: present (checked in, in person or from
-    afar), excused (said they would be absent), sent a substitute, or absent unannounced."""
-    present = and_(Attendance.checked_in_at.is_not(None),
-                   Attendance.response != AttendanceResponse.substitute)
-    substitute = Attendance.response == AttendanceResponse.substitute
-    excused = and_(Attendance.response == AttendanceResponse.absent,
+    """Each voting member of the held meetings (those the quorum counts, as the meeting's
+    own attendance panel does): present (checked in, in the hall or from afar), sent a
+    substitute who came, excused (said they would be absent, or their substitute did not
+    come), or absent without notice. The panel's "excused" is excused + substitute."""
+    here = Attendance.checked_in_at.is_not(None)
+    present = and_(here, Attendance.response != AttendanceResponse.substitute)
+    substitute = and_(here, Attendance.response == AttendanceResponse.substitute)
+    excused = and_(Attendance.response.in_((AttendanceResponse.absent,
+                                            AttendanceResponse.substitute)),
                    Attendance.checked_in_at.is_(None))
     people: dict[int, dict[str, Any]] = {}
     for part in _chunks(held_ids):
@@ -208,7 +213,7 @@ async def _attendance(session: AsyncSession, held_ids: Sequence[int], names: dic
             .join(User, User.id == Participant.user_id)
             .outerjoin(Attendance, and_(Attendance.meeting_id == Participant.meeting_id,
                                         Attendance.user_id == Participant.user_id))
-            .where(Participant.meeting_id.in_(part),
+            .where(Participant.meeting_id.in_(part), Participant.voting.is_(True),
                    Participant.role.not_in((ParticipantRole.observer,
                                             ParticipantRole.remote_room)))
             .group_by(User.id, User.full_name, User.title, User.unit_id))

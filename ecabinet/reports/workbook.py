@@ -60,12 +60,17 @@ def workbook(report: dict[str, Any], *, lang: Lang, issuer: str, title: str) -> 
     for detail in DETAILS:
         page = book.create_sheet(detail.title(lang)[:_SHEET_NAME])
         labels = [c.label(lang) for c in detail.columns]
+        body = detail.body(report)
         _header(page, 1, labels)
-        for row, cells in enumerate(detail.body(report), start=2):
+        for row, cells in enumerate(body, start=2):
             for col, value in enumerate(cells, start=1):
                 page.cell(row=row, column=col, value=_cell(value))
         page.freeze_panes = "A2"
-        _widths(page, [max(12, min(40, len(label) + 4)) for label in labels])
+        # As wide as the longest name in the column (a unit's, a person's), within reason.
+        longest = [max([len(label) // 2 + 4]
+                       + [len(str(cells[i])) + 2 for cells in body if cells[i] is not None])
+                   for i in range(len(labels))]
+        _widths(page, [max(10, min(45, width)) for width in longest])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

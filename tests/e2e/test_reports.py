@@ -4,6 +4,7 @@ figures the screen shows. A delegate has no reports; a phone holds the page."""
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 
 import openpyxl
@@ -45,10 +46,9 @@ async def test_secretary_finds_last_months_meeting_and_downloads_the_quarters_re
     held = int(await tile.inner_text())
     assert held >= 1  # last month's meeting, at least
     # The charts are drawn (Chart.js loaded from this server, no CDN).
-    drawn = await secretary.evaluate(
+    await secretary.wait_for_function(
         "() => [...document.querySelectorAll('#report-result canvas')]"
-        ".filter((c) => c.width > 0 && globalThis.Chart?.getChart(c)).length")
-    assert drawn == 3
+        ".filter((c) => c.width > 0 && globalThis.Chart?.getChart(c)).length === 3")
     months = secretary.locator("#report-months tbody tr")
     await expect(months.filter(has_text=held_on.strftime("%m/%Y"))).to_have_count(1)
 
@@ -56,7 +56,8 @@ async def test_secretary_finds_last_months_meeting_and_downloads_the_quarters_re
         await secretary.click("#report-xlsx")
     download = await waiting.value
     assert download.suggested_filename.startswith(f"bao-cao-hop-{since}")
-    book = openpyxl.load_workbook(await download.path())
+    with open(await download.path(), "rb") as file:  # noqa: ASYNC230 (a local file)
+        book = openpyxl.load_workbook(io.BytesIO(file.read()))
     summary = {r[1]: r[2] for r in book["Tổng hợp"].iter_rows(min_row=6, values_only=True)}
     assert summary["Số cuộc họp đã tổ chức"] == held
 
@@ -66,6 +67,23 @@ async def test_secretary_finds_last_months_meeting_and_downloads_the_quarters_re
     with pymupdf.open(await printed.path()) as pdf:
         text = " ".join(" ".join(page.get_text().split()) for page in pdf)
     assert "BÁO CÁO" in text and f"Số cuộc họp đã tổ chức {held}" in text
+
+    # A download takes the days typed now, even before "Xem báo cáo".
+    await secretary.select_option("#report-period", value="custom")
+    first = held_on.replace(day=1)
+    await secretary.fill("#report-since", first.strftime("%d/%m/%Y"))
+    await secretary.fill("#report-until", first.replace(day=15).strftime("%d/%m/%Y"))
+    async with secretary.expect_download() as waiting:
+        await secretary.click("#report-xlsx")
+    typed = await waiting.value
+    assert typed.suggested_filename == (
+        f"bao-cao-hop-{first:%Y-%m-%d}-{first.replace(day=15):%Y-%m-%d}.xlsx")
+    # What is shown stays in the address: a reload shows the same period.
+    await secretary.click("#report-show")
+    await expect(secretary.locator("#report-heading")).to_contain_text(f"{first:%d/%m/%Y}")
+    await secretary.reload()
+    await expect(secretary.locator("#report-heading")).to_contain_text(f"{first:%d/%m/%Y}")
+    await expect(secretary.locator("#report-period")).to_have_value("custom")
 
     # A backwards range is said beside the fields, and nothing is asked.
     await secretary.select_option("#report-period", value="custom")

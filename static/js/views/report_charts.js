@@ -19,8 +19,15 @@ async function chartJs() {
   return library;
 }
 
+/** A unit's name short enough for the axis of a narrow chart (the table has it whole). */
+function short(name, width) {
+  const most = width < 500 ? 18 : 34;
+  return name.length > most ? `${name.slice(0, most - 1)}…` : name;
+}
+
 function options(Chart, { stacked = false, horizontal = false } = {}) {
   return {
+    layout: { padding: { left: 6, right: 6 } },
     // No animation: tablets on battery, and a screenshot shows the real figures at once.
     animation: false, responsive: true, maintainAspectRatio: false,
     indexAxis: horizontal ? "y" : "x",
@@ -42,32 +49,34 @@ export async function drawCharts(root, report) {
   // A horizontal bar per unit: the box grows with the units so no label is squeezed out.
   const canvas = (id, bars = 0) => {
     const found = root.querySelector(`#${id}`);
-    if (bars) found.parentElement.style.height = `${Math.max(220, 34 * bars + 90)}px`;
+    if (found && bars) found.parentElement.style.height = `${Math.max(220, 34 * bars + 90)}px`;
     return found;
   };
+  const draw = (found, config) => { if (found) drawn.push(new Chart(found, config)); };
+  const width = root.clientWidth;
   const months = report.meetings.by_month;
-  drawn.push(new Chart(canvas("chart-by-month"), {
+  draw(canvas("chart-by-month"), {
     type: "bar",
     data: { labels: months.map((m) => m.month.split("-").reverse().join("/")),
       datasets: [{ label: t("series_held"), data: months.map((m) => m.held), backgroundColor: COLORS.held },
         { label: t("series_hours"), data: months.map((m) => Math.round(m.minutes / 6) / 10), backgroundColor: COLORS.hours }] },
     options: options(Chart),
-  }));
+  });
   const units = report.attendance.by_unit;
-  drawn.push(new Chart(canvas("chart-attendance", units.length), {
+  draw(canvas("chart-attendance", units.length), {
     type: "bar",
-    data: { labels: units.map((u) => u.unit || "—"),
+    data: { labels: units.map((u) => short(u.unit || "—", width)),
       datasets: series(units, [["present", "series_present"], ["excused", "series_excused"],
         ["substitute", "series_substitute"], ["absent", "series_absent"]]) },
     options: options(Chart, { stacked: true, horizontal: true }),
-  }));
+  });
   const tasks = report.tasks.by_unit;
-  drawn.push(new Chart(canvas("chart-tasks", tasks.length), {
+  draw(canvas("chart-tasks", tasks.length), {
     type: "bar",
-    data: { labels: tasks.map((u) => u.unit || "—"),
+    data: { labels: tasks.map((u) => short(u.unit || "—", width)),
       datasets: series(tasks, [["done_on_time", "series_on_time"], ["done_late", "series_late"],
         ["overdue", "series_overdue"], ["in_progress", "series_in_progress"]]) },
     options: options(Chart, { stacked: true, horizontal: true }),
-  }));
+  });
   return drawn.length;
 }

@@ -3,7 +3,6 @@
 // them, and the same figures as an Excel workbook or a Decree 30 report in PDF.
 import { get } from "../api.js";
 import { dayField } from "../dates.js";
-import { formatPercent } from "../format.js";
 import { extend, t } from "../i18n.js";
 import { hasRole, session } from "../session.js";
 import { inTreeOrder } from "../units.js";
@@ -17,10 +16,10 @@ extend({
     reports_not_allowed: "Chỉ quản trị viên, thư ký và lãnh đạo chủ trì xem được báo cáo thống kê.",
     reports_period: "Kỳ báo cáo", reports_quarter: "Quý {q}/{y}", reports_year: "Năm {y}", reports_month: "Tháng {m}/{y}",
     reports_custom: "Tùy chọn ngày…", reports_since: "Từ ngày", reports_until: "Đến ngày", reports_unit: "Đơn vị",
-    reports_all_units: "Toàn bộ đơn vị của tôi", reports_show: "Xem báo cáo", reports_xlsx: "Tải Excel", reports_pdf: "Tải PDF (báo cáo theo NĐ 30)",
-    reports_bad_day: "Ngày phải theo dạng dd/mm/yyyy.", reports_bad_range: "“Đến ngày” phải từ “Từ ngày” trở về sau.",
+    reports_all_units: "Mọi đơn vị", reports_show: "Xem báo cáo", reports_xlsx: "Tải Excel", reports_pdf: "Tải PDF (báo cáo theo NĐ 30)",
+    reports_bad_day: "Ngày không có thật hoặc không theo dạng dd/mm/yyyy.", reports_need_day: "Hãy nhập ngày.", reports_bad_range: "“Đến ngày” phải từ “Từ ngày” trở về sau.",
     reports_heading: "{period} · số liệu đến ngày {day}", reports_period_text: "Từ {since} đến {until}",
-    kpi_held: "Cuộc họp đã tổ chức", kpi_held_sub: "{planned} đã lên lịch · {cancelled} bị hủy",
+    kpi_held: "Cuộc họp đã tổ chức", kpi_held_sub: "{planned} đã lên lịch, chưa họp · {cancelled} bị hủy", kpi_in_session: "{n} đang họp",
     kpi_length: "Thời gian họp trung bình", kpi_length_sub: "Tổng {hours} giờ ({n} cuộc có ghi giờ)", kpi_minutes: "{n} phút",
     kpi_attendance: "Tỷ lệ có mặt", kpi_attendance_sub: "{present}/{invited} lượt · {excused} vắng có báo cáo · {absent} không báo cáo",
     kpi_paper: "Giấy tiết kiệm", kpi_paper_sub: "{sheets} tờ A4 · {documents} tài liệu, {pages} trang", kpi_reams: "{n} ram",
@@ -44,10 +43,10 @@ extend({
     reports_not_allowed: "Only administrators, secretaries and chairs can see statistics.",
     reports_period: "Period", reports_quarter: "Q{q} {y}", reports_year: "Year {y}", reports_month: "{m}/{y}",
     reports_custom: "Choose days…", reports_since: "From", reports_until: "To", reports_unit: "Unit",
-    reports_all_units: "All my units", reports_show: "Show report", reports_xlsx: "Download Excel", reports_pdf: "Download PDF (Decree 30 report)",
-    reports_bad_day: "Dates are written dd/mm/yyyy.", reports_bad_range: "“To” must not be before “From”.",
+    reports_all_units: "All units", reports_show: "Show report", reports_xlsx: "Download Excel", reports_pdf: "Download PDF (Decree 30 report)",
+    reports_bad_day: "This date does not exist or is not written dd/mm/yyyy.", reports_need_day: "Enter a date.", reports_bad_range: "“To” must not be before “From”.",
     reports_heading: "{period} · figures as of {day}", reports_period_text: "From {since} to {until}",
-    kpi_held: "Meetings held", kpi_held_sub: "{planned} scheduled · {cancelled} cancelled",
+    kpi_held: "Meetings held", kpi_held_sub: "{planned} scheduled, not yet held · {cancelled} cancelled", kpi_in_session: "{n} in session",
     kpi_length: "Average length", kpi_length_sub: "{hours} hours in all ({n} with times recorded)", kpi_minutes: "{n} min",
     kpi_attendance: "Attendance", kpi_attendance_sub: "{present}/{invited} · {excused} excused · {absent} absent without notice",
     kpi_paper: "Paper saved", kpi_paper_sub: "{sheets} A4 sheets · {documents} documents, {pages} pages", kpi_reams: "{n} reams",
@@ -70,6 +69,9 @@ extend({
 const number = new Intl.NumberFormat("vi-VN", { maximumFractionDigits: 1 });
 const n = (value) => number.format(value || 0);
 const dmy = (iso) => iso.split("-").reverse().join("/");
+const NBSP = "\u00a0";
+/** A percentage the server counted, or a dash when there was nothing to count. */
+const share = (value) => (value === null || value === undefined ? "—" : `${n(value)}${NBSP}%`);
 
 function iso(date) {
   return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}-${String(date.getDate()).padStart(2, "0")}`;
@@ -87,7 +89,7 @@ export function periodChoices(today = new Date()) {
     q -= 1;
     if (q < 0) { q = 3; year -= 1; }
   }
-  for (const m of [today.getMonth(), today.getMonth() - 1]) {
+  for (const m of [today.getMonth(), today.getMonth() - 1, today.getMonth() - 2]) {
     const first = new Date(y, m, 1);
     choices.push({ label: t("reports_month", { m: first.getMonth() + 1, y: first.getFullYear() }),
       since: iso(first), until: iso(new Date(first.getFullYear(), first.getMonth() + 1, 0)) });
@@ -98,13 +100,20 @@ export function periodChoices(today = new Date()) {
   return choices;
 }
 
-/** The units this user may report on: all for an administrator, else their own subtree. */
+/** The units this user may report on (all for an administrator, else their own subtree),
+ * in tree order, each with its depth below the first shown, for indenting. */
 function reportableUnits(units) {
   const ordered = inTreeOrder(units);
-  if (hasRole("admin")) return ordered;
-  const own = new Set([session.user.unit_id]);
-  for (const unit of ordered) if (own.has(unit.parent_id)) own.add(unit.id);
-  return ordered.filter((u) => own.has(u.id));
+  const depth = new Map();
+  for (const unit of ordered) depth.set(unit.id, depth.has(unit.parent_id) ? depth.get(unit.parent_id) + 1 : 0);
+  let shown = ordered;
+  if (!hasRole("admin")) {
+    const own = new Set([session.user.unit_id]);
+    for (const unit of ordered) if (own.has(unit.parent_id)) own.add(unit.id);
+    shown = ordered.filter((u) => own.has(u.id));
+  }
+  const top = Math.min(...shown.map((u) => depth.get(u.id)));
+  return shown.map((u) => ({ ...u, depth: depth.get(u.id) - top }));
 }
 
 function kpi(id, label, value, sub) {
@@ -115,19 +124,20 @@ function kpi(id, label, value, sub) {
 function tiles(r) {
   const m = r.meetings; const a = r.attendance; const d = r.documents; const c = r.conclusions; const tk = r.tasks;
   return h("div", { class: "kpis", id: "report-kpis" },
-    kpi("held", t("kpi_held"), n(m.held), t("kpi_held_sub", { planned: n(m.planned), cancelled: n(m.cancelled) })),
+    kpi("held", t("kpi_held"), n(m.held), [t("kpi_held_sub", { planned: n(m.planned), cancelled: n(m.cancelled) }),
+      m.in_session ? ` · ${t("kpi_in_session", { n: n(m.in_session) })}` : ""].join("")),
     kpi("length", t("kpi_length"), t("kpi_minutes", { n: n(m.average_minutes) }),
       t("kpi_length_sub", { hours: n(m.total_minutes / 60), n: n(m.measured) })),
-    kpi("attendance", t("kpi_attendance"), formatPercent(a.present, a.invited),
+    kpi("attendance", t("kpi_attendance"), share(a.rate),
       t("kpi_attendance_sub", { present: n(a.present), invited: n(a.invited), excused: n(a.excused), absent: n(a.absent) })),
     kpi("paper", t("kpi_paper"), t("kpi_reams", { n: n(d.reams) }),
       t("kpi_paper_sub", { sheets: n(d.sheets), documents: n(d.documents), pages: n(d.pages) })),
     kpi("questions", t("kpi_questions"), n(r.participation.questions + r.participation.opinions),
       t("kpi_questions_sub", { answered: n(r.participation.answered), speeches: n(r.participation.speeches) })),
-    kpi("votes", t("kpi_votes"), n(r.votes.polls), t("kpi_votes_sub", { passed: n(r.votes.passed), turnout: formatPercent(r.votes.ballots, r.votes.entitled) })),
-    kpi("conclusions", t("kpi_conclusions"), formatPercent(c.issued_on_time, c.issued + c.overdue),
+    kpi("votes", t("kpi_votes"), n(r.votes.polls), t("kpi_votes_sub", { passed: n(r.votes.passed), turnout: share(r.votes.turnout) })),
+    kpi("conclusions", t("kpi_conclusions"), share(c.on_time_rate),
       t("kpi_conclusions_sub", { on_time: n(c.issued_on_time), late: n(c.issued_late), overdue: n(c.overdue) })),
-    kpi("tasks", t("kpi_tasks"), formatPercent(tk.done_on_time, tk.total - tk.in_progress),
+    kpi("tasks", t("kpi_tasks"), share(tk.on_time_rate),
       t("kpi_tasks_sub", { total: n(tk.total), late: n(tk.done_late), overdue: n(tk.overdue) })));
 }
 
@@ -139,14 +149,15 @@ function table(id, columns, rows) {
     h("tbody", {}, rows.map((row) => h("tr", {}, columns.map(([key, cell]) => h("td", { "data-label": t(key) }, cell(row))))))));
 }
 
-function chartCard(id, title, tableEl) {
+/** A chart over its table; with nothing to draw, only the table's "no figures". */
+function chartCard(id, title, rows, tableEl) {
   return h("section", { class: "card report-chart" }, h("h2", {}, title),
-    h("div", { class: "chart-box" }, h("canvas", { id, role: "img", "aria-label": title })), tableEl);
+    rows.length ? h("div", { class: "chart-box" }, h("canvas", { id, role: "img", "aria-label": title })) : null, tableEl);
 }
 
 function body(r) {
   const m = r.meetings; const a = r.attendance; const tk = r.tasks;
-  const rate = (row) => formatPercent(row.present, row.invited);
+  const rate = (row) => share(row.rate);
   const attendanceCols = [["col_invited", (x) => n(x.invited)], ["col_present", (x) => n(x.present)],
     ["col_excused", (x) => n(x.excused)], ["col_substitute", (x) => n(x.substitute)], ["col_absent", (x) => n(x.absent)], ["col_rate", rate]];
   return [
@@ -154,10 +165,10 @@ function body(r) {
       period: t("reports_period_text", { since: dmy(r.period.since), until: dmy(r.period.until) }), day: dmy(r.as_of) })),
     tiles(r),
     h("div", { class: "report-grid" },
-      chartCard("chart-by-month", t("chart_by_month"), table("report-months", [["col_month", (x) => x.month.split("-").reverse().join("/")],
+      chartCard("chart-by-month", t("chart_by_month"), m.by_month, table("report-months", [["col_month", (x) => x.month.split("-").reverse().join("/")],
         ["col_held", (x) => n(x.held)], ["col_hours", (x) => n(x.minutes / 60)]], m.by_month)),
-      chartCard("chart-attendance", t("chart_attendance"), table("report-attendance", [["col_unit", (x) => x.unit || "—"], ...attendanceCols], a.by_unit)),
-      chartCard("chart-tasks", t("chart_tasks"), table("report-tasks", [["col_unit", (x) => x.unit || "—"], ["col_total", (x) => n(x.total)],
+      chartCard("chart-attendance", t("chart_attendance"), a.by_unit, table("report-attendance", [["col_unit", (x) => x.unit || "—"], ...attendanceCols], a.by_unit)),
+      chartCard("chart-tasks", t("chart_tasks"), tk.by_unit, table("report-tasks", [["col_unit", (x) => x.unit || "—"], ["col_total", (x) => n(x.total)],
         ["col_on_time", (x) => n(x.done_on_time)], ["col_late", (x) => n(x.done_late)], ["col_overdue", (x) => n(x.overdue)],
         ["col_in_progress", (x) => n(x.in_progress)]], tk.by_unit))),
     h("details", { class: "card", id: "report-members" }, h("summary", {}, t("reports_members", { n: a.by_member.length })),
@@ -173,20 +184,33 @@ export async function reportsView() {
   }
   const units = reportableUnits(await get("/api/units").then((u) => u.units).catch(() => []));
   const choices = periodChoices();
+  // What the address says (a reload, a shared link), else this quarter and the user's unit.
+  const asked = new URLSearchParams(location.search);
+  const known = choices.findIndex((c) => c.since === asked.get("since") && c.until === asked.get("until"));
   const period = h("select", { id: "report-period" }, choices.map((c, i) => h("option", { value: i }, c.label)),
     h("option", { value: "custom" }, t("reports_custom")));
-  const since = dayField({ id: "report-since", "aria-label": t("reports_since") });
-  const until = dayField({ id: "report-until", "aria-label": t("reports_until") });
+  const error = h("p", { class: "error", role: "alert", id: "report-error", hidden: true });
+  const since = dayField({ id: "report-since", "aria-describedby": "report-error" });
+  const until = dayField({ id: "report-until", "aria-describedby": "report-error" });
   const custom = h("div", { class: "row report-days", hidden: true },
     h("label", {}, t("reports_since"), since), h("label", {}, t("reports_until"), until));
+  const unitId = asked.get("unit_id") || (hasRole("admin") ? "" : String(session.user.unit_id));
   const unit = h("select", { id: "report-unit" },
     hasRole("admin") ? h("option", { value: "" }, t("reports_all_units")) : null,
-    units.map((u) => h("option", { value: u.id, selected: u.id === session.user.unit_id && !hasRole("admin") }, u.name)));
-  const xlsx = h("a", { class: "button ghost", id: "report-xlsx", download: "" }, t("reports_xlsx"));
-  const pdf = h("a", { class: "button ghost", id: "report-pdf", download: "" }, t("reports_pdf"));
-  const error = h("p", { class: "error", role: "alert", hidden: true });
+    units.map((u) => h("option", { value: u.id, selected: String(u.id) === unitId },
+      `${"\u00a0\u00a0".repeat(u.depth)}${u.name}`)));
+  const xlsx = h("a", { class: "button ghost", id: "report-xlsx", href: "/api/reports/statistics.xlsx", download: "" }, t("reports_xlsx"));
+  const pdf = h("a", { class: "button ghost", id: "report-pdf", href: "/api/reports/statistics.pdf", download: "" }, t("reports_pdf"));
   const result = h("div", { id: "report-result" });
+  if (known >= 0) period.value = String(known);
+  else if (asked.get("since") && asked.get("until")) {
+    period.value = "custom";
+    custom.hidden = false;
+    since.value = dmy(asked.get("since"));
+    until.value = dmy(asked.get("until"));
+  }
 
+  /** The query for what is chosen now, or null (said beside the fields) when it is not one. */
   const wanted = () => {
     error.hidden = true;
     [since, until].forEach((f) => f.removeAttribute("aria-invalid"));
@@ -199,11 +223,12 @@ export async function reportsView() {
     };
     let range;
     if (period.value === "custom") {
-      const from = since.read(); const to = until.read();
-      if (!from) return refuse(t("reports_bad_day"), since);
-      if (!to) return refuse(t("reports_bad_day"), until);
-      if (to < from) return refuse(t("reports_bad_range"), until);
-      range = { since: from, until: to };
+      for (const field of [since, until]) {
+        if (!field.value.trim()) return refuse(t("reports_need_day"), field);
+        if (!field.read()) return refuse(t("reports_bad_day"), field);
+      }
+      if (until.read() < since.read()) return refuse(t("reports_bad_range"), until);
+      range = { since: since.read(), until: until.read() };
     } else {
       range = choices[Number(period.value)];
     }
@@ -214,8 +239,7 @@ export async function reportsView() {
   const show = async () => {
     const query = wanted();
     if (query === null) return;
-    xlsx.href = `/api/reports/statistics.xlsx?${query}`;
-    pdf.href = `/api/reports/statistics.pdf?${query}`;
+    history.replaceState(history.state, "", `/reports?${query}`);
     try {
       const report = await get(`/api/reports/statistics?${query}`);
       result.replaceChildren(...body(report));
@@ -225,9 +249,26 @@ export async function reportsView() {
       error.hidden = false;
     }
   };
+  // A download takes what is chosen at the moment of the click, shown or not.
+  for (const [link, path] of [[xlsx, "statistics.xlsx"], [pdf, "statistics.pdf"]]) {
+    link.addEventListener("click", (e) => {
+      const query = wanted();
+      if (query === null) e.preventDefault();
+      else link.href = `/api/reports/${path}?${query}`;
+    });
+  }
   period.addEventListener("change", () => {
-    custom.hidden = period.value !== "custom";
-    if (period.value !== "custom") attempt(show);
+    if (period.value === "custom") {
+      // Starts from the period shown until now, to be adjusted.
+      const shown = new URLSearchParams(location.search);
+      if (!since.value && shown.get("since")) since.value = dmy(shown.get("since"));
+      if (!until.value && shown.get("until")) until.value = dmy(shown.get("until"));
+      custom.hidden = false;
+      since.focus();
+    } else {
+      custom.hidden = true;
+      attempt(show);
+    }
   });
   unit.addEventListener("change", () => attempt(show));
   const form = h("form", { class: "report-filter", id: "report-filter", novalidate: true },
