@@ -4,6 +4,7 @@ widens the page."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from playwright.async_api import expect
@@ -23,6 +24,11 @@ async def test_find_by_words_then_see_it_in_the_month(screens: Screens) -> None:
     cards = secretary.locator("#meeting-list .meeting-card")
     await expect(cards).to_have_count(1)
     await expect(cards.first).to_have_attribute("data-meeting-id", str(past))
+    # The search stays in the address: a reload (or coming back) shows the same list.
+    await expect(secretary).to_have_url(re.compile(r"\?q=thuong"))
+    await secretary.reload()
+    await expect(secretary.locator("#meeting-search")).to_have_value("thuong ky thang 10")
+    await expect(cards).to_have_count(1)
     await secretary.fill("#meeting-search", "khong co cuoc hop nay")
     await expect(secretary.locator("#no-meetings")).to_be_visible()
     await secretary.fill("#meeting-search", "")
@@ -37,6 +43,9 @@ async def test_find_by_words_then_see_it_in_the_month(screens: Screens) -> None:
     if month != datetime.now(VIETNAM).strftime("%Y-%m"):
         await secretary.click("#cal-prev")
     entry = grid.locator(f".cal-meeting[data-meeting-id='{past}']")
+    await expect(entry).to_be_visible()
+    await secretary.reload()
+    await expect(secretary.locator("#view-month")).to_have_attribute("aria-pressed", "true")
     await expect(entry).to_be_visible()
     await entry.click()
     await secretary.wait_for_url(f"**/meetings/{past}")

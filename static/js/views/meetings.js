@@ -74,6 +74,8 @@ async function awaitingMyApproval(meetings) {
 }
 
 const PAGE = 20;
+// The filters kept in the address, so a reload or the back button shows the same list.
+const SAVED = ["q", "status", "role", "unit_id", "since", "until", "waiting"];
 const STATUSES = ["draft", "submitted", "approved", "published", "in_session", "adjourned", "closed", "cancelled"];
 
 /** The search and filters above the list; `onChange(filter)` when one changes. */
@@ -81,13 +83,13 @@ function filterBar(filter, units, onChange) {
   const search = h("input", { type: "search", id: "meeting-search", placeholder: t("search_meetings"),
     "aria-label": t("search_meetings"), value: filter.q || "", autocomplete: "off" });
   const status = h("select", { id: "meeting-status", "aria-label": t("filter_status") },
-    h("option", { value: "" }, t("all_statuses")), STATUSES.map((s) => h("option", { value: s }, t(`status_${s}`))));
+    h("option", { value: "" }, t("all_statuses")), STATUSES.map((s) => h("option", { value: s, selected: filter.status === s }, t(`status_${s}`))));
   const role = h("select", { id: "meeting-role", "aria-label": t("filter_role") },
-    h("option", { value: "" }, t("any_role")), ["chair", "organiser", "member"].map((r) => h("option", { value: r }, t(`my_role_${r}`))));
+    h("option", { value: "" }, t("any_role")), ["chair", "organiser", "member"].map((r) => h("option", { value: r, selected: filter.role === r }, t(`my_role_${r}`))));
   const unit = h("select", { id: "meeting-unit", "aria-label": t("filter_unit") },
-    h("option", { value: "" }, t("any_unit")), units.map((u) => h("option", { value: u.id }, u.name)));
-  const since = dayField({ id: "meeting-since", "aria-label": t("filter_since") });
-  const until = dayField({ id: "meeting-until", "aria-label": t("filter_until") });
+    h("option", { value: "" }, t("any_unit")), units.map((u) => h("option", { value: u.id, selected: String(u.id) === filter.unit_id }, u.name)));
+  const since = dayField({ id: "meeting-since", "aria-label": t("filter_since") }, { value: filter.since || "" });
+  const until = dayField({ id: "meeting-until", "aria-label": t("filter_until") }, { value: filter.until || "" });
   let typing = null;
   const changed = () => {
     const from = since.value.trim() ? since.read() : "";
@@ -105,7 +107,7 @@ function filterBar(filter, units, onChange) {
   for (const field of [status, role, unit]) field.addEventListener("change", changed);
   for (const field of [since, until]) field.addEventListener("change", changed);
   const chip = (id, waiting, label) => {
-    const button = h("button", { type: "button", class: "chip", id, "aria-pressed": "false" }, label);
+    const button = h("button", { type: "button", class: "chip", id, "aria-pressed": String(filter.waiting === waiting) }, label);
     button.addEventListener("click", () => {
       filter.waiting = filter.waiting === waiting ? "" : waiting;
       filter.offset = 0;
@@ -116,7 +118,8 @@ function filterBar(filter, units, onChange) {
     return button;
   };
   // The filters fold away (a tablet's list starts near the top); the search stays in view.
-  const more = h("details", { class: "more-filters", id: "meeting-more-filters" },
+  const more = h("details", { class: "more-filters", id: "meeting-more-filters",
+    open: ["status", "role", "unit_id", "since", "until"].some((k) => filter[k]) },
     h("summary", {}, t("more_filters")),
     h("div", { class: "meeting-filters" },
       h("label", {}, t("filter_status"), status), h("label", {}, t("filter_since"), since),
@@ -132,15 +135,19 @@ export async function meetingsView() {
   const list = h("div", { class: "grid", id: "meeting-list" });
   const calendar = h("div", { id: "meeting-calendar-box", hidden: true });
   const pager = h("div", { class: "row pager", id: "meeting-pager", hidden: true });
-  const filter = { offset: 0 };
-  const view = { mode: "list", anchor: todayIso() };
+  // What the address says (a reload, the back button, a shared link) is what is shown.
+  const asked = new URLSearchParams(location.search);
+  const filter = { offset: Math.max(0, Number(asked.get("offset")) || 0) };
+  for (const key of SAVED) if (asked.get(key)) filter[key] = asked.get(key);
+  const view = { mode: ["week", "month"].includes(asked.get("view")) ? asked.get("view") : "list",
+    anchor: /^\d{4}-\d{2}-\d{2}$/.test(asked.get("anchor") || "") ? asked.get("anchor") : todayIso() };
   const header = h("div", { class: "row" }, h("h1", {}, t("meetings")), h("span", { class: "spacer" }),
     hasRole("observer", "remote_room") ? null : calendarButton(),
     hasRole("observer", "remote_room") ? null : mailButton(),
     hasRole("secretary") ? h("a", { class: "button", href: "/meetings/new", "data-link": true }, "+ ", t("nav_new_meeting")) : null);
   const modes = h("div", { class: "row view-modes", role: "group", "aria-label": t("view_mode") },
     ["list", "week", "month"].map((mode) => h("button", {
-      type: "button", class: "ghost small", id: `view-${mode}`, "aria-pressed": String(mode === "list"),
+      type: "button", class: "ghost small", id: `view-${mode}`, "aria-pressed": String(mode === view.mode),
       onclick: () => {
         view.mode = mode;
         for (const b of modes.children) b.setAttribute("aria-pressed", String(b.id === `view-${mode}`));
@@ -181,7 +188,18 @@ export async function meetingsView() {
     calendar.replaceChildren(calendarGrid({ mode: view.mode, anchor: view.anchor, meetings,
       onMove: (anchor) => { view.anchor = anchor; refresh(); } }));
   };
+  const remember = () => {
+    if (location.pathname !== "/") return; // the list was left while it loaded
+    const shown = new URLSearchParams(query({}));
+    if (view.mode !== "list") {
+      shown.set("view", view.mode);
+      if (view.anchor !== todayIso()) shown.set("anchor", view.anchor);
+    }
+    const address = shown.toString() ? `/?${shown}` : "/";
+    if (`${location.pathname}${location.search}` !== address) history.replaceState(history.state, "", address);
+  };
   const refresh = async () => {
+    remember();
     try {
       const listing = view.mode === "list";
       list.hidden = !listing;
