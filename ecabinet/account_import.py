@@ -200,4 +200,4 @@ async def _account(session: AsyncSession, actor: User, row: dict[str, str], pass
         session, username=pick(row, *USERNAME), full_name=pick(row, *FULL_NAME),
         password=hashed or accounts.UNUSABLE_HASH, role=role,
         unit_id=known.find(unit) if unit else None, title=pick(row, *TITLE),
-        email=pick(row, *EMAIL), actor_id=actor.id)
+        email=pick(row, *EMAIL), actor_id=actor.id, must_change_password=True)

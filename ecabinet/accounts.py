@@ -145,8 +145,10 @@ async def create_user(
     language: str = "vi",
     actor_id: int | None = None,
     email: str = "",
+    must_change_password: bool = False,
 ) -> User:
-    """Create an account; usernames are unique and lower-case."""
+    """Create an account; usernames are unique and lower-case. `must_change_password`:
+    someone else chose the password, so its owner is asked for their own at login."""
     if not username.strip() or not full_name.strip():
         raise Invalid("required_fields")
     username = clean_username(username)
@@ -170,6 +172,7 @@ async def create_user(
         title=title.strip(),
         language=_language(language),
         email=check_address(email),
+        must_change_password=must_change_password,
     )
     session.add(user)
     await session.flush()
@@ -228,6 +231,8 @@ async def update_user(
     if password is not None:
         user.password_hash = _password_hash(password)
         changed["password"] = "changed"
+        # Reset by an administrator: the owner chooses their own at the next login.
+        user.must_change_password = user_id != actor_id
     if active is False or password is not None:
         await revoke_user_sessions(session, user_id)
     await audit.record(
@@ -397,11 +402,14 @@ async def logout(session: AsyncSession, token: str) -> None:
         eventlog.notify(session, [user_id], "session.ended", login=session_key(token))
 
 
-async def revoke_user_sessions(session: AsyncSession, user_id: int) -> None:
-    """End every login session of a user (deactivated, new password), sockets included."""
+async def revoke_user_sessions(session: AsyncSession, user_id: int, *,
+                               keep_token: str = "") -> None:
+    """End every login session of a user (deactivated, new password), sockets included;
+    all but `keep_token`'s when the owner changed the password from that one."""
     await session.execute(
         update(LoginSession)
-        .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
+        .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None),
+               LoginSession.token != keep_token)
         .values(revoked_at=utcnow())
     )
     eventlog.notify(session, [user_id], "session.ended", login=None)
@@ -410,3 +418,28 @@ async def revoke_user_sessions(session: AsyncSession, user_id: int) -> None:
 async def count_users(session: AsyncSession) -> int:
     """How many accounts exist."""
     return int(await session.scalar(select(func.count(User.id))) or 0)
+
+
+async def check_own_password(user: User, current: str, new: str) -> PasswordHash:
+    """The owner's new password, hashed, once the current one is right and the new one
+    keeps the rules and differs. Both Argon2 checks run in worker threads."""
+    if not await asyncio.to_thread(check_password, user.password_hash, current):
+        raise Invalid("current_password_wrong", field="current_password")
+    if await asyncio.to_thread(check_password, user.password_hash, new):
+        raise Invalid("password_unchanged", field="new_password")
+    return await prepare_password(new)
+
+
+async def set_own_password(session: AsyncSession, user_id: int, *, was: str,
+                           new: PasswordHash, keep_token: str) -> User:
+    """Write the owner's new password (if it was not changed meanwhile): the request to
+    change it is lifted, and every other session of the account ends."""
+    user = await session.get(User, user_id)
+    if user is None or user.password_hash != was:
+        raise Conflict("password_changed_meanwhile")
+    user.password_hash = new.value
+    user.must_change_password = False
+    await revoke_user_sessions(session, user_id, keep_token=keep_token)
+    await audit.record(session, "user.password", actor_id=user_id, object_type="user",
+                       object_id=user_id)
+    return user

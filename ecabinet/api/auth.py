@@ -35,7 +35,7 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 LANGUAGE = enum_of(LANGUAGES)
 USER_SCHEMA = named("User", record(
     id=ID, username=STR, full_name=STR, title=STR, role=enum_of(Role), unit_id=nullable(ID),
-    language=LANGUAGE, active=BOOL, email=STR,
+    language=LANGUAGE, active=BOOL, email=STR, must_change_password=BOOL,
 ))
 SESSION = record(user=USER_SCHEMA, csrf_token=STR)
 
@@ -46,6 +46,7 @@ def user_view(user: User) -> dict[str, Any]:
         "id": user.id, "username": user.username, "full_name": user.full_name,
         "title": user.title, "role": user.role.value, "unit_id": user.unit_id,
         "language": user.language, "active": user.active, "email": user.email,
+        "must_change_password": user.must_change_password,
     }
 
 
@@ -209,7 +210,26 @@ async def set_language(request: Request) -> Response:
     return response
 
 
+@operation("Change one's own password: the current one, then the new one. The other "
+           "sessions of the account end", tag="auth",
+           body=obj(["current_password", "new_password"], current_password=STR,
+                    new_password=STR), response=OK, errors=[409])
+async def change_password(request: Request) -> Response:
+    """Checked and hashed between two transactions, as a login is."""
+    body = await json_body(request)
+    current = payload.text(body, "current_password", max_length=200)
+    new = payload.text(body, "new_password", max_length=200)
+    async with authed(request, read_only=True) as ctx:
+        user, token = ctx.user, ctx.browser_login.token
+    hashed = await accounts.check_own_password(user, current, new)
+    async with authed(request) as ctx:
+        await accounts.set_own_password(ctx.db, user.id, was=user.password_hash, new=hashed,
+                                        keep_token=token)
+    return ok({"ok": True})
+
+
 routes = [
+    Route("/api/me/password", change_password, methods=["POST"]),
     Route("/api/login", login, methods=["POST"]),
     Route("/api/logout", logout, methods=["POST"]),
     Route("/api/session", current, methods=["GET"]),

@@ -70,6 +70,8 @@ async def create_user(request: Request) -> Response:
             language=payload.text(body, "language", required=False, default="vi"),
             actor_id=ctx.user.id,
             email=payload.text(body, "email", required=False, max_length=200),
+            # The administrator chose it: its owner chooses their own at the first login.
+            must_change_password=True,
         )
         return ok(user_view(user), 201)
 

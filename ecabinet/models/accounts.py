@@ -45,6 +45,9 @@ class User(Timestamped, Base):
     # not to get (space-separated: invitations reminders tasks signatures).
     email: Mapped[str] = mapped_column(String(200), default="")
     mail_off: Mapped[str] = mapped_column(String(200), default="")
+    # Set when an administrator (or an import) chose the password: its owner is asked to
+    # choose their own at the next login, so nobody else keeps knowing it.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
 
 
 class LoginSession(Timestamped, Base):

@@ -8,6 +8,7 @@ import { hasRole, loadSession, logOut, session } from "./session.js";
 import { h } from "./ui.js";
 import { adminView } from "./views/admin.js";
 import { integrationsView } from "./views/integrations.js";
+import { accountView } from "./views/account.js";
 import { auditView } from "./views/audit.js";
 import { reportsView } from "./views/reports.js";
 import { revalidateBriefcases } from "./views/briefcase.js";
@@ -86,6 +87,11 @@ function requireLogin(view) {
       navigate(`/login?next=${encodeURIComponent(location.pathname)}`, { replace: true });
       return null;
     }
+    // A password an administrator chose is replaced before anything else is done.
+    if (session.user.must_change_password && view !== accountView) {
+      navigate("/account", { replace: true });
+      return null;
+    }
     return view(params, query);
   };
 }
@@ -118,7 +124,8 @@ export function renderChrome() {
   );
   refreshReminders();
   showConnection();
-  document.getElementById("who").textContent = session.user.full_name;
+  document.getElementById("who").replaceChildren(h("a", { href: "/account", "data-link": true, id: "who-link",
+    title: t("account_title") }, session.user.full_name));
   document.getElementById("logout").textContent = t("logout");
   document.getElementById("lang").textContent = language() === "vi" ? "EN" : "VI";
 }
@@ -137,6 +144,7 @@ async function main() {
   route("/integrations", requireLogin(integrationsView));
   route("/audit", requireLogin(auditView));
   route("/reports", requireLogin(reportsView));
+  route("/account", requireLogin(accountView));
   route("/tasks", requireLogin(tasksView));
   route("/consultations", requireLogin(consultationsView));
   route("/consultations/new", requireLogin(consultationFormView));

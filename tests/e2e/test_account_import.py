@@ -44,3 +44,5 @@ async def test_a_bad_row_is_named_then_the_fixed_file_is_imported(screens: Scree
     answer = await admin.request.post("/api/login", data={"username": user,
                                                           "password": first.strip()})
     assert answer.ok
+    # A password someone else chose: its owner is asked for their own at once.
+    assert (await answer.json())["user"]["must_change_password"] is True

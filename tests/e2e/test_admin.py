@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.async_api import Page, expect
 
 from tests.e2e.conftest import Screens, keep_for_guide
@@ -67,7 +69,23 @@ async def test_admin_edits_units_and_accounts_and_others_never_see_the_screen(
     await page.fill("input[name=username]", "daibieu2")
     await page.fill("input[name=password]", "mat-khau-moi-2027")
     await page.click("form button[type=submit]")
+    # The administrator chose that password: its owner is asked for their own first, and
+    # no other page opens until then.
+    await expect(page.locator("#account-must-change")).to_be_visible()
+    await page.goto("/tasks")
+    await expect(page).to_have_url(re.compile(r"/account$"))
+    await page.fill("#account-current", "mat-khau-moi-2027")
+    await page.fill("#account-new", "cua-rieng-toi-2027")
+    await page.fill("#account-repeat", "cua-rieng-khac")
+    await page.click("#account-save")
+    await expect(page.locator("#account-error")).to_contain_text("không khớp")
+    await page.fill("#account-repeat", "cua-rieng-toi-2027")
+    await page.click("#account-save")
     await page.wait_for_selector("#meeting-list")
+    await page.goto("/tasks")
+    await expect(page).to_have_url(re.compile(r"/tasks(\?.*)?$"))
+    await page.click("#who-link")
+    await expect(page.locator("#account-must-change")).to_have_count(0)
     delegate = await screens.login("daibieu1")
     assert await delegate.locator("#nav a[href='/admin']").count() == 0
     assert await delegate.locator("#nav a[href='/meetings/new']").count() == 0

@@ -624,6 +624,10 @@ ROUTES: dict[tuple[str, str], Case | list[Case]] = {
     # -- a person's email ----------------------------------------------------------------
     ("GET", "/api/me/mail"): case(LOGGED_IN),
     ("PUT", "/api/me/mail"): case(LOGGED_IN, send=lambda fx, a: {"json": {"off": ["tasks"]}}),
+    # Everyone may change their own password; a wrong current one (422) proves the way in
+    # without changing anybody's.
+    ("POST", "/api/me/password"): case(LOGGED_IN, send=body(
+        {"current_password": "khong-dung", "new_password": "mat-khau-moi-2027"})),
     # -- service accounts and API tokens -------------------------------------------------
     ("GET", "/api/service-accounts"): case(ADMIN),
     ("POST", "/api/service-accounts"): case(ADMIN, send=lambda fx, a: {"json": {
