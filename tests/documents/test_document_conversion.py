@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -206,16 +207,12 @@ async def test_a_file_that_cannot_be_converted_is_refused_and_leaves_nothing(
     assert stored_files(root) == []
 
 
-@pytest.fixture
-def hurried(settings: Settings) -> Settings:
-    """A node that gives LibreOffice half a second: it cannot even start in that time."""
-    return replace(settings, convert_timeout_seconds=0.5)
-
-
-async def test_a_conversion_past_its_time_is_killed_with_all_its_processes(
-    hurried: Settings, world: World, sessions: Any
-) -> None:
-    asgi = create_app(hurried)
+async def refused_on(settings: Settings, world: World, sessions: Any, code: str,
+                     data: bytes) -> tuple[str, list[str], float]:
+    """Upload a .docx to a node with `settings`: it must be refused with `code`, storing
+    nothing and leaving no LibreOffice process behind. Returns the message, the
+    soffice.bin processes seen while the upload was under way, and how long it took."""
+    asgi = create_app(settings)
     async with asgi.starlette.router.lifespan_context(asgi.starlette):
         meeting_id = await make_meeting(sessions, world)
         item_id = await add_item(sessions, world, meeting_id)
@@ -224,11 +221,17 @@ async def test_a_conversion_past_its_time_is_killed_with_all_its_processes(
                           base_url="http://testserver") as secretary:
             assert (await secretary.login("secretary")).status_code == 200
             before = await counts(sessions)
-            response = await send(secretary, item_id, office.docx(PLAN), "Kế hoạch.docx")
+            started = time.monotonic()
+            sending = asyncio.create_task(send(secretary, item_id, data, "Kế hoạch.docx"))
+            seen: set[str] = set()
+            while not sending.done():
+                seen |= {p for p in office_processes(str(root)) if "soffice.bin" in p}
+                await asyncio.sleep(0.05)
+            response = await sending
+            took = time.monotonic() - started
             assert response.status_code == 422, response.text
             error = response.json()["error"]
-            assert error["code"] == "conversion_timeout"
-            assert "0.5 giây" in error["message"]
+            assert error["code"] == code
             assert await counts(sessions) == before
         # Every LibreOffice process of that conversion (its profile is under the store's
         # incoming folder) is gone: killed as a group, not left to finish or linger.
@@ -240,6 +243,34 @@ async def test_a_conversion_past_its_time_is_killed_with_all_its_processes(
             left = office_processes(str(root))
         assert left == []
         assert stored_files(root) == []
+        return str(error["message"]), sorted(seen), took
+
+
+async def test_a_conversion_past_its_time_is_killed_with_all_its_processes(
+    settings: Settings, world: World, sessions: Any
+) -> None:
+    # A 60,000-paragraph report takes LibreOffice half a minute; 4 s is time enough for it
+    # to start its office process (soffice.bin, a child of oosplash) and begin, no more.
+    hurried = replace(settings, convert_timeout_seconds=4)
+    report = office.docx(*[f"Đoạn {n}: {PLAN}, nội dung chi tiết của các sở, ngành."
+                           for n in range(60_000)])
+    message, seen, took = await refused_on(hurried, world, sessions, "conversion_timeout",
+                                           report)
+    assert "quá 4 giây" in message
+    assert seen, "LibreOffice was not yet running when the time ran out: nothing was killed"
+    # Answered at the limit: had only oosplash been killed, soffice.bin would hold the
+    # pipes open (and the upload) until it finished the whole report.
+    assert took < 4 + 4, took
+
+
+async def test_a_conversion_over_its_memory_fails_and_stores_nothing(
+    settings: Settings, world: World, sessions: Any
+) -> None:
+    # 100 MB of address space: LibreOffice cannot even map its libraries.
+    starved = replace(settings, convert_memory_mb=100)
+    message, _seen, _took = await refused_on(starved, world, sessions, "conversion_failed",
+                                             office.docx(PLAN))
+    assert message.startswith("Không chuyển được tệp Word/Excel sang PDF")
 
 
 @pytest.mark.parametrize(("name", "make", "kind", "fits"), [
