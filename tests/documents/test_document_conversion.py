@@ -304,3 +304,24 @@ def test_the_content_must_be_what_the_name_says(
 def test_the_name_says_which_drafts_are_converted(filename: str, kind: OfficeType | None
                                                   ) -> None:
     assert office_type(filename) == kind
+
+
+async def test_without_libreoffice_drafts_are_refused_and_pdfs_still_accepted(
+    app: Any, client_factory: Any, world: World, sessions: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    meeting_id = await make_meeting(sessions, world)
+    item_id = await add_item(sessions, world, meeting_id)
+    secretary = await client_factory("secretary")
+    # A node where soffice is nowhere on PATH (LibreOffice is looked for at each upload).
+    monkeypatch.setenv("PATH", "/nonexistent")
+    before = await counts(sessions)
+    response = await send(secretary, item_id, office.docx(PLAN), "Kế hoạch.docx")
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "conversion_unavailable"
+    assert "LibreOffice" in error["message"] and "PDF" in error["message"]
+    assert await counts(sessions) == before
+    assert stored_files(library_of(app).root) == []
+    assert (await upload(secretary, item_id, pdfs.agenda_pdf(1))).status_code == 201
+    await library_of(app).drain()
