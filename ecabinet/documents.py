@@ -58,7 +58,7 @@ from ecabinet.models.base import utcnow
 from ecabinet.pdf.cache import check_sha
 from ecabinet.pdf.convert import MEDIA_TYPES, Converter, Limits, OfficeType, office_type
 from ecabinet.pdf.pool import PdfWorkerCrashed, PdfWorkers
-from ecabinet.pdf.validate import PdfInfo, PdfRejected, RejectCode
+from ecabinet.pdf.validate import PdfInfo, PdfRejected, RejectCode, check_size
 from ecabinet.pdf.watermark import Watermark
 from ecabinet.vntext import fold
 from ecabinet.workdays import VIETNAM
@@ -898,6 +898,11 @@ class Library:
                                 ) -> Accepted:
         # The work folder sits beside the upload (same disk: the PDF is renamed into
         # the store) and goes whatever happens, with LibreOffice's profile in it.
+        size = await asyncio.to_thread(os.path.getsize, temp)
+        try:  # an empty draft is an empty upload, whatever its name says
+            check_size(size, max_bytes=self.settings.upload_max_bytes)
+        except PdfRejected as exc:
+            raise rejection(exc) from exc
         work = temp.with_suffix(".convert")
         work.mkdir()
         try:

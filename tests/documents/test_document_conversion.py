@@ -185,6 +185,7 @@ async def test_a_file_that_cannot_be_converted_is_refused_and_leaves_nothing(
                              "word/document.xml": os.urandom(4000)})
     cases = [
         ("damaged.docx", damaged, "conversion_failed", "Không chuyển được tệp Word/Excel"),
+        ("empty.docx", b"", "pdf_empty", "rỗng"),
         ("no-word.docx", office.zip_of({"[Content_Types].xml": b"<Types/>",
                                         "xl/workbook.xml": b"<x/>"}),
          "file_type_mismatch", "không đúng định dạng .docx"),
