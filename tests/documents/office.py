@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 import zipfile
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 import openpyxl
@@ -92,3 +95,16 @@ def zip_of(files: dict[str, bytes]) -> bytes:
         for name, data in files.items():
             z.writestr(name, data)
     return out.getvalue()
+
+
+def doc(tmp: Path, *paragraphs: str) -> bytes:
+    """A Word 97-2003 .doc, written by LibreOffice from `docx(*paragraphs)` (no Python
+    library writes the binary format)."""
+    source = tmp / "source.docx"
+    source.write_bytes(docx(*paragraphs))
+    soffice = shutil.which("soffice") or "soffice"
+    subprocess.run([soffice, "--headless", "--norestore",
+                    f"-env:UserInstallation={(tmp / 'profile').as_uri()}",
+                    "--convert-to", "doc", "--outdir", str(tmp / "out"), str(source)],
+                   check=True, capture_output=True, timeout=120)
+    return (tmp / "out" / "source.doc").read_bytes()

@@ -173,6 +173,22 @@ async def test_an_odt_and_an_xlsx_convert_too(
             OfficeType.ODT if name.endswith(".odt") else OfficeType.XLSX]
 
 
+async def test_a_word_97_doc_converts_too(
+    app: Any, client_factory: Any, world: World, sessions: Any, tmp_path: Path
+) -> None:
+    meeting_id = await make_meeting(sessions, world)
+    item_id = await add_item(sessions, world, meeting_id)
+    secretary = await client_factory("secretary")
+    data = await asyncio.to_thread(office.doc, tmp_path, "Quyết định phê duyệt đề án số 15")
+    response = await send(secretary, item_id, data, "Quyết định.doc")
+    assert response.status_code == 201, response.text
+    assert response.json()["version"]["source_name"] == "Quyết định.doc"
+    await library_of(app).drain()
+    hits = (await secretary.get(f"/api/meetings/{meeting_id}/search",
+                                params={"q": "quyet dinh phe duyet de an"})).json()["hits"]
+    assert [h["document_id"] for h in hits] == [response.json()["id"]]
+
+
 async def test_a_file_that_cannot_be_converted_is_refused_and_leaves_nothing(
     app: Any, client_factory: Any, world: World, sessions: Any
 ) -> None:
