@@ -45,6 +45,37 @@ def docx(*paragraphs: str) -> bytes:
     return out.getvalue()
 
 
+_PICTURE = (
+    '<w:p><w:r><w:drawing><wp:inline xmlns:wp="http://schemas.openxmlformats.org/'
+    'drawingml/2006/wordprocessingDrawing"><wp:extent cx="952500" cy="952500"/>'
+    '<wp:docPr id="1" name="p"/><a:graphic xmlns:a="http://schemas.openxmlformats.org/'
+    'drawingml/2006/main"><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/'
+    '2006/picture"><pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/'
+    'picture"><pic:nvPicPr><pic:cNvPr id="1" name="p"/><pic:cNvPicPr/></pic:nvPicPr>'
+    '<pic:blipFill><a:blip r:link="rId9"/></pic:blipFill><pic:spPr><a:xfrm>'
+    '<a:off x="0" y="0"/><a:ext cx="952500" cy="952500"/></a:xfrm><a:prstGeom prst="rect"/>'
+    "</pic:spPr></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>"
+)
+_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def docx_linking(url: str) -> bytes:
+    """A .docx whose picture is not inside it but linked: `url`, fetched when it is shown."""
+    document = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                f'<w:document xmlns:w="{_W}" xmlns:r="{_R}"><w:body>'
+                f'<w:p><w:r><w:t>Ảnh liên kết</w:t></w:r></w:p>{_PICTURE}</w:body></w:document>')
+    links = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+             'openxmlformats.org/package/2006/relationships"><Relationship Id="rId9" '
+             f'Type="{_R}/image" Target="{escape(url)}" TargetMode="External"/></Relationships>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", _DOCX_TYPES)
+        z.writestr("_rels/.rels", _DOCX_RELS)
+        z.writestr("word/document.xml", document)
+        z.writestr("word/_rels/document.xml.rels", links)
+    return out.getvalue()
+
+
 def odt(*paragraphs: str) -> bytes:
     """A minimal OpenDocument text: `mimetype` first and stored, as the format requires."""
     body = "".join(f"<text:p>{escape(p)}</text:p>" for p in paragraphs)

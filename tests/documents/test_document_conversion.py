@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import http.server
 import os
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -19,7 +21,15 @@ from sqlalchemy import func, select
 from ecabinet.app import create_app
 from ecabinet.config import Settings
 from ecabinet.models import AuditEntry, Document, DocumentPage, DocumentVersion, MeetingStatus
-from ecabinet.pdf.convert import MEDIA_TYPES, OfficeType, content_is, find_soffice, office_type
+from ecabinet.pdf.convert import (
+    MEDIA_TYPES,
+    Converter,
+    Limits,
+    OfficeType,
+    content_is,
+    find_soffice,
+    office_type,
+)
 from tests.conftest import Client, World
 from tests.documents import office, pdfs
 from tests.documents.conftest import add_item, advance, library_of, upload
@@ -288,6 +298,37 @@ async def test_a_conversion_over_its_memory_fails_and_stores_nothing(
     message, _seen, _took = await refused_on(starved, world, sessions, "conversion_failed",
                                              office.docx(PLAN))
     assert message.startswith("Không chuyển được tệp Word/Excel sang PDF")
+
+
+async def test_a_draft_cannot_make_the_server_fetch_what_it_links(tmp_path: Path) -> None:
+    # Plain LibreOffice fetches a linked picture while converting (a request from the
+    # server to wherever the draft points); the conversion profile sends it nowhere.
+    asked: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        draft = tmp_path / "linking.docx"
+        draft.write_bytes(office.docx_linking(
+            f"http://127.0.0.1:{server.server_address[1]}/leak.png"))
+        work = tmp_path / "work"
+        work.mkdir()
+        pdf = await Converter(Limits()).to_pdf(draft, OfficeType.DOCX, work)
+        assert pdf.read_bytes().startswith(b"%PDF-")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert asked == []
 
 
 @pytest.mark.parametrize(("name", "make", "kind", "fits"), [
