@@ -1,7 +1,7 @@
 """document sources: the Word/Excel/OpenDocument file a version's PDF was converted from
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | None = "0015"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
