@@ -81,6 +81,11 @@ class Settings:
     pdf_workers: int = 2
     # The most memory (MB) one PDF worker process may allocate; 0: no limit.
     pdf_worker_memory_mb: int = 1024
+    # Word/Excel/OpenDocument drafts converted to PDF by LibreOffice: how long one may
+    # take (s), the memory (MB) its processes may map (0: no limit), how many at once.
+    convert_timeout_seconds: float = 60.0
+    convert_memory_mb: int = 2048
+    convert_concurrency: int = 2
     ice_servers: tuple[str, ...] = field(default_factory=tuple)
     # The meetings' video codec: VP8 (every browser), or H264 where hall and room
     # equipment decode it in hardware. Cascaded nodes take the province's.
@@ -205,6 +210,9 @@ def load_settings() -> Settings:
         briefcase_ask_bytes=_env_int("BRIEFCASE_ASK_MB", 40) * 1000 * 1000,
         pdf_workers=_env_int("PDF_WORKERS", 2),
         pdf_worker_memory_mb=_env_int("PDF_WORKER_MEMORY_MB", 1024),
+        convert_timeout_seconds=_env_float("CONVERT_TIMEOUT_SECONDS", 60.0),
+        convert_memory_mb=_env_int("CONVERT_MEMORY_MB", 2048),
+        convert_concurrency=_env_int("CONVERT_CONCURRENCY", 2),
         ice_servers=_env_list("ICE_SERVERS"),
         video_codec=_env_choice("VIDEO_CODEC", "VP8", ("VP8", "H264")),
         turn_username=_env("TURN_USERNAME", ""),

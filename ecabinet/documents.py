@@ -6,8 +6,11 @@ asked of its `Owner` (document_owners).
 
 An upload is validated by PyMuPDF in a worker process before anything is kept; only then
 is it stored under the documents directory by SHA-256 (so a new version never overwrites
-an old one) and recorded. Processing (text for search, word boxes for the text layer,
-thumbnails, page images at tablet widths) runs in the `Library`'s worker pool, one
+an old one) and recorded. A Word, Excel or OpenDocument draft is first converted to PDF by
+LibreOffice (pdf/convert.py), then goes the same way; its original is stored beside the
+PDF, by its own SHA-256, and downloadable by those who may download the PDF.
+Processing (text for search, word boxes for the text layer, thumbnails, page images at
+tablet widths) runs in the `Library`'s worker pool, one
 version at a time, and its state reaches screens as `document.updated` events.
 
 A restricted document is seen only by its named readers and the secretaries preparing
@@ -23,6 +26,7 @@ import hashlib
 import logging
 import os
 import secrets
+import shutil
 import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -52,8 +56,9 @@ from ecabinet.models import (
 )
 from ecabinet.models.base import utcnow
 from ecabinet.pdf.cache import check_sha
+from ecabinet.pdf.convert import MEDIA_TYPES, Converter, Limits, OfficeType, office_type
 from ecabinet.pdf.pool import PdfWorkerCrashed, PdfWorkers
-from ecabinet.pdf.validate import PdfInfo, PdfRejected, RejectCode
+from ecabinet.pdf.validate import PdfInfo, PdfRejected, RejectCode, check_size
 from ecabinet.pdf.watermark import Watermark
 from ecabinet.vntext import fold
 from ecabinet.workdays import VIETNAM
@@ -73,7 +78,8 @@ WATERMARKED_PURGE_EVERY = 300
 
 
 def blob_path(root: Path, sha: str) -> Path:
-    """Where the original PDF with this SHA-256 lives (the name is the digest, never user text)."""
+    """Where the stored file with this SHA-256 lives (the name is the digest, never user text):
+    an uploaded PDF, or the Word/Excel/OpenDocument draft a PDF was converted from."""
     check_sha(sha)
     return root / sha[:2] / f"{sha}.pdf"
 
@@ -95,6 +101,18 @@ def rejection(exc: PdfRejected) -> DomainError:
 
 
 @dataclass(frozen=True)
+class Source:
+    """The Word/Excel/OpenDocument file an upload's PDF was converted from, stored by SHA-256;
+    `created` if this upload wrote the file."""
+
+    sha256: str
+    filename: str
+    media_type: str
+    path: Path
+    created: bool
+
+
+@dataclass(frozen=True)
 class Accepted:
     """A validated upload, stored by SHA-256; `created` if this upload wrote the file."""
 
@@ -102,6 +120,7 @@ class Accepted:
     filename: str
     path: Path
     created: bool
+    source: Source | None = None
 
 
 # -- who sees a document ---------------------------------------------------------
@@ -206,6 +225,7 @@ def version_view(v: DocumentVersion) -> dict[str, Any]:
         "id": v.id, "number": v.number, "status": v.status.value, "error": v.error,
         "pages": v.page_count, "size": v.byte_size, "filename": v.filename,
         "uploaded_at": v.created_at.isoformat(), "after_publish": v.after_publish,
+        "source_name": v.source_name,
     }
 
 
@@ -381,8 +401,14 @@ async def _add(
                        data={"title": doc.title, "sha256": accepted.info.sha256,
                              "bytes": accepted.info.byte_size, "pages": accepted.info.page_count,
                              "restricted": restricted, "readers": sorted(wanted),
-                             **_consultation_of(owner)})
+                             **_source_of(accepted), **_consultation_of(owner)})
     return doc, version
+
+
+def _source_of(accepted: Accepted) -> dict[str, str]:
+    # A converted upload's audit row names the file the office actually sent.
+    source = accepted.source
+    return {"source": source.filename, "source_sha256": source.sha256} if source else {}
 
 
 def _consultation_of(owner: Owner) -> dict[str, int]:
@@ -398,6 +424,9 @@ def _new_version(doc: Document, number: int, accepted: Accepted, actor: User | N
         filename=accepted.filename, status=V.pending,
         uploaded_by_id=actor.id if actor else None,
         after_publish=owner.published,
+        source_sha256=accepted.source.sha256 if accepted.source else "",
+        source_name=accepted.source.filename if accepted.source else "",
+        source_type=accepted.source.media_type if accepted.source else "",
     )
 
 
@@ -429,7 +458,10 @@ async def add_version(session: AsyncSession, actor: User, document_id: int, acce
     """A new version of a document; earlier versions stay stored and listed."""
     doc, owner = await _editable_document(session, actor, document_id)
     versions = await _versions(session, doc.id)
-    if versions and versions[0].sha256 == accepted.info.sha256:
+    # A draft converted again makes a PDF with a new date inside: compare what was sent.
+    if versions and (versions[0].sha256 == accepted.info.sha256 or (
+            accepted.source is not None
+            and versions[0].source_sha256 == accepted.source.sha256)):
         raise Conflict("version_unchanged")
     version = _new_version(doc, (versions[0].number if versions else 0) + 1, accepted, actor,
                            owner)
@@ -441,7 +473,7 @@ async def add_version(session: AsyncSession, actor: User, document_id: int, acce
                        object_id=doc.id, meeting_id=owner.meeting_id,
                        data={"version": version.number, "sha256": version.sha256,
                              "bytes": version.byte_size, "pages": version.page_count,
-                             **_consultation_of(owner)})
+                             **_source_of(accepted), **_consultation_of(owner)})
     return doc, version
 
 
@@ -630,19 +662,39 @@ async def page_words(session: AsyncSession, user: User, document_id: int, versio
     return list(words or [])
 
 
-async def original(session: AsyncSession, user: User, root: Path, document_id: int,
-                   version_id: int) -> tuple[Path, str]:
-    """Path and file name of a stored original, for download; never for restricted documents."""
+async def _downloadable(session: AsyncSession, user: User, document_id: int, version_id: int
+                        ) -> tuple[Document, Owner, DocumentVersion]:
     doc, owner = await get_document(session, user, document_id)
     if doc.restricted:
         raise Forbidden("restricted_no_download")
     version = await session.get(DocumentVersion, version_id)
     if version is None or version.document_id != doc.id or version.status == V.pending:
         raise NotFound("version_not_found")
+    return doc, owner, version
+
+
+async def original(session: AsyncSession, user: User, root: Path, document_id: int,
+                   version_id: int) -> tuple[Path, str]:
+    """Path and file name of a stored original, for download; never for restricted documents."""
+    doc, owner, version = await _downloadable(session, user, document_id, version_id)
     await audit.record(session, "document.download", actor_id=user.id, object_type="document",
                        object_id=doc.id, meeting_id=owner.meeting_id,
                        data={"version": version.number, **_consultation_of(owner)})
     return blob_path(root, version.sha256), version.filename
+
+
+async def source(session: AsyncSession, user: User, root: Path, document_id: int,
+                 version_id: int) -> tuple[Path, str, str]:
+    """Path, file name and media type of the Word/Excel/OpenDocument file a version was
+    converted from; to exactly those who may download its PDF (`original`)."""
+    doc, owner, version = await _downloadable(session, user, document_id, version_id)
+    if not version.source_sha256:
+        raise NotFound("source_not_found")
+    await audit.record(session, "document.download", actor_id=user.id, object_type="document",
+                       object_id=doc.id, meeting_id=owner.meeting_id,
+                       data={"version": version.number, "source": version.source_name,
+                             **_consultation_of(owner)})
+    return blob_path(root, version.source_sha256), version.source_name, version.source_type
 
 
 async def drawable_pdf(session: AsyncSession, user: User, root: Path, document_id: int,
@@ -737,6 +789,10 @@ class Library:
         self.pdf = workers or PdfWorkers(settings.cache_dir, workers=settings.pdf_workers,
                                          thumbnail_width=settings.thumbnail_width,
                                          memory_mb=settings.pdf_worker_memory_mb)
+        self.converter = Converter(Limits(
+            timeout_seconds=settings.convert_timeout_seconds,
+            memory_bytes=settings.convert_memory_mb * 1024 * 1024,
+            concurrency=settings.convert_concurrency))
         self._queue: asyncio.Queue[int] = asyncio.Queue()
         self._consumer: asyncio.Task[None] | None = None
         self._purger: asyncio.Task[None] | None = None
@@ -808,20 +864,64 @@ class Library:
         return folder / f"{secrets.token_hex(16)}.part"
 
     async def accept(self, temp: Path, filename: str) -> Accepted:
-        """Validate an upload in a worker; if it is acceptable, move it into the store."""
+        """Validate an upload in a worker; if it is acceptable, move it into the store.
+
+        A Word/Excel/OpenDocument draft is converted to PDF first; its PDF is then
+        validated as any upload, and both files are stored only if it passes.
+        """
+        kind = office_type(filename)
+        if kind is not None:
+            return await self._accept_converted(temp, filename, kind)
+        info = await self._validate(temp)
+        target, created = self._store(temp, info.sha256)
+        return Accepted(info, clean_filename(filename), target, created)
+
+    async def _validate(self, path: Path) -> PdfInfo:
         try:
-            info = await self.pdf.validate(temp, max_bytes=self.settings.upload_max_bytes,
+            return await self.pdf.validate(path, max_bytes=self.settings.upload_max_bytes,
                                            max_pages=self.settings.upload_max_pages)
         except PdfRejected as exc:
             raise rejection(exc) from exc
         except PdfWorkerCrashed as exc:
             raise Invalid(RejectCode.CORRUPT.value, detail="MuPDF") from exc
-        target = self.blob(info.sha256)
+
+    def _store(self, path: Path, sha: str) -> tuple[Path, bool]:
+        # (where, whether this call wrote it): an identical file stored before stays.
+        target = self.blob(sha)
         created = not target.exists()
         if created:
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(temp, target)
-        return Accepted(info, clean_filename(filename), target, created)
+            os.replace(path, target)
+        return target, created
+
+    async def _accept_converted(self, temp: Path, filename: str, kind: OfficeType
+                                ) -> Accepted:
+        # The work folder sits beside the upload (same disk: the PDF is renamed into
+        # the store) and goes whatever happens, with LibreOffice's profile in it.
+        size = await asyncio.to_thread(os.path.getsize, temp)
+        try:  # an empty draft is an empty upload, whatever its name says
+            check_size(size, max_bytes=self.settings.upload_max_bytes)
+        except PdfRejected as exc:
+            raise rejection(exc) from exc
+        work = temp.with_suffix(".convert")
+        work.mkdir()
+        try:
+            pdf = await self.converter.to_pdf(temp, kind, work)
+            info = await self._validate(pdf)
+            source_sha = await asyncio.to_thread(_sha256_of, temp)
+            target, created = self._store(pdf, info.sha256)
+            name = clean_filename(filename)
+            try:
+                kept, kept_created = self._store(temp, source_sha)
+            except BaseException:
+                if created:
+                    target.unlink(missing_ok=True)
+                raise
+        finally:
+            await asyncio.to_thread(shutil.rmtree, work, True)
+        source = Source(source_sha, name, MEDIA_TYPES[kind], kept, kept_created)
+        pdf_name = clean_filename(f"{PurePath(name).stem or 'document'}.pdf")
+        return Accepted(info, pdf_name, target, created, source)
 
     async def page_file(self, image: PageImage) -> Path:
         """The page image's file: from the cache, else rendered once in a worker."""
@@ -883,13 +983,16 @@ class Library:
 
     async def discard(self, accepted: Accepted) -> None:
         """Undo `accept` after the upload could not be recorded (no row refers to the file)."""
-        if not accepted.created:
-            return
-        async with self.sessions() as session:
-            used = await session.scalar(select(DocumentVersion.id).where(
-                DocumentVersion.sha256 == accepted.info.sha256).limit(1))
-        if used is None:
-            accepted.path.unlink(missing_ok=True)
+        written = [(accepted.info.sha256, accepted.path)] if accepted.created else []
+        if accepted.source is not None and accepted.source.created:
+            written.append((accepted.source.sha256, accepted.source.path))
+        for sha, path in written:
+            async with self.sessions() as session:
+                used = await session.scalar(select(DocumentVersion.id).where(
+                    (DocumentVersion.sha256 == sha)
+                    | (DocumentVersion.source_sha256 == sha)).limit(1))
+            if used is None:
+                path.unlink(missing_ok=True)
 
     # processing
 
@@ -998,6 +1101,14 @@ class Library:
             raise
         except Exception:  # pages are rendered on demand anyway
             log.exception("pre-rendering %s failed", sha)
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while chunk := file.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _write_blob(path: Path, data: bytes) -> None:

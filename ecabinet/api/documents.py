@@ -38,11 +38,12 @@ from ecabinet.document_owners import ConsultationOwner
 from ecabinet.documents import Library
 from ecabinet.errors import Invalid
 from ecabinet.models import ConsultationStatus, MeetingStatus, User, VersionStatus
+from ecabinet.pdf.convert import MEDIA_TYPES
 from ecabinet.pdf.render import image_file_media_type
 
 VERSION = named("DocumentVersion", record(
     id=ID, number=ID, status=enum_of(VersionStatus), error=STR, pages=COUNT, size=COUNT,
-    filename=STR, uploaded_at=TIME, after_publish=BOOL))
+    filename=STR, uploaded_at=TIME, after_publish=BOOL, source_name=STR))
 # A document belongs to an agenda item (meeting_id, item_id) or to a consultation.
 DOCUMENT_FIELDS = {
     "id": ID, "meeting_id": nullable(ID), "item_id": nullable(ID),
@@ -106,7 +107,9 @@ def _params(request: Request, *names: str) -> list[int]:
 
 
 @operation("Upload a PDF as a new document of an agenda item (secretary); multipart/form-data "
-           "with `file`, optional `title`, `restricted` and `readers` (comma-separated user ids)",
+           "with `file`, optional `title`, `restricted` and `readers` (comma-separated user ids). "
+           "A .docx, .doc, .xlsx or .odt `file` is converted to PDF first and kept as the "
+           "version's source",
            tag="documents", response=DOCUMENT, status=201, errors=[409],
            body=UPLOAD)
 async def upload_document(request: Request) -> Response:
@@ -116,7 +119,8 @@ async def upload_document(request: Request) -> Response:
 
 
 @operation("Upload a PDF as a draft of a consultation being prepared (secretary); "
-           "multipart/form-data with `file`, optional `title`, `restricted` and `readers`",
+           "multipart/form-data with `file`, optional `title`, `restricted` and `readers`; "
+           "a .docx, .doc, .xlsx or .odt `file` is converted to PDF first",
            tag="documents", response=DOCUMENT, status=201, errors=[409],
            body=UPLOAD)
 async def upload_draft(request: Request) -> Response:
@@ -151,7 +155,8 @@ async def consultation_documents(request: Request) -> Response:
     return ok({"documents": views, "limits": limits_of(request)})
 
 
-@operation("Upload a new version of a document (secretary); multipart/form-data with `file`",
+@operation("Upload a new version of a document (secretary); multipart/form-data with `file` "
+           "(a PDF, or a .docx, .doc, .xlsx or .odt converted to PDF)",
            tag="documents", response=DOCUMENT, body=obj(["file"], file=FILE), status=201,
            errors=[409])
 async def upload_version(request: Request) -> Response:
@@ -319,6 +324,21 @@ async def download_original(request: Request) -> Response:
                         headers={"cache-control": "private, no-cache"})
 
 
+@operation("Download the Word/Excel/OpenDocument file a version was converted from (to "
+           "those who may download its PDF; never for restricted documents); 404 when the "
+           "version was uploaded as a PDF", tag="documents", content=list(MEDIA_TYPES.values()),
+           response=FILE, errors=[409], scope="documents:read")
+async def download_source(request: Request) -> Response:
+    """The draft exactly as uploaded; the download is audited."""
+    library = library_of(request)
+    doc_id, version_id = _params(request, "doc_id", "version_id")
+    async with authed(request) as ctx:
+        path, filename, media_type = await documents.source(ctx.db, ctx.user, library.root,
+                                                            doc_id, version_id)
+    return FileResponse(path, media_type=media_type, filename=filename,
+                        headers={"cache-control": "private, no-cache"})
+
+
 # A version's bytes never change, so its URL may be cached for good; `private`: it is
 # still one user's access-checked copy.
 IMMUTABLE = "private, max-age=31536000, immutable"
@@ -448,6 +468,8 @@ routes = [
     Route(f"{PAGE}/thumbnail", page_thumbnail, methods=["GET"]),
     Route(f"{PAGE}/words", page_words, methods=["GET"]),
     Route("/api/documents/{doc_id:int}/versions/{version_id:int}/original", download_original,
+          methods=["GET"]),
+    Route("/api/documents/{doc_id:int}/versions/{version_id:int}/source", download_source,
           methods=["GET"]),
     Route("/api/documents/{doc_id:int}/versions/{version_id:int}/pdf", drawable_pdf,
           methods=["GET"]),

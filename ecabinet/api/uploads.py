@@ -1,4 +1,5 @@
-"""Receiving a PDF upload: a multipart request read into a temporary file, within the size limit.
+"""Receiving a document upload (a PDF, or a Word/Excel/OpenDocument draft the library
+converts): a multipart request read into a temporary file, within the size limit.
 
 The body is counted as it arrives, so an oversized upload is refused without being
 stored; the temporary file lives next to the document store (one rename keeps it) and

@@ -77,6 +77,11 @@ class DocumentVersion(Timestamped, Base):
     # Bytes accepted by a process without a data directory (the demo loader); the
     # processing pipeline stores them by SHA-256 and clears this.
     staged: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, default=None))
+    # The Word/Excel/OpenDocument file this version's PDF was converted from, kept in the
+    # same SHA-256 store; "" for a PDF uploaded as such.
+    source_sha256: Mapped[str] = mapped_column(String(64), default="")
+    source_name: Mapped[str] = mapped_column(String(255), default="")
+    source_type: Mapped[str] = mapped_column(String(100), default="")
 
 
 class DocumentPage(Base):

@@ -102,6 +102,7 @@ from tests.conftest import (
     create_database,
     future,
 )
+from tests.documents.office import docx
 from tests.documents.pdfs import agenda_pdf
 from tests.live_meeting.conftest import build_hall
 
@@ -321,6 +322,15 @@ async def _build(fx: Fx) -> None:
     library.submit(rversion.id)
     await library.drain()
     ids["rdoc"], ids["rversion"] = rdoc.id, rversion.id
+    # A Word draft, converted to PDF: its kept original has a route of its own.
+    temp = library.incoming()
+    temp.write_bytes(docx("Kế hoạch phát triển kinh tế – xã hội năm 2027"))
+    accepted = await library.accept(temp, "ke-hoach.docx")
+    sdoc, sversion = await fx.run("secretary", lambda s, u: documents.add_document(
+        s, u, fx.items[0], accepted))
+    library.submit(sversion.id)
+    await library.drain()
+    ids["sdoc"], ids["sversion"] = sdoc.id, sversion.id
     ids["note"] = await fx.new_note()
     ids["shared_note"] = await fx.new_note(shared=True)
     ids["spare_note"] = await fx.new_note()
@@ -735,6 +745,12 @@ ROUTES: dict[tuple[str, str], Case | list[Case]] = {
     ],
     ("GET", "/api/documents/{doc_id:int}/versions/{version_id:int}/original"): [
         case(VIEWERS, lambda fx: {"doc_id": fx.doc, "version_id": fx.version}),
+        case(NOBODY, lambda fx: {"doc_id": fx.rdoc, "version_id": fx.rversion},
+             hidden=NOT_READERS, label="restricted"),
+    ],
+    # The Word/Excel draft a PDF was converted from: to whoever may download the PDF.
+    ("GET", "/api/documents/{doc_id:int}/versions/{version_id:int}/source"): [
+        case(VIEWERS, lambda fx: {"doc_id": fx.sdoc, "version_id": fx.sversion}),
         case(NOBODY, lambda fx: {"doc_id": fx.rdoc, "version_id": fx.rversion},
              hidden=NOT_READERS, label="restricted"),
     ],

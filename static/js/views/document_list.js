@@ -6,11 +6,21 @@
 import { del, put } from "../api.js";
 import { t } from "../i18n.js";
 import { attempt, confirmDialog, h, toast } from "../ui.js";
-import { precheck, statusLabel, unseen, uploadPdf } from "./document_upload.js";
+import { precheck, statusLabel, unseen, UPLOAD_ACCEPT, uploadPdf } from "./document_upload.js";
 import "./documents_i18n.js";
 
 function field(label, control) {
   return h("label", {}, label, control);
+}
+
+/** "Original (.docx)": the Word/Excel file a readable version was converted from, for those
+ * who may download (never a restricted document). */
+function sourceLink(doc) {
+  const v = doc.readable;
+  if (!v || !v.source_name || !doc.downloadable) return null;
+  const ext = (v.source_name.match(/\.([A-Za-z0-9]+)$/) || ["", "?"])[1].toLowerCase();
+  return h("a", { class: "button ghost small doc-source", href: `/api/documents/${doc.id}/versions/${v.id}/source`,
+                  download: "", title: t("source_title", { name: v.source_name }) }, t("source_link", { ext }));
 }
 
 /** One document: its title (opening the reader once readable), its state and, for the
@@ -34,6 +44,7 @@ export function docRow(home, doc, editable) {
         doc.restricted && doc.readers.length ? h("span", { class: "muted doc-readers" }, `· ${t("readers_prefix")} `, doc.readers.map((r) => r.name).join(", ")) : null)),
     h("div", { class: "doc-actions" },
       ready ? h("a", { class: "button small", href: home.href(doc), "data-link": true }, t("open_document")) : null,
+      sourceLink(doc),
       editable ? h("button", { type: "button", class: "ghost small", onclick: (e) => attempt(async () => docDialog(home, doc, await home.people()), e.currentTarget) }, t("doc_settings")) : null));
   return row;
 }
@@ -56,17 +67,18 @@ function showUpload(url) {
   }
 }
 
-/** A file picker that uploads one PDF to `url` with a progress bar, refusing at once what
- * the server would refuse. */
+/** A file picker that uploads one PDF (or a Word/Excel/OpenDocument draft the server converts)
+ * to `url` with a progress bar, refusing at once what the server would refuse. */
 export function uploadZone(home, label, url, { offerRestricted = false } = {}) {
-  const input = h("input", { type: "file", accept: "application/pdf,.pdf", class: "visually-hidden" });
+  const input = h("input", { type: "file", accept: UPLOAD_ACCEPT, class: "visually-hidden" });
   // Restricted from the first byte: readers are named afterwards in the document's settings.
   const restricted = offerRestricted ? h("input", { type: "checkbox", class: "upload-restricted" }) : null;
   const zone = h("div", { class: "upload-zone", dataset: { url } },
     h("label", { class: "button ghost small upload-button" }, "⬆ ", label, input),
     restricted ? h("label", { class: "inline upload-flag" }, restricted, t("upload_restricted")) : null,
     h("progress", { max: 100, value: 0, hidden: true }),
-    h("span", { class: "muted upload-note", "aria-live": "polite" }));
+    h("span", { class: "muted upload-note", "aria-live": "polite" }),
+    h("small", { class: "muted upload-hint" }, t("upload_hint")));
   const set = (state) => { uploads.set(url, state); showUpload(url); };
   input.addEventListener("change", async () => {
     const file = input.files[0];

@@ -10,10 +10,14 @@ async function csrfToken() {
   return data.csrf_token || "";
 }
 
+// What the file picker offers: PDF, and the drafts the server converts to PDF with LibreOffice.
+export const UPLOAD_ACCEPT = "application/pdf,.pdf,.docx,.doc,.xlsx,.odt";
+const CONVERTED = /\.(docx|doc|xlsx|odt)$/i;
+
 /** Refuse what the server would refuse anyway, before sending megabytes over weak Wi-Fi. */
 export function precheck(file, limits) {
   const isPdf = file.type === "application/pdf" || /\.pdf$/i.test(file.name);
-  if (!isPdf) return t("upload_not_pdf");
+  if (!isPdf && !CONVERTED.test(file.name)) return t("upload_not_pdf");
   if (limits && file.size > limits.max_bytes) {
     const mb = (n) => (n / 1048576).toFixed(1).replace(/\.0$/, "");
     return t("upload_too_big", { size: mb(file.size), max: mb(limits.max_bytes) });
