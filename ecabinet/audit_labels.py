@@ -132,11 +132,11 @@ FAMILIES: dict[str, Labels] = _pairs({
     "agenda": ("Chương trình họp", "Agenda"),
     "annotation": ("Ghi chú", "Annotations"),
     "api_token": ("Mã truy cập API", "API tokens"),
-    "attendance": ("Tham dự, điểm danh", "Attendance"),
+    "attendance": ("Tham dự họp", "Attendance"),
     "audit": ("Nhật ký hệ thống", "Audit log"),
     "calendar": ("Đường dẫn lịch", "Calendar links"),
     "conclusion": ("Thông báo kết luận", "Conclusions"),
-    "consultation": ("Lấy ý kiến", "Consultations"),
+    "consultation": ("Phiếu lấy ý kiến", "Consultations"),
     "document": ("Tài liệu", "Documents"),
     "import": ("Nhập dữ liệu", "Imports"),
     "live": ("Điều hành phiên họp", "Running the session"),
@@ -212,6 +212,10 @@ DATA_KEYS: dict[str, Labels] = _pairs({
     "result": ("Kết quả", "Result"), "verdict": ("Kết luận kiểm tra", "Verdict"),
     "question": ("Câu hỏi", "Question"), "text": ("Nội dung", "Text"),
     "item_id": ("Nội dung chương trình", "Agenda item"), "pages": ("Số trang", "Pages"),
+    "readers_added": ("Thêm người được đọc", "Readers added"),
+    "readers_removed": ("Bỏ người được đọc", "Readers removed"),
+    "bytes": ("Dung lượng (byte)", "Size (bytes)"), "file": ("Tệp", "File"),
+    "expires_on": ("Hết hạn", "Expires on"), "visibility": ("Hình thức", "Visibility"),
 })
 
 
