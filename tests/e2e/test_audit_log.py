@@ -66,6 +66,17 @@ async def test_the_audit_log_is_searched_and_its_chain_checked(
     await admin.click("#audit-clear")
     await expect(object_type).to_have_value("")
 
+    # In English the same screen names them in English (then back, for the rest).
+    await admin.click("#lang")
+    await admin.wait_for_selector("h1:has-text('Audit log')")
+    await expect(admin.locator("#audit-table tbody tr[data-action='user.login'] .audit-action")
+                 .first).to_contain_text("Log in")
+    await expect(action.locator("optgroup[label='Meetings'] option[value='meeting.']")) \
+        .to_have_text("Everything on meetings")
+    await expect(object_type.locator("option[value='meeting']")).to_have_text("Meeting")
+    await admin.click("#lang")
+    await admin.wait_for_selector("h1:has-text('Nhật ký hệ thống')")
+
     today = datetime.now(VIETNAM).strftime("%d/%m/%Y")
     await admin.locator("#audit-action").select_option("user.login")
     await admin.locator("#audit-since").fill(today)
