@@ -23,7 +23,7 @@ extend({
     audit_none: "Không có bản ghi nào khớp.", audit_system: "Hệ thống",
     audit_col_id: "Số", audit_col_at: "Thời điểm", audit_col_actor: "Người thực hiện", audit_col_action: "Hành động",
     audit_col_object: "Đối tượng", audit_col_data: "Chi tiết", audit_bad_day: "Ngày phải theo dạng dd/mm/yyyy.", audit_bad_range: "“Đến ngày” phải từ “Từ ngày” trở về sau.",
-    audit_family_any: "Mọi thao tác với {name}", audit_any_type: "(Mọi loại)", audit_raw: "Dữ liệu gốc (JSON)",
+    audit_any_type: "(Mọi loại)", audit_raw: "Dữ liệu gốc (JSON)",
     audit_yes: "có", audit_no: "không", audit_more_keys: "… và {n} mục khác",
   },
   en: {
@@ -41,7 +41,7 @@ extend({
     audit_none: "No entries match.", audit_system: "System",
     audit_col_id: "No.", audit_col_at: "When", audit_col_actor: "Person", audit_col_action: "Action",
     audit_col_object: "Object", audit_col_data: "Details", audit_bad_day: "Dates are written dd/mm/yyyy.", audit_bad_range: "“To” must not be before “From”.",
-    audit_family_any: "Everything on {name}", audit_any_type: "(Any type)", audit_raw: "Raw data (JSON)",
+    audit_any_type: "(Any type)", audit_raw: "Raw data (JSON)",
     audit_yes: "yes", audit_no: "no", audit_more_keys: "… and {n} more",
   },
 });
@@ -49,11 +49,12 @@ extend({
 const SHOWN_KEYS = 6; // a row stays a few lines high; the rest is in the raw JSON
 const VALUE_CHARS = 60;
 
-/** A detail's value in words: statuses named, yes/no, lists and objects kept short. */
-function detailValue(key, value) {
+/** A detail's value in words: a meeting's statuses named, yes/no, lists and objects kept short. */
+function detailValue(objectType, key, value) {
   if (value === null || value === undefined || value === "") return "—";
   if (typeof value === "boolean") return value ? t("audit_yes") : t("audit_no");
-  if ((key === "from" || key === "to") && typeof value === "string" && t(`status_${value}`) !== `status_${value}`) {
+  // The status_ labels are a meeting's; other objects' steps (a consultation's) differ.
+  if (objectType === "meeting" && (key === "from" || key === "to") && t(`status_${value}`) !== `status_${value}`) {
     return t(`status_${value}`);
   }
   if (Array.isArray(value) && !value.length) return "—";
@@ -65,12 +66,12 @@ function detailValue(key, value) {
 }
 
 /** The details as a short "key: value" list, with the JSON itself a click away. */
-function detailsCell(data, labels) {
+function detailsCell(objectType, data, labels) {
   const keys = Object.keys(data || {});
   if (!keys.length) return [];
   const shown = keys.slice(0, SHOWN_KEYS);
   return [h("dl", { class: "audit-details" }, shown.map((k) => [
-    h("dt", { title: k }, labels[k] || k), h("dd", { title: typeof data[k] === "string" ? data[k] : null }, detailValue(k, data[k]))])),
+    h("dt", { title: k }, labels[k] || k), h("dd", { title: typeof data[k] === "string" ? data[k] : null }, detailValue(objectType, k, data[k]))])),
   keys.length > SHOWN_KEYS ? h("p", { class: "muted audit-more-keys" }, t("audit_more_keys", { n: keys.length - SHOWN_KEYS })) : null,
   h("details", { class: "audit-raw" }, h("summary", {}, t("audit_raw")), h("pre", {}, JSON.stringify(data, null, 2)))];
 }
@@ -86,7 +87,7 @@ function entryRow(entry, labels = {}) {
       entry.action_label && entry.action_label !== entry.action ? h("code", { class: "muted" }, entry.action) : null),
     h("td", { "data-label": t("audit_col_object") }, entry.object_type
       ? [h("span", { title: entry.object_type }, entry.object_type_label || entry.object_type), entry.object_id ? ` #${entry.object_id}` : null] : ""),
-    h("td", { "data-label": t("audit_col_data"), class: "audit-data" }, detailsCell(entry.data, labels)));
+    h("td", { "data-label": t("audit_col_data"), class: "audit-data" }, detailsCell(entry.object_type, entry.data, labels)));
 }
 
 /** The families of actions ("meeting." covers meeting.publish, meeting.postpone...), labelled. */
