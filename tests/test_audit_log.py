@@ -120,8 +120,53 @@ async def test_the_export_opens_in_a_spreadsheet_and_is_itself_audited(
     assert answer.headers["content-type"].startswith("text/csv")
     text = answer.content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0][:5] == ["Số", "Thời điểm", "Người thực hiện", "Tài khoản", "Hành động"]
-    assert len(rows) == 2 and rows[1][3] == "delegate" and rows[1][4] == "question.ask"
-    assert rows[1][8].startswith("{") and "HYPERLINK" in rows[1][8]
+    assert rows[0][:9] == ["Số", "Thời điểm", "Người thực hiện", "Tài khoản", "Hành động",
+                           "Mã hành động", "Loại đối tượng", "Mã loại đối tượng",
+                           "Mã đối tượng"]
+    assert len(rows) == 2 and rows[1][3] == "delegate"
+    # The action and the object type in words, each code in its own column.
+    assert rows[1][4:9] == ["Gửi câu hỏi", "question.ask", "Câu hỏi", "question", "9"]
+    assert rows[1][10].startswith("{") and "HYPERLINK" in rows[1][10]
     exported = (await admin.get("/api/audit", params={"action": "audit.export"})).json()
     assert exported["entries"][0]["data"] == {"rows": 1}
+
+
+async def test_actions_and_object_types_come_with_labels_in_the_reader_s_language(
+        client_factory: Any, world: World, sessions: async_sessionmaker[AsyncSession]) -> None:
+    await make_meeting(sessions, world, MeetingStatus.published)
+    async with db.transaction(sessions) as s:
+        await audit.record(s, "legacy.thing", actor_id=None, data={"rows": 3, "odd": 1})
+    admin = await client_factory("admin")
+    page = (await admin.get("/api/audit", params={"action": "meeting."})).json()
+    published = next(e for e in page["entries"] if e["action"] == "meeting.publish")
+    assert published["action_label"] == "Phát hành cuộc họp"
+    assert published["object_type"] == "meeting" and published["object_type_label"] == "Cuộc họp"
+    assert page["data_labels"]["from"] == "Từ" and page["data_labels"]["to"] == "Sang"
+    # The filter's choices: families of what the log holds, each action labelled.
+    families = {f["family"]: f for f in page["families"]}
+    meeting = families["meeting."]
+    assert meeting["family_name"] == "Cuộc họp"
+    assert meeting["family_label"] == "Mọi thao tác với cuộc họp"
+    assert {"action": "meeting.publish", "action_label": "Phát hành cuộc họp"} \
+        in meeting["actions"]
+    assert {"action": "user.login", "action_label": "Đăng nhập"} in families["user."]["actions"]
+    # Every known object type is offered, whether the log holds one yet or not.
+    types = {t["object_type"]: t["object_type_label"] for t in page["object_types"]}
+    assert types["meeting"] == "Cuộc họp" and types["webhook_delivery"] == "Lần gửi webhook"
+    # An action the table does not know (an older version's, say) shows as its code.
+    legacy = (await admin.get("/api/audit", params={"action": "legacy."})).json()
+    assert legacy["entries"][0]["action_label"] == "legacy.thing"
+    assert legacy["entries"][0]["object_type_label"] == ""
+    assert legacy["data_labels"] == {"rows": "Số dòng"}
+    assert families["legacy."]["family_label"] == "Mọi thao tác với legacy"
+
+    admin.cookies.set("ecabinet_lang", "en")
+    english = (await admin.get("/api/audit", params={"action": "meeting.publish"})).json()
+    assert english["entries"][0]["action_label"] == "Publish a meeting"
+    assert english["entries"][0]["object_type_label"] == "Meeting"
+    assert {f["family"]: f["family_label"] for f in english["families"]}["meeting."] \
+        == "Everything on meetings"
+    # The export stays Vietnamese: it is filed and read as the office's record.
+    rows = list(csv.reader(io.StringIO((await admin.get(
+        "/api/audit.csv", params={"action": "meeting.publish"})).content.decode("utf-8-sig"))))
+    assert rows[1][4:7] == ["Phát hành cuộc họp", "meeting.publish", "Cuộc họp"]

@@ -1,6 +1,7 @@
 """The administrator reads the audit log on screen: finds the secretary's postponement by
 action and day, checks the chain (intact), then, after someone edits an entry in the
-database, checks again and is shown the entry where it breaks; on a phone it stacks."""
+database, checks again and is shown the entry where it breaks; on a phone it stacks.
+Actions, object types and details read in Vietnamese, the codes kept small beside them."""
 
 from __future__ import annotations
 
@@ -14,15 +15,67 @@ from tests.conftest import LiveServer
 from tests.e2e.conftest import Screens
 
 PHONE = {"width": 390, "height": 844}
+DESK = {"width": 1280, "height": 800}
 
 
 async def test_the_audit_log_is_searched_and_its_chain_checked(
         screens: Screens, demo_server: LiveServer) -> None:
-    admin = await screens.login("admin")
+    admin = await screens.login("admin", viewport=DESK)
     await admin.click("nav >> text=Nhật ký")
     await admin.wait_for_selector("#audit-table tbody tr")
-    # The login just made is there, by the admin.
-    await expect(admin.locator("#audit-table tbody tr").first).to_contain_text("admin")
+    # The login just made is there, by the admin, said in words with its code beneath.
+    first = admin.locator("#audit-table tbody tr").first
+    await expect(first).to_contain_text("admin")
+    await expect(first.locator(".audit-action")).to_contain_text("Đăng nhập")
+    await expect(first.locator(".audit-action code")).to_have_text("user.login")
+    width = await admin.evaluate("document.documentElement.scrollWidth")
+    assert width <= DESK["width"], width
+
+    # The demo's meetings were published: the filter offers that by name, in its family.
+    action = admin.locator("#audit-action")
+    await expect(action.locator("optgroup[label='Cuộc họp'] option[value='meeting.']")) \
+        .to_have_text("Mọi thao tác với cuộc họp")
+    await action.select_option("meeting.publish")
+    await admin.click("#audit-filter button[type=submit]")
+    published = admin.locator("#audit-table tbody tr[data-action='meeting.publish']")
+    await expect(published.first.locator(".audit-action")).to_contain_text("Phát hành cuộc họp")
+    assert await admin.locator("#audit-table tbody tr:not([data-action='meeting.publish'])") \
+        .count() == 0
+    # Its details read "Từ: Đã duyệt", not JSON; the JSON is folded away beneath.
+    details = published.first.locator(".audit-data")
+    await expect(details.locator("dl.audit-details")).to_contain_text("Sang")
+    await expect(details.locator("dl.audit-details")).to_contain_text("Đã phát hành")
+    raw = details.locator("details.audit-raw pre")
+    await expect(raw).to_be_hidden()
+    await details.locator("details.audit-raw summary").click()
+    await expect(raw).to_contain_text('"to": "published"')
+
+    # Object types are chosen by name; the filter sends the code.
+    await action.select_option("")
+    object_type = admin.locator("#audit-object-type")
+    await expect(object_type.locator("option[value='']")).to_have_text("(Mọi loại)")
+    await object_type.select_option(label="Tài liệu")
+    await admin.click("#audit-filter button[type=submit]")
+    documents = admin.locator("#audit-table tbody tr[data-object-type='document']")
+    await expect(documents.first).to_be_visible()
+    assert await admin.locator("#audit-table tbody tr:not([data-object-type='document'])") \
+        .count() == 0
+    await expect(documents.first).to_contain_text("Tài liệu #")
+    assert "object_type=document" in (await admin.locator("#audit-csv").get_attribute("href")
+                                      or "")
+    await admin.click("#audit-clear")
+    await expect(object_type).to_have_value("")
+
+    # In English the same screen names them in English (then back, for the rest).
+    await admin.click("#lang")
+    await admin.wait_for_selector("h1:has-text('Audit log')")
+    await expect(admin.locator("#audit-table tbody tr[data-action='user.login'] .audit-action")
+                 .first).to_contain_text("Log in")
+    await expect(action.locator("optgroup[label='Meetings'] option[value='meeting.']")) \
+        .to_have_text("Everything on meetings")
+    await expect(object_type.locator("option[value='meeting']")).to_have_text("Meeting")
+    await admin.click("#lang")
+    await admin.wait_for_selector("h1:has-text('Nhật ký hệ thống')")
 
     today = datetime.now(VIETNAM).strftime("%d/%m/%Y")
     await admin.locator("#audit-action").select_option("user.login")
@@ -59,6 +112,15 @@ async def test_the_audit_log_is_searched_and_its_chain_checked(
     phone = await screens.login("admin", viewport=PHONE)
     await phone.goto("/audit")
     await phone.wait_for_selector("#audit-table tbody tr")
+    await expect(phone.locator("#audit-table tbody tr").first.locator(".audit-action code")) \
+        .to_be_visible()
+    width = await phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], width
+    # Opening an entry's raw JSON does not widen the page either.
+    await phone.locator("#audit-action").select_option("meeting.publish")
+    await phone.click("#audit-filter button[type=submit]")
+    await phone.wait_for_selector("#audit-table tbody tr[data-action='meeting.publish']")
+    await phone.locator("#audit-table details.audit-raw summary").first.click()
     width = await phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], width
     # A delegate is told the page is the administrators'.

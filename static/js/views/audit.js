@@ -23,7 +23,8 @@ extend({
     audit_none: "Không có bản ghi nào khớp.", audit_system: "Hệ thống",
     audit_col_id: "Số", audit_col_at: "Thời điểm", audit_col_actor: "Người thực hiện", audit_col_action: "Hành động",
     audit_col_object: "Đối tượng", audit_col_data: "Chi tiết", audit_bad_day: "Ngày phải theo dạng dd/mm/yyyy.", audit_bad_range: "“Đến ngày” phải từ “Từ ngày” trở về sau.",
-    audit_family_any: "Mọi thao tác với {name}",
+    audit_any_type: "(Mọi loại)", audit_raw: "Dữ liệu gốc (JSON)",
+    audit_yes: "có", audit_no: "không", audit_more_keys: "… và {n} mục khác",
   },
   en: {
     nav_audit: "Audit log", audit_title: "Audit log",
@@ -40,28 +41,68 @@ extend({
     audit_none: "No entries match.", audit_system: "System",
     audit_col_id: "No.", audit_col_at: "When", audit_col_actor: "Person", audit_col_action: "Action",
     audit_col_object: "Object", audit_col_data: "Details", audit_bad_day: "Dates are written dd/mm/yyyy.", audit_bad_range: "“To” must not be before “From”.",
-    audit_family_any: "Everything on {name}",
+    audit_any_type: "(Any type)", audit_raw: "Raw data (JSON)",
+    audit_yes: "yes", audit_no: "no", audit_more_keys: "… and {n} more",
   },
 });
 
-function entryRow(entry) {
-  const details = Object.keys(entry.data || {}).length ? JSON.stringify(entry.data) : "";
-  return h("tr", { dataset: { entry: entry.id, action: entry.action } },
+const SHOWN_KEYS = 6; // a row stays a few lines high; the rest is in the raw JSON
+const VALUE_CHARS = 60;
+
+/** A detail's value in words: a meeting's statuses named, yes/no, lists and objects kept short. */
+function detailValue(objectType, key, value) {
+  if (value === null || value === undefined || value === "") return "—";
+  if (typeof value === "boolean") return value ? t("audit_yes") : t("audit_no");
+  // The status_ labels are a meeting's; other objects' steps (a consultation's) differ.
+  if (objectType === "meeting" && (key === "from" || key === "to") && t(`status_${value}`) !== `status_${value}`) {
+    return t(`status_${value}`);
+  }
+  if (Array.isArray(value) && !value.length) return "—";
+  // A moment the entry records (a meeting's actual start, say) in the office's usual form.
+  if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) return formatDateTimeShort(value) || value;
+  const text = typeof value === "object" ? (Array.isArray(value) ? value.map((v) => (typeof v === "object" ? JSON.stringify(v) : String(v))).join(", ")
+    : JSON.stringify(value)) : String(value);
+  return text.length > VALUE_CHARS ? `${text.slice(0, VALUE_CHARS - 1)}…` : text;
+}
+
+/** The details as a short "key: value" list, with the JSON itself a click away. */
+function detailsCell(objectType, data, labels) {
+  const keys = Object.keys(data || {});
+  if (!keys.length) return [];
+  const shown = keys.slice(0, SHOWN_KEYS);
+  return [h("dl", { class: "audit-details" }, shown.map((k) => [
+    h("dt", { title: k }, labels[k] || k), h("dd", { title: typeof data[k] === "string" ? data[k] : null }, detailValue(objectType, k, data[k]))])),
+  keys.length > SHOWN_KEYS ? h("p", { class: "muted audit-more-keys" }, t("audit_more_keys", { n: keys.length - SHOWN_KEYS })) : null,
+  h("details", { class: "audit-raw" }, h("summary", {}, t("audit_raw")), h("pre", {}, JSON.stringify(data, null, 2)))];
+}
+
+function entryRow(entry, labels = {}) {
+  return h("tr", { dataset: { entry: entry.id, action: entry.action, objectType: entry.object_type } },
     h("td", { "data-label": t("audit_col_id") }, String(entry.id)),
     h("td", { "data-label": t("audit_col_at") }, formatDateTimeShort(entry.at)),
     h("td", { "data-label": t("audit_col_actor") }, entry.actor ? `${entry.actor.name} (${entry.actor.username})` : t("audit_system")),
-    h("td", { "data-label": t("audit_col_action") }, h("code", {}, entry.action)),
-    h("td", { "data-label": t("audit_col_object") }, entry.object_type ? `${entry.object_type} ${entry.object_id}` : ""),
-    h("td", { "data-label": t("audit_col_data"), class: "audit-data" }, details));
+    // The label to read, the code beneath: administrators still search and filter by code.
+    h("td", { "data-label": t("audit_col_action"), class: "audit-action" },
+      h("span", { class: "audit-action-label" }, entry.action_label || entry.action),
+      entry.action_label && entry.action_label !== entry.action ? h("code", { class: "muted" }, entry.action) : null),
+    h("td", { "data-label": t("audit_col_object") }, entry.object_type
+      ? [h("span", { title: entry.object_type }, entry.object_type_label || entry.object_type), entry.object_id ? ` #${entry.object_id}` : null] : ""),
+    h("td", { "data-label": t("audit_col_data"), class: "audit-data" }, detailsCell(entry.object_type, entry.data, labels)));
 }
 
-/** The families of actions ("meeting." covers meeting.publish, meeting.postpone...). */
-function actionOptions(actions, selected) {
-  const families = [...new Set(actions.map((a) => a.split(".")[0]))];
+/** The families of actions ("meeting." covers meeting.publish, meeting.postpone...), labelled. */
+function actionOptions(families, selected) {
   return [h("option", { value: "" }, t("audit_any_action")),
-    ...families.map((f) => h("optgroup", { label: f },
-      h("option", { value: `${f}.`, selected: selected === `${f}.` }, t("audit_family_any", { name: f })),
-      actions.filter((a) => a.startsWith(`${f}.`)).map((a) => h("option", { value: a, selected: a === selected }, a))))];
+    ...families.map((f) => h("optgroup", { label: f.family_name },
+      h("option", { value: f.family, selected: selected === f.family }, f.family_label),
+      f.actions.map((a) => h("option", { value: a.action, selected: a.action === selected, title: a.action },
+        a.action_label === a.action ? a.action : `${a.action_label} (${a.action})`))))];
+}
+
+/** Every object type the server records, by name; the code is what the filter sends. */
+function objectTypeOptions(types, selected) {
+  return [h("option", { value: "" }, t("audit_any_type")),
+    ...types.map((o) => h("option", { value: o.object_type, selected: o.object_type === selected }, o.object_type_label))];
 }
 
 export async function auditView() {
@@ -75,7 +116,7 @@ export async function auditView() {
     actor: h("select", { id: "audit-actor" }, h("option", { value: "" }, t("audit_anyone")),
       users.map((u) => h("option", { value: u.id }, `${u.full_name} (${u.username})`))),
     action: h("select", { id: "audit-action" }, h("option", { value: "" }, t("audit_any_action"))),
-    objectType: h("input", { id: "audit-object-type", maxlength: 40, autocomplete: "off" }),
+    objectType: h("select", { id: "audit-object-type" }, h("option", { value: "" }, t("audit_any_type"))),
     objectId: h("input", { id: "audit-object-id", maxlength: 80, autocomplete: "off" }),
     since: dayField({ id: "audit-since" }),
     until: dayField({ id: "audit-until" }),
@@ -88,17 +129,21 @@ export async function auditView() {
   const verdict = h("div", { id: "audit-verdict", hidden: true });
   const check = h("button", { type: "button", id: "audit-check" }, t("audit_check"));
   let nextBefore = null;
+  const labels = {}; // the details' key labels, gathered page by page
 
   const query = (extra = {}) => new URLSearchParams(Object.entries({ ...filter, ...extra })
     .filter(([, v]) => v !== "" && v !== null && v !== undefined)).toString();
   const load = async (append) => {
     const page = await get(`/api/audit?${query(append ? { before_id: nextBefore } : {})}`);
+    Object.assign(labels, page.data_labels);
     if (!append) {
       const chosen = f.action.value;
-      f.action.replaceChildren(...actionOptions(page.actions, chosen));
+      f.action.replaceChildren(...actionOptions(page.families, chosen));
+      const type = f.objectType.value;
+      f.objectType.replaceChildren(...objectTypeOptions(page.object_types, type));
       rows.replaceChildren();
     }
-    rows.append(...page.entries.map(entryRow));
+    rows.append(...page.entries.map((e) => entryRow(e, labels)));
     nextBefore = page.next_before_id;
     more.hidden = nextBefore === null;
     none.hidden = rows.children.length > 0;
@@ -120,7 +165,7 @@ export async function auditView() {
     if (since === null) return refuse(t("audit_bad_day"), f.since);
     if (until === null) return refuse(t("audit_bad_day"), f.until);
     if (since && until && until < since) return refuse(t("audit_bad_range"), f.until);
-    Object.assign(filter, { actor_id: f.actor.value, action: f.action.value, object_type: f.objectType.value.trim(),
+    Object.assign(filter, { actor_id: f.actor.value, action: f.action.value, object_type: f.objectType.value,
       object_id: f.objectId.value.trim(), since, until, before_id: "" });
     return load(false);
   };
@@ -168,7 +213,7 @@ export async function auditView() {
           row?.classList.add("audit-broken");
           row?.scrollIntoView({ block: "center" });
         }, show));
-        parts.push(h("table", { class: "audit-table audit-one" }, h("tbody", {}, entryRow(result.entry))), show);
+        parts.push(h("table", { class: "audit-table audit-one" }, h("tbody", {}, entryRow(result.entry, labels))), show);
       }
       verdict.replaceChildren(...parts);
     } finally {
