@@ -115,6 +115,7 @@ ACTIONS: dict[str, Labels] = _pairs({
     "user.create": ("Tạo tài khoản", "Create an account"),
     "user.update": ("Sửa tài khoản", "Edit an account"),
     "user.login": ("Đăng nhập", "Log in"),
+    "user.password": ("Tự đổi mật khẩu", "Change one's own password"),
     "video.recording_start": ("Bắt đầu ghi hình", "Start recording"),
     "video.recording_stop": ("Dừng ghi hình", "Stop recording"),
     "video.recording_download": ("Tải bản ghi hình", "Download a recording"),
