@@ -31,6 +31,16 @@ function topModal() {
   return open.length ? open[open.length - 1] : null;
 }
 
+/** Say `message` in a form's error line and mark `field` as the one to fix (focused);
+ * null, for a check to return. */
+export function refuseField(error, message, field) {
+  error.textContent = message;
+  error.hidden = false;
+  field.setAttribute("aria-invalid", "true");
+  field.focus();
+  return null;
+}
+
 /** Show (or, with an empty message, clear) an error inside a dialog, above its buttons. */
 export function dialogError(dialog, message) {
   let slot = dialog.querySelector(".dialog-error");

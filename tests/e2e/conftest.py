@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from ecabinet import db, demo
 from ecabinet.app import create_app
@@ -120,6 +120,14 @@ async def meeting_id(page: Page, title: str) -> int:
         """async (title) => (await (await fetch('/api/meetings')).json())
              .find((m) => m.title === title).id""", title)
     return found
+
+
+async def find_only(page: Page, words: str, meeting: int) -> None:
+    """Type `words` in the meeting list's search: `meeting` is the one card found."""
+    await page.fill("#meeting-search", words)
+    cards = page.locator("#meeting-list .meeting-card")
+    await expect(cards).to_have_count(1)
+    await expect(cards.first).to_have_attribute("data-meeting-id", str(meeting))
 
 
 class Screens:

@@ -4,7 +4,7 @@ import { post } from "../api.js";
 import { extend, t } from "../i18n.js";
 import { navigate } from "../router.js";
 import { loadSession, session } from "../session.js";
-import { attempt, h, mount, toast } from "../ui.js";
+import { attempt, h, mount, refuseField, toast } from "../ui.js";
 
 const MIN_LENGTH = 8; // accounts.MIN_PASSWORD_LENGTH
 
@@ -35,12 +35,7 @@ export async function accountView() {
   const repeat = field("account-repeat", "new-password");
   const error = h("p", { class: "error", role: "alert", id: "account-error", hidden: true });
   for (const input of [current, fresh, repeat]) input.setAttribute("aria-describedby", "account-error");
-  const refuse = (message, input) => {
-    error.textContent = message;
-    error.hidden = false;
-    input.setAttribute("aria-invalid", "true");
-    input.focus();
-  };
+  const refuse = (message, input) => refuseField(error, message, input);
   const submit = h("button", { type: "submit", id: "account-save" }, t("account_save"));
   const form = h("form", { class: "card account-form", id: "account-form", novalidate: true },
     h("h2", {}, t("account_password")),

@@ -5,7 +5,7 @@ import { dayField } from "../dates.js";
 import { formatDateTimeShort } from "../format.js";
 import { extend, t } from "../i18n.js";
 import { hasRole } from "../session.js";
-import { attempt, h, mount } from "../ui.js";
+import { attempt, h, mount, refuseField } from "../ui.js";
 
 extend({
   vi: {
@@ -153,13 +153,7 @@ export async function auditView() {
     error.hidden = true;
     const since = f.since.value.trim() ? f.since.read() : "";
     const until = f.until.value.trim() ? f.until.read() : "";
-    const refuse = (message, field) => {
-      error.textContent = message;
-      error.hidden = false;
-      field.setAttribute("aria-invalid", "true");
-      field.focus();
-      return null;
-    };
+    const refuse = (message, field) => refuseField(error, message, field);
     f.since.removeAttribute("aria-invalid");
     f.until.removeAttribute("aria-invalid");
     if (since === null) return refuse(t("audit_bad_day"), f.since);

@@ -6,7 +6,7 @@ import { dayField } from "../dates.js";
 import { extend, t } from "../i18n.js";
 import { hasRole, session } from "../session.js";
 import { inTreeOrder } from "../units.js";
-import { attempt, h, mount } from "../ui.js";
+import { attempt, h, mount, refuseField } from "../ui.js";
 import { drawCharts } from "./report_charts.js";
 
 extend({
@@ -214,13 +214,7 @@ export async function reportsView() {
   const wanted = () => {
     error.hidden = true;
     [since, until].forEach((f) => f.removeAttribute("aria-invalid"));
-    const refuse = (message, field) => {
-      error.textContent = message;
-      error.hidden = false;
-      field.setAttribute("aria-invalid", "true");
-      field.focus();
-      return null;
-    };
+    const refuse = (message, field) => refuseField(error, message, field);
     let range;
     if (period.value === "custom") {
       for (const field of [since, until]) {
