@@ -1,5 +1,5 @@
 // The JSON API: CSRF header on writes, errors as ApiError with the server's translated message.
-import { t } from "./i18n.js";
+import { language, t } from "./i18n.js";
 
 let csrfToken = "";
 
@@ -14,7 +14,9 @@ export class ApiError extends Error {
 export function setCsrf(token) { csrfToken = token || ""; }
 
 export async function api(method, path, body, { signal } = {}) {
-  const headers = { accept: "application/json" };
+  // The server answers in the language the page speaks, not the browser's own (a tablet set
+  // up in English showing eCabinet in Vietnamese gets its errors in Vietnamese).
+  const headers = { accept: "application/json", "accept-language": language() };
   if (method !== "GET") headers["x-csrf-token"] = csrfToken;
   // A FormData body is sent as multipart/form-data, its boundary set by the browser.
   const form = body instanceof FormData;

@@ -113,13 +113,16 @@ export function renderChrome() {
   if (hasRole("admin")) links.push(["/signing", t("nav_signing")]);
   if (hasRole("admin")) links.push(["/integrations", t("nav_integrations")]);
   if (hasRole("admin")) links.push(["/audit", t("nav_audit")]);
+  // On a phone the name (which leads to one's account) is hidden: the account is a nav
+  // item, for people (the hall screen's account is a screen).
+  if (!hasRole("observer")) links.push(["/account", t("nav_account")]);
   const badges = { "/tasks": reminderBadge, "/consultations": consultationBadge };
   // A consultation's page and form are under the list's link.
   const here = (href) => location.pathname === href ||
     (href === "/consultations" && location.pathname.startsWith("/consultations/"));
   document.getElementById("nav").replaceChildren(
     ...links.map(([href, label]) => h("a", {
-      href, "data-link": true, class: here(href) ? "active" : "",
+      href, "data-link": true, class: [here(href) ? "active" : "", href === "/account" ? "nav-account" : ""].join(" ").trim(),
     }, label, badges[href] ? badges[href]() : null)),
   );
   refreshReminders();

@@ -36,3 +36,20 @@ async def test_an_account_that_chose_english_gets_english_at_login(
     await page.wait_for_selector("#meeting-list")
     await expect(page.locator("#nav a").first).to_have_text("Meetings")
     await context.close()
+
+
+async def test_errors_come_in_the_language_the_page_speaks(
+        browser: Browser, demo_server: LiveServer) -> None:
+    # A browser set up in English that never chose: the page speaks Vietnamese, and so do
+    # the server's refusals.
+    context = await browser.new_context(base_url=demo_server.url, locale="en-US",
+                                        viewport={"width": 390, "height": 844})
+    page = await context.new_page()
+    await page.goto("/login")
+    await expect(page.locator("label[for=login-username]")).to_have_text("Tên đăng nhập")
+    await page.fill("input[name=username]", "daibieu1")
+    await page.fill("input[name=password]", "khong-phai-mat-khau")
+    await page.click("form button[type=submit]")
+    await expect(page.locator("form.login")).to_contain_text(
+        "Tên đăng nhập hoặc mật khẩu không đúng")
+    await context.close()

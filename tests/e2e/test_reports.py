@@ -93,6 +93,9 @@ async def test_secretary_finds_last_months_meeting_and_downloads_the_quarters_re
     await expect(delegate.locator("#nav a[href='/reports']")).to_have_count(0)
     await delegate.goto("/reports")
     await expect(delegate.locator("main")).to_contain_text("Chỉ quản trị viên")
+    # On a phone the name is hidden; the account (and its password) is a nav item.
+    await delegate.locator("#nav a.nav-account").click()
+    await expect(delegate.locator("#account-form")).to_be_visible()
 
     chair = await screens.login("chutich", viewport=PHONE)
     await chair.goto("/reports")

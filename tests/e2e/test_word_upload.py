@@ -31,6 +31,9 @@ async def test_a_word_draft_becomes_a_readable_document_with_its_original(
                 "Trình Ủy ban nhân dân tỉnh xem xét, quyết định.")
     await picker.set_input_files({"name": f"{TITLE}.docx",
                                   "mimeType": MEDIA_TYPES[OfficeType.DOCX], "buffer": data})
+    # Seconds of LibreOffice with nothing moving: the note says what is happening.
+    await expect(first_item.locator(".upload-note")).to_contain_text(
+        f"Đang chuyển {TITLE}.docx sang PDF")
     row = secretary.locator(".doc-row", has_text=TITLE)
     await expect(row).to_have_attribute("data-status", "ready", timeout=60000)
     await expect(row).to_contain_text("1 trang")

@@ -10,7 +10,7 @@ const MIN_LENGTH = 8; // accounts.MIN_PASSWORD_LENGTH
 
 extend({
   vi: {
-    account_title: "Tài khoản của tôi", account_username: "Tên đăng nhập", account_password: "Đổi mật khẩu",
+    nav_account: "Tài khoản", account_title: "Tài khoản của tôi", account_username: "Tên đăng nhập", account_password: "Đổi mật khẩu",
     account_must_change: "Mật khẩu này do quản trị viên đặt. Hãy đặt mật khẩu của riêng đồng chí trước khi tiếp tục làm việc.",
     account_current: "Mật khẩu hiện tại", account_new: "Mật khẩu mới", account_repeat: "Nhập lại mật khẩu mới",
     account_rule: "Ít nhất {n} ký tự. Sau khi đổi, các phiên đăng nhập khác của tài khoản (máy tính bảng, máy khác) sẽ phải đăng nhập lại.",
@@ -18,7 +18,7 @@ extend({
     account_save: "Đổi mật khẩu", account_saved: "Đã đổi mật khẩu.", account_need_current: "Hãy nhập mật khẩu hiện tại.",
   },
   en: {
-    account_title: "My account", account_username: "Username", account_password: "Change password",
+    nav_account: "Account", account_title: "My account", account_username: "Username", account_password: "Change password",
     account_must_change: "This password was set by an administrator. Choose your own before you go on.",
     account_current: "Current password", account_new: "New password", account_repeat: "New password again",
     account_rule: "At least {n} characters. Once changed, the account's other sessions (tablets, other computers) must log in again.",

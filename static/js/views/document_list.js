@@ -91,9 +91,13 @@ export function uploadZone(home, label, url, { offerRestricted = false } = {}) {
       toast(refused, "error");
       return;
     }
+    // A Word or Excel draft is turned into PDF once it has arrived: seconds with nothing
+    // moving, so the note says what the server is doing.
+    const office = /\.(docx|doc|xlsx|odt)$/i.test(file.name);
     const show = (fraction) => {
       const pct = Math.round(fraction * 100);
-      set({ busy: true, pct, note: t("uploading", { name: file.name, pct }) });
+      set({ busy: true, pct, note: office && pct >= 100 ? t("converting", { name: file.name })
+        : t("uploading", { name: file.name, pct }) });
     };
     show(0);
     try {

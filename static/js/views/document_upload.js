@@ -1,7 +1,7 @@
 // Uploading a PDF with a progress bar (XMLHttpRequest reports upload progress; fetch does not),
 // and the small document helpers the agenda and the reader share.
 import { ApiError, get } from "../api.js";
-import { t } from "../i18n.js";
+import { language, t } from "../i18n.js";
 import "./documents_i18n.js";
 
 /** The CSRF token of this login (the API module keeps its copy private). */
@@ -41,6 +41,7 @@ export async function uploadPdf(url, file, fields = {}, onProgress = () => {}) {
     xhr.open("POST", url);
     xhr.setRequestHeader("x-csrf-token", token);
     xhr.setRequestHeader("accept", "application/json");
+    xhr.setRequestHeader("accept-language", language());
     xhr.responseType = "json";
     xhr.upload.addEventListener("progress", (event) => {
       if (event.lengthComputable) onProgress(event.loaded / event.total);
