@@ -271,7 +271,7 @@ def login_throttle(policy: LoginPolicy) -> Backoff:
 
 async def authenticate(
     sessions: async_sessionmaker[AsyncSession], username: str, password: str,
-    policy: LoginPolicy,
+    policy: LoginPolicy, *, client: str = "",
 ) -> tuple[LoginSession, User]:
     """Check a login and open a session, or refuse with `bad_credentials`.
 
@@ -292,6 +292,13 @@ async def authenticate(
     matches = await asyncio.to_thread(check_password, known[1] if known else _DUMMY_HASH,
                                       password)
     if known is None or not matches:
+        # Audited whichever way it failed (the same write either way, so its time says
+        # nothing either): someone trying passwords shows in the log, with the address.
+        async with db.transaction(sessions) as session:
+            await audit.record(session, "user.login_failed", actor_id=None, object_type="user",
+                               object_id=found.id if found is not None else "",
+                               data={"username": canonical_username(username)[:80],
+                                     "address": client[:64]})
         raise Unauthenticated("bad_credentials")
     async with db.transaction(sessions) as session:
         user = await session.get(User, known[0])

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from ecabinet import accounts, db
 from ecabinet.errors import Unauthenticated
-from ecabinet.models import LoginSession, User
+from ecabinet.models import AuditEntry, LoginSession, User
 from ecabinet.models.base import utcnow
 from tests.conftest import PASSWORD, Client, World
 
@@ -54,6 +54,21 @@ async def test_wrong_password_is_refused_in_the_users_language(world: World, cli
     unknown = await client.login("nobody", "whatever-123")
     assert unknown.status_code == 401
     assert unknown.json()["error"]["code"] == "bad_credentials"
+
+
+
+async def test_failed_logins_are_audited_with_the_name_typed_and_the_address(
+        world: World, client_factory: Any, sessions: Any) -> None:
+    client = await client_factory()
+    assert (await client.login("Delegate", "wrong-password")).status_code == 401
+    assert (await client.login("nobody", "whatever-123")).status_code == 401
+    assert (await client.login("delegate")).status_code == 200
+    async with db.transaction(sessions) as s:
+        failed = list((await s.scalars(select(AuditEntry).where(
+            AuditEntry.action == "user.login_failed").order_by(AuditEntry.id))).all())
+    assert [(e.object_id, e.data["username"]) for e in failed] == [
+        (str(world["delegate"].id), "delegate"), ("", "nobody")]
+    assert all(e.actor_id is None and e.data["address"] for e in failed)
 
 
 async def test_repeated_failures_slow_that_address_down_and_never_lock_the_account(

@@ -143,7 +143,7 @@ async def login(request: Request) -> Response:
                             headers={"retry-after": str(seconds)})
     try:
         login_row, user = await accounts.authenticate(sessions_of(request), username, password,
-                                                      policy)
+                                                      policy, client=client)
     except Unauthenticated:
         if throttle.failures(key) == policy.max_failures:
             log.warning("failed logins for %r from %s: further tries now wait", key[0], client)
