@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert, select, text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker  # noqa: E402
 
+from bench.vote_round import pct  # noqa: E402
 from ecabinet import db, meetings, schema  # noqa: E402
 from ecabinet.models import (  # noqa: E402
     Attendance,
@@ -69,12 +70,6 @@ MEETINGS = 600
 INVITED = 50
 MEMBERS = 300
 TASKS = 6000
-
-
-def pct(values: list[float], p: float) -> float:
-    """The p-th percentile (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
 async def _ids(session: AsyncSession, model: Any) -> list[int]:
@@ -219,7 +214,7 @@ async def main() -> None:
     print(f"{'':28} {'p50':>10} {'p99':>10}")
     for name, values in (("report (target p99 ≤ 5 s)", report_ms), ("workbook", book_ms),
                          ("floor: meeting list", floor_ms)):
-        print(f"{name:28} {stats.median(values):8.1f}ms {pct(values, 99):8.1f}ms")
+        print(f"{name:28} {stats.median(values):8.1f}ms {pct(values, 0.99):8.1f}ms")
     print(f"report / floor (p50): {stats.median(report_ms) / stats.median(floor_ms):.1f}x")
 
 

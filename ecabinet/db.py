@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -24,6 +24,16 @@ from ecabinet import sqlite_on_loop
 
 # The execution option that marks an engine's transactions as read-only (see read_only).
 READ_ONLY = "ecabinet_read_only"
+
+
+# Ids sent in one `IN (...)` list: SQLite allows 32766 parameters and PostgreSQL 65535,
+# but a statement that long plans slowly; queries over many rows ask in parts this big.
+IN_LIST_SIZE = 500
+
+
+def in_chunks(ids: Sequence[int], size: int = IN_LIST_SIZE) -> list[Sequence[int]]:
+    """`ids` in parts of at most `size`, for `column.in_(part)` queries."""
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
 
 
 def is_sqlite(url: str) -> bool:

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ecabinet import agenda, meetings
+from ecabinet import agenda, db, meetings
 from ecabinet.errors import Invalid
 from ecabinet.models import (
     AgendaItem,
@@ -108,7 +108,7 @@ async def _containing(session: AsyncSession, user: User, found: Sequence[Meeting
     readable = [m for m in found if await agenda.can_read(session, user, m)]
     preparing = {m.id for m in readable if await agenda.can_prepare(session, user, m)}
     mine = select(DocumentReader.document_id).where(DocumentReader.user_id == user.id)
-    for chunk in _chunks([m.id for m in readable]):
+    for chunk in db.in_chunks([m.id for m in readable]):
         for meeting_id, title in (await session.execute(
                 select(AgendaItem.meeting_id, AgendaItem.title)
                 .where(AgendaItem.meeting_id.in_(chunk)))).all():
@@ -122,7 +122,3 @@ async def _containing(session: AsyncSession, user: User, found: Sequence[Meeting
     wanted = words.split()
     folded = {m.id: fold(" ".join(texts[m.id])) for m in found}
     return [m for m in found if all(w in folded[m.id] for w in wanted)]
-
-
-def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
-    return [ids[i:i + size] for i in range(0, len(ids), size)]

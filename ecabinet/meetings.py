@@ -472,9 +472,12 @@ async def _transition_time(session: AsyncSession, meeting_id: int, name: str
         .where(AuditEntry.meeting_id == meeting_id, AuditEntry.action == f"meeting.{name}")
         .order_by(AuditEntry.id.desc()).limit(1)
     )).first()
-    if row is None:
-        return None
-    created, data = row
+    return transition_moment(*row) if row is not None else None
+
+
+def transition_moment(created: datetime, data: Any) -> datetime:
+    """When a transition's audit entry says it happened: the "at" an in-process caller
+    recorded (the demo's past meetings, an import), else when the entry was written."""
     at = data.get("at") if isinstance(data, dict) else None
     return datetime.fromisoformat(at) if isinstance(at, str) else created
 

@@ -47,13 +47,10 @@ def _today() -> dt.date:
 
 
 def _period(request: Request) -> statistics.Period:
-    """The days asked for; this quarter when none are, the quarter of the one given when
-    only one is."""
     query = request.query_params
-    since = payload.day({"since": query.get("since")}, "since", required=False)
-    until = payload.day({"until": query.get("until")}, "until", required=False)
-    default = statistics.quarter(since or until or _today())
-    return statistics.Period(since or default.since, until or default.until)
+    return statistics.asked_period(
+        payload.day({"since": query.get("since")}, "since", required=False),
+        payload.day({"until": query.get("until")}, "until", required=False), _today())
 
 
 async def _report(request: Request, export: str = ""
@@ -61,16 +58,17 @@ async def _report(request: Request, export: str = ""
     """The report asked for, who asked, and for an export (audited) the letterhead."""
     period = _period(request)
     unit_id = payload.query_int(request.query_params.get("unit_id"), "unit_id")
-    async with authed(request, read_only=not export) as ctx:
+    async with authed(request, read_only=True) as ctx:
         report = await statistics.statistics(ctx.db, ctx.user, period, unit_id=unit_id,
                                              on=_today())
-        if not export:
-            return report, ctx.user, None
-        head = await document.letterhead(ctx.db, ctx.user, report)
-        await audit.record(ctx.db, "report.export", actor_id=ctx.user.id,
-                           object_type="report", data={
-                               "format": export, "since": report["period"]["since"],
-                               "until": report["period"]["until"], "unit_id": unit_id})
+        head = await document.letterhead(ctx.db, ctx.user, report) if export else None
+    if export:
+        # Counted in a read transaction; only the audit entry takes the write lock.
+        async with authed(request) as ctx:
+            await audit.record(ctx.db, "report.export", actor_id=ctx.user.id,
+                               object_type="report", data={
+                                   "format": export, "since": report["period"]["since"],
+                                   "until": report["period"]["until"], "unit_id": unit_id})
     return report, ctx.user, head
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,9 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecabinet import conclusions as notices
+from ecabinet.db import in_chunks
 from ecabinet.errors import Forbidden, Invalid, NotFound
+from ecabinet.meetings import transition_moment
 from ecabinet.models import (
     Attendance,
     AuditEntry,
@@ -61,7 +63,6 @@ MOST_DAYS = 3 * 366
 SIDES_PER_SHEET = 2
 SHEETS_PER_REAM = 500
 GRAMS_PER_SHEET = 4.99
-_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,13 @@ def quarter(day: dt.date) -> Period:
     return Period(first, after - dt.timedelta(days=1))
 
 
+def asked_period(since: dt.date | None, until: dt.date | None, today: dt.date) -> Period:
+    """The days asked for: this quarter when none are, the quarter of the one given when
+    only one is (a lone "until 20/8" reads from 1/7)."""
+    default = quarter(since or until or today)
+    return Period(since or default.since, until or default.until)
+
+
 async def report_units(session: AsyncSession, user: User, unit_id: int | None) -> set[int]:
     """The units whose meetings the user may count: an administrator's are all; a
     secretary's or a chair's, their own unit and those below it. `unit_id` narrows to
@@ -115,11 +123,6 @@ async def report_units(session: AsyncSession, user: User, unit_id: int | None) -
     return await descendant_ids(session, unit_id)
 
 
-def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
-    for i in range(0, len(ids), _CHUNK):
-        yield ids[i:i + _CHUNK]
-
-
 def _share(part: int, whole: int) -> float | None:
     """A percentage with one decimal; None of nothing (no meeting is not 0 % attendance)."""
     return round(100.0 * part / whole, 1) if whole else None
@@ -136,7 +139,7 @@ async def _held_times(session: AsyncSession, meeting_ids: Sequence[int]
     """When each meeting started and adjourned, from its transitions' audit entries (as
     `meetings.held_times` reads them for one meeting; the last of each counts)."""
     times: dict[int, dict[str, dt.datetime]] = defaultdict(dict)
-    for part in _chunks(meeting_ids):
+    for part in in_chunks(meeting_ids):
         rows = await session.execute(
             select(AuditEntry.meeting_id, AuditEntry.action, AuditEntry.created_at,
                    AuditEntry.data)
@@ -144,9 +147,8 @@ async def _held_times(session: AsyncSession, meeting_ids: Sequence[int]
                    AuditEntry.action.in_(("meeting.start", "meeting.adjourn")))
             .order_by(AuditEntry.id))
         for meeting_id, action, created, data in rows:
-            at = data.get("at") if isinstance(data, dict) else None
-            when = dt.datetime.fromisoformat(at) if isinstance(at, str) else created
-            times[meeting_id][action.removeprefix("meeting.")] = when
+            times[meeting_id][action.removeprefix("meeting.")] = transition_moment(created,
+                                                                                   data)
     return times
 
 
@@ -202,7 +204,7 @@ async def _attendance(session: AsyncSession, held_ids: Sequence[int], names: dic
                                             AttendanceResponse.substitute)),
                    Attendance.checked_in_at.is_(None))
     people: dict[int, dict[str, Any]] = {}
-    for part in _chunks(held_ids):
+    for part in in_chunks(held_ids):
         rows = await session.execute(
             select(User.id, User.full_name, User.title, User.unit_id,
                    func.count(Participant.id),
@@ -250,7 +252,7 @@ async def _documents(session: AsyncSession, held_ids: Sequence[int]) -> dict[str
     (its latest ready version), times the copies a paper meeting would have printed (one
     per invited member; a restricted document, one per reader)."""
     docs = pages = printed = 0
-    for part in _chunks(held_ids):
+    for part in in_chunks(held_ids):
         latest = (select(DocumentVersion.document_id,
                          func.max(DocumentVersion.number).label("number"))
                   .where(DocumentVersion.status == VersionStatus.ready)
@@ -285,7 +287,7 @@ async def _participation(session: AsyncSession, held_ids: Sequence[int]) -> dict
     """Questions and opinions sent (merged duplicates counted once) and speeches given."""
     questions = opinions = answered = speeches = 0
     seconds = 0.0
-    for part in _chunks(held_ids):
+    for part in in_chunks(held_ids):
         for kind, status, n in await session.execute(
                 select(Question.kind, Question.status, func.count(Question.id))
                 .where(Question.meeting_id.in_(part), Question.merged_into_id.is_(None))
@@ -310,7 +312,7 @@ async def _participation(session: AsyncSession, held_ids: Sequence[int]) -> dict
 async def _votes(session: AsyncSession, held_ids: Sequence[int]) -> dict[str, Any]:
     """Votes closed: how many passed, ballots cast against those entitled to vote."""
     polls = passed = ballots = entitled = 0
-    for part in _chunks(held_ids):
+    for part in in_chunks(held_ids):
         voters = (select(PollVoter.poll_id, func.count(PollVoter.id).label("n"))
                   .group_by(PollVoter.poll_id).subquery())
         for voted, result, n in await session.execute(
@@ -333,7 +335,7 @@ async def _conclusions(session: AsyncSession, held: list[Meeting],
     holidays = configured_holidays()
     found: dict[int, Conclusion] = {}
     ids = [m.id for m in held]
-    for part in _chunks(ids):
+    for part in in_chunks(ids):
         found.update((c.meeting_id, c) for c in await session.scalars(
             select(Conclusion).where(Conclusion.meeting_id.in_(part))))
     counts = dict.fromkeys(("issued_on_time", "issued_late", "overdue", "due_soon",

@@ -16,6 +16,12 @@ function asDate(value) {
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
+/** A number with at most one decimal, Vietnamese style: 1.234,5. */
+export function formatDecimal(n) { return oneDecimal.format(n || 0); }
+
+/** "11/2026" from "2026-11", as offices write a month. */
+export function formatMonth(isoMonth) { return isoMonth.split("-").reverse().join("/"); }
+
 /** A whole number with Vietnamese grouping: 1.234. */
 export function formatNumber(n) { return integers.format(n || 0); }
 

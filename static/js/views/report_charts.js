@@ -1,12 +1,12 @@
 // The statistics' charts, drawn by Chart.js (installed from npm at set-up and served from
 // this server, loaded only when a report is first shown). Each chart has its table
 // beside it, so the figures stay readable without the picture.
+import { formatDecimal, formatMonth } from "../format.js";
 import { t } from "../i18n.js";
 
 const SOURCE = "/static/node_modules/chart.js/dist/chart.umd.min.js";
 const COLORS = { held: "#1d4ed8", hours: "#93c5fd", present: "#15803d", excused: "#d97706", substitute: "#2563eb",
   absent: "#b91c1c", on_time: "#15803d", late: "#d97706", overdue: "#b91c1c", in_progress: "#94a3b8" };
-const number = new Intl.NumberFormat("vi-VN", { maximumFractionDigits: 1 });
 let library = null;
 const drawn = [];
 
@@ -33,7 +33,7 @@ function options(Chart, { stacked = false, horizontal = false } = {}) {
     indexAxis: horizontal ? "y" : "x",
     locale: "vi-VN",
     plugins: { legend: { position: "bottom" },
-      tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${number.format(c.parsed[horizontal ? "x" : "y"])}` } } },
+      tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${formatDecimal(c.parsed[horizontal ? "x" : "y"])}` } } },
     scales: { x: { stacked, beginAtZero: true, ticks: { precision: 0 } }, y: { stacked, beginAtZero: true, ticks: { precision: 0 } } },
   };
 }
@@ -57,7 +57,7 @@ export async function drawCharts(root, report) {
   const months = report.meetings.by_month;
   draw(canvas("chart-by-month"), {
     type: "bar",
-    data: { labels: months.map((m) => m.month.split("-").reverse().join("/")),
+    data: { labels: months.map((m) => formatMonth(m.month)),
       datasets: [{ label: t("series_held"), data: months.map((m) => m.held), backgroundColor: COLORS.held },
         { label: t("series_hours"), data: months.map((m) => Math.round(m.minutes / 6) / 10), backgroundColor: COLORS.hours }] },
     options: options(Chart),

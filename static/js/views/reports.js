@@ -2,7 +2,8 @@
 // figures, charts of meetings by month, attendance and tasks by unit, the tables behind
 // them, and the same figures as an Excel workbook or a Decree 30 report in PDF.
 import { get } from "../api.js";
-import { dayField } from "../dates.js";
+import { dayField, dayText } from "../dates.js";
+import { formatDecimal, formatMonth } from "../format.js";
 import { extend, t } from "../i18n.js";
 import { hasRole, session } from "../session.js";
 import { inTreeOrder } from "../units.js";
@@ -66,12 +67,9 @@ extend({
   },
 });
 
-const number = new Intl.NumberFormat("vi-VN", { maximumFractionDigits: 1 });
-const n = (value) => number.format(value || 0);
-const dmy = (iso) => iso.split("-").reverse().join("/");
 const NBSP = "\u00a0";
 /** A percentage the server counted, or a dash when there was nothing to count. */
-const share = (value) => (value === null || value === undefined ? "—" : `${n(value)}${NBSP}%`);
+const share = (value) => (value === null || value === undefined ? "—" : `${formatDecimal(value)}${NBSP}%`);
 
 function iso(date) {
   return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}-${String(date.getDate()).padStart(2, "0")}`;
@@ -124,21 +122,21 @@ function kpi(id, label, value, sub) {
 function tiles(r) {
   const m = r.meetings; const a = r.attendance; const d = r.documents; const c = r.conclusions; const tk = r.tasks;
   return h("div", { class: "kpis", id: "report-kpis" },
-    kpi("held", t("kpi_held"), n(m.held), [t("kpi_held_sub", { planned: n(m.planned), cancelled: n(m.cancelled) }),
-      m.in_session ? ` · ${t("kpi_in_session", { n: n(m.in_session) })}` : ""].join("")),
-    kpi("length", t("kpi_length"), t("kpi_minutes", { n: n(m.average_minutes) }),
-      t("kpi_length_sub", { hours: n(m.total_minutes / 60), n: n(m.measured) })),
+    kpi("held", t("kpi_held"), formatDecimal(m.held), [t("kpi_held_sub", { planned: formatDecimal(m.planned), cancelled: formatDecimal(m.cancelled) }),
+      m.in_session ? ` · ${t("kpi_in_session", { n: formatDecimal(m.in_session) })}` : ""].join("")),
+    kpi("length", t("kpi_length"), t("kpi_minutes", { n: formatDecimal(m.average_minutes) }),
+      t("kpi_length_sub", { hours: formatDecimal(m.total_minutes / 60), n: formatDecimal(m.measured) })),
     kpi("attendance", t("kpi_attendance"), share(a.rate),
-      t("kpi_attendance_sub", { present: n(a.present), invited: n(a.invited), excused: n(a.excused), absent: n(a.absent) })),
-    kpi("paper", t("kpi_paper"), t("kpi_reams", { n: n(d.reams) }),
-      t("kpi_paper_sub", { sheets: n(d.sheets), documents: n(d.documents), pages: n(d.pages) })),
-    kpi("questions", t("kpi_questions"), n(r.participation.questions + r.participation.opinions),
-      t("kpi_questions_sub", { answered: n(r.participation.answered), speeches: n(r.participation.speeches) })),
-    kpi("votes", t("kpi_votes"), n(r.votes.polls), t("kpi_votes_sub", { passed: n(r.votes.passed), turnout: share(r.votes.turnout) })),
+      t("kpi_attendance_sub", { present: formatDecimal(a.present), invited: formatDecimal(a.invited), excused: formatDecimal(a.excused), absent: formatDecimal(a.absent) })),
+    kpi("paper", t("kpi_paper"), t("kpi_reams", { n: formatDecimal(d.reams) }),
+      t("kpi_paper_sub", { sheets: formatDecimal(d.sheets), documents: formatDecimal(d.documents), pages: formatDecimal(d.pages) })),
+    kpi("questions", t("kpi_questions"), formatDecimal(r.participation.questions + r.participation.opinions),
+      t("kpi_questions_sub", { answered: formatDecimal(r.participation.answered), speeches: formatDecimal(r.participation.speeches) })),
+    kpi("votes", t("kpi_votes"), formatDecimal(r.votes.polls), t("kpi_votes_sub", { passed: formatDecimal(r.votes.passed), turnout: share(r.votes.turnout) })),
     kpi("conclusions", t("kpi_conclusions"), share(c.on_time_rate),
-      t("kpi_conclusions_sub", { on_time: n(c.issued_on_time), late: n(c.issued_late), overdue: n(c.overdue) })),
+      t("kpi_conclusions_sub", { on_time: formatDecimal(c.issued_on_time), late: formatDecimal(c.issued_late), overdue: formatDecimal(c.overdue) })),
     kpi("tasks", t("kpi_tasks"), share(tk.on_time_rate),
-      t("kpi_tasks_sub", { total: n(tk.total), late: n(tk.done_late), overdue: n(tk.overdue) })));
+      t("kpi_tasks_sub", { total: formatDecimal(tk.total), late: formatDecimal(tk.done_late), overdue: formatDecimal(tk.overdue) })));
 }
 
 /** A table with labelled cells (they stack on a phone). */
@@ -158,19 +156,19 @@ function chartCard(id, title, rows, tableEl) {
 function body(r) {
   const m = r.meetings; const a = r.attendance; const tk = r.tasks;
   const rate = (row) => share(row.rate);
-  const attendanceCols = [["col_invited", (x) => n(x.invited)], ["col_present", (x) => n(x.present)],
-    ["col_excused", (x) => n(x.excused)], ["col_substitute", (x) => n(x.substitute)], ["col_absent", (x) => n(x.absent)], ["col_rate", rate]];
+  const attendanceCols = [["col_invited", (x) => formatDecimal(x.invited)], ["col_present", (x) => formatDecimal(x.present)],
+    ["col_excused", (x) => formatDecimal(x.excused)], ["col_substitute", (x) => formatDecimal(x.substitute)], ["col_absent", (x) => formatDecimal(x.absent)], ["col_rate", rate]];
   return [
     h("p", { class: "muted", id: "report-heading" }, t("reports_heading", {
-      period: t("reports_period_text", { since: dmy(r.period.since), until: dmy(r.period.until) }), day: dmy(r.as_of) })),
+      period: t("reports_period_text", { since: dayText(r.period.since), until: dayText(r.period.until) }), day: dayText(r.as_of) })),
     tiles(r),
     h("div", { class: "report-grid" },
-      chartCard("chart-by-month", t("chart_by_month"), m.by_month, table("report-months", [["col_month", (x) => x.month.split("-").reverse().join("/")],
-        ["col_held", (x) => n(x.held)], ["col_hours", (x) => n(x.minutes / 60)]], m.by_month)),
+      chartCard("chart-by-month", t("chart_by_month"), m.by_month, table("report-months", [["col_month", (x) => formatMonth(x.month)],
+        ["col_held", (x) => formatDecimal(x.held)], ["col_hours", (x) => formatDecimal(x.minutes / 60)]], m.by_month)),
       chartCard("chart-attendance", t("chart_attendance"), a.by_unit, table("report-attendance", [["col_unit", (x) => x.unit || "—"], ...attendanceCols], a.by_unit)),
-      chartCard("chart-tasks", t("chart_tasks"), tk.by_unit, table("report-tasks", [["col_unit", (x) => x.unit || "—"], ["col_total", (x) => n(x.total)],
-        ["col_on_time", (x) => n(x.done_on_time)], ["col_late", (x) => n(x.done_late)], ["col_overdue", (x) => n(x.overdue)],
-        ["col_in_progress", (x) => n(x.in_progress)]], tk.by_unit))),
+      chartCard("chart-tasks", t("chart_tasks"), tk.by_unit, table("report-tasks", [["col_unit", (x) => x.unit || "—"], ["col_total", (x) => formatDecimal(x.total)],
+        ["col_on_time", (x) => formatDecimal(x.done_on_time)], ["col_late", (x) => formatDecimal(x.done_late)], ["col_overdue", (x) => formatDecimal(x.overdue)],
+        ["col_in_progress", (x) => formatDecimal(x.in_progress)]], tk.by_unit))),
     h("details", { class: "card", id: "report-members" }, h("summary", {}, t("reports_members", { n: a.by_member.length })),
       table("report-members-table", [["col_name", (x) => x.name], ["col_unit", (x) => x.unit || "—"], ...attendanceCols], a.by_member)),
     h("p", { class: "muted small" }, t("reports_paper_note")),
@@ -206,8 +204,8 @@ export async function reportsView() {
   else if (asked.get("since") && asked.get("until")) {
     period.value = "custom";
     custom.hidden = false;
-    since.value = dmy(asked.get("since"));
-    until.value = dmy(asked.get("until"));
+    since.value = dayText(asked.get("since"));
+    until.value = dayText(asked.get("until"));
   }
 
   /** The query for what is chosen now, or null (said beside the fields) when it is not one. */
@@ -255,8 +253,8 @@ export async function reportsView() {
     if (period.value === "custom") {
       // Starts from the period shown until now, to be adjusted.
       const shown = new URLSearchParams(location.search);
-      if (!since.value && shown.get("since")) since.value = dmy(shown.get("since"));
-      if (!until.value && shown.get("until")) until.value = dmy(shown.get("until"));
+      if (!since.value && shown.get("since")) since.value = dayText(shown.get("since"));
+      if (!until.value && shown.get("until")) until.value = dayText(shown.get("until"));
       custom.hidden = false;
       since.focus();
     } else {
