@@ -298,6 +298,7 @@ async def test_a_unit_counts_itself_and_those_below(
     # A unit with no meeting has no rate, rather than a rate of 0 %.
     empty = await report(sessions, world, "admin", unit_id=world.commune)
     assert (empty["meetings"]["held"], empty["attendance"]["rate"]) == (0, None)
+    assert empty["meetings"]["average_minutes"] is None
     assert empty["votes"]["turnout"] is None
     assert district["documents"]["pages"] == 3
     # The district's and the commune's tasks, and those its meeting gave.

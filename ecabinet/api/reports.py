@@ -26,7 +26,8 @@ ROWS = arr({"type": "object"})
 REPORT = record(
     period=record(since=DATE, until=DATE), unit=nullable(record(id=ID, name=STR)), as_of=DATE,
     meetings=record(held=COUNT, planned=COUNT, in_session=COUNT, cancelled=COUNT, measured=COUNT,
-                    total_minutes=COUNT, average_minutes=COUNT, by_month=ROWS, by_unit=ROWS),
+                    total_minutes=COUNT, average_minutes=nullable(COUNT), by_month=ROWS,
+                    by_unit=ROWS),
     attendance=record(invited=COUNT, present=COUNT, excused=COUNT, substitute=COUNT,
                       absent=COUNT, rate=SHARE, by_unit=ROWS, by_member=ROWS),
     documents=record(documents=COUNT, pages=COUNT, printed_pages=COUNT, sheets=COUNT,

@@ -185,7 +185,8 @@ def _meeting_figures(found: list[Meeting], held: list[Meeting],
         "cancelled": sum(1 for m in found if m.status == S.cancelled),
         "measured": len(measured),
         "total_minutes": sum(measured),
-        "average_minutes": round(sum(measured) / len(measured)) if measured else 0,
+        # No meeting with its times is no average, not an average of 0 minutes.
+        "average_minutes": round(sum(measured) / len(measured)) if measured else None,
         "by_month": [months[k] for k in sorted(months)],
         "by_unit": sorted(units.values(), key=lambda u: (-u["held"], u["unit"])),
     }

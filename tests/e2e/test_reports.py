@@ -75,6 +75,8 @@ async def test_secretary_finds_last_months_meeting_and_downloads_the_quarters_re
     typed = await waiting.value
     assert typed.suggested_filename == (
         f"bao-cao-hop-{first:%Y-%m-%d}-{first.replace(day=15):%Y-%m-%d}.xlsx")
+    # The screen follows the download: the file and the figures shown are one report.
+    await expect(secretary.locator("#report-heading")).to_contain_text(f"{first:%d/%m/%Y}")
     # What is shown stays in the address: a reload shows the same period.
     await secretary.click("#report-show")
     await expect(secretary.locator("#report-heading")).to_contain_text(f"{first:%d/%m/%Y}")

@@ -23,7 +23,7 @@ extend({
     kpi_held: "Cuộc họp đã tổ chức", kpi_held_sub: "{planned} đã lên lịch, chưa họp · {cancelled} bị hủy", kpi_in_session: "{n} đang họp",
     kpi_length: "Thời gian họp trung bình", kpi_length_sub: "Tổng {hours} giờ ({n} cuộc có ghi giờ)", kpi_minutes: "{n} phút",
     kpi_attendance: "Tỷ lệ có mặt", kpi_attendance_sub: "{present}/{invited} lượt · {excused} vắng có báo cáo · {absent} không báo cáo",
-    kpi_paper: "Giấy tiết kiệm", kpi_paper_sub: "{sheets} tờ A4 · {documents} tài liệu, {pages} trang", kpi_reams: "{n} ram",
+    kpi_paper: "Giấy tiết kiệm", kpi_paper_sub: "{sheets} tờ A4 · {documents} tài liệu, {pages} trang", kpi_reams: "{n} ram", kpi_sheets: "{n} tờ",
     kpi_questions: "Câu hỏi, ý kiến", kpi_questions_sub: "{answered} đã trả lời · {speeches} lượt phát biểu",
     kpi_votes: "Biểu quyết", kpi_votes_sub: "{passed} thông qua · tham gia {turnout}",
     kpi_conclusions: "Kết luận đúng hạn", kpi_conclusions_sub: "{on_time} đúng hạn · {late} trễ · {overdue} quá hạn chưa ban hành",
@@ -50,7 +50,7 @@ extend({
     kpi_held: "Meetings held", kpi_held_sub: "{planned} scheduled, not yet held · {cancelled} cancelled", kpi_in_session: "{n} in session",
     kpi_length: "Average length", kpi_length_sub: "{hours} hours in all ({n} with times recorded)", kpi_minutes: "{n} min",
     kpi_attendance: "Attendance", kpi_attendance_sub: "{present}/{invited} · {excused} excused · {absent} absent without notice",
-    kpi_paper: "Paper saved", kpi_paper_sub: "{sheets} A4 sheets · {documents} documents, {pages} pages", kpi_reams: "{n} reams",
+    kpi_paper: "Paper saved", kpi_paper_sub: "{sheets} A4 sheets · {documents} documents, {pages} pages", kpi_reams: "{n} reams", kpi_sheets: "{n} sheets",
     kpi_questions: "Questions, opinions", kpi_questions_sub: "{answered} answered · {speeches} speeches",
     kpi_votes: "Votes", kpi_votes_sub: "{passed} passed · turnout {turnout}",
     kpi_conclusions: "Conclusions on time", kpi_conclusions_sub: "{on_time} on time · {late} late · {overdue} overdue",
@@ -124,11 +124,12 @@ function tiles(r) {
   return h("div", { class: "kpis", id: "report-kpis" },
     kpi("held", t("kpi_held"), formatDecimal(m.held), [t("kpi_held_sub", { planned: formatDecimal(m.planned), cancelled: formatDecimal(m.cancelled) }),
       m.in_session ? ` · ${t("kpi_in_session", { n: formatDecimal(m.in_session) })}` : ""].join("")),
-    kpi("length", t("kpi_length"), t("kpi_minutes", { n: formatDecimal(m.average_minutes) }),
+    kpi("length", t("kpi_length"), m.average_minutes === null ? "—" : t("kpi_minutes", { n: formatDecimal(m.average_minutes) }),
       t("kpi_length_sub", { hours: formatDecimal(m.total_minutes / 60), n: formatDecimal(m.measured) })),
     kpi("attendance", t("kpi_attendance"), share(a.rate),
       t("kpi_attendance_sub", { present: formatDecimal(a.present), invited: formatDecimal(a.invited), excused: formatDecimal(a.excused), absent: formatDecimal(a.absent) })),
-    kpi("paper", t("kpi_paper"), t("kpi_reams", { n: formatDecimal(d.reams) }),
+    // Under a ream, the sheets themselves: "0 ram" would read as nothing saved.
+    kpi("paper", t("kpi_paper"), d.sheets >= 500 ? t("kpi_reams", { n: formatDecimal(d.reams) }) : t("kpi_sheets", { n: formatDecimal(d.sheets) }),
       t("kpi_paper_sub", { sheets: formatDecimal(d.sheets), documents: formatDecimal(d.documents), pages: formatDecimal(d.pages) })),
     kpi("questions", t("kpi_questions"), formatDecimal(r.participation.questions + r.participation.opinions),
       t("kpi_questions_sub", { answered: formatDecimal(r.participation.answered), speeches: formatDecimal(r.participation.speeches) })),
@@ -242,11 +243,16 @@ export async function reportsView() {
     }
   };
   // A download takes what is chosen at the moment of the click, shown or not.
+  // The screen follows, so the file and the figures beside it are the same report.
   for (const [link, path] of [[xlsx, "statistics.xlsx"], [pdf, "statistics.pdf"]]) {
     link.addEventListener("click", (e) => {
       const query = wanted();
-      if (query === null) e.preventDefault();
-      else link.href = `/api/reports/${path}?${query}`;
+      if (query === null) {
+        e.preventDefault();
+        return;
+      }
+      link.href = `/api/reports/${path}?${query}`;
+      if (`?${query}` !== location.search) attempt(show);
     });
   }
   period.addEventListener("change", () => {
