@@ -12,6 +12,7 @@ import json
 import secrets
 import shutil
 import tarfile
+import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -244,6 +245,14 @@ def rewritten(archive: Path, out: Path, change: dict[str, bytes]) -> Path:
     return out
 
 
+def _decodes_to(data: bytes, content: bytes) -> bool:
+    """Whether a gzip stream still decodes, CRC and all, to exactly `content`."""
+    try:
+        return gzip.decompress(data) == content
+    except (OSError, EOFError, zlib.error):
+        return False
+
+
 # Every check runs before either backend is touched: SQLite shows it as well as PostgreSQL.
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_a_damaged_archive_is_refused_and_nothing_changes(
@@ -269,6 +278,11 @@ async def test_a_damaged_archive_is_refused_and_nothing_changes(
         **{f"flipped at {k} of 64": raw[:at] + bytes([raw[at] ^ 0xFF]) + raw[at + 1:]
            for k in range(1, 64) if (at := len(raw) * k // 64) != middle},
     }
+    # A flip in the Huffman table of a symbol the block never uses changes nothing the
+    # stream decodes to: that archive is intact, and restoring it is right.
+    content = gzip.decompress(raw)
+    for name in [n for n, data in damaged.items() if _decodes_to(data, content)]:
+        del damaged[name]
     paths = {name: tmp_path / f"{name}.tar.gz" for name in damaged}
     for name, data in damaged.items():
         paths[name].write_bytes(data)
